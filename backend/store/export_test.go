@@ -1,0 +1,22 @@
+package store
+
+import "context"
+
+// OpenUpTo opens with the migrations applied only up to version upTo, to build old databases.
+func OpenUpTo(ctx context.Context, path string, upTo int) (*Store, error) {
+	return open(ctx, path, upTo)
+}
+
+// WriterPragma reads a pragma on the writer connection.
+func (s *Store) WriterPragma(ctx context.Context, name string) (string, error) {
+	var v string
+	err := s.w.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, err
+}
+
+// ReaderQuery exposes the read pool to tests.
+func (s *Store) ReaderQuery(ctx context.Context, query string, args ...any) (int64, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, query, args...).Scan(&v)
+	return v, err
+}

@@ -1,0 +1,53 @@
+// The only module that talks to the Go side. Views import from here and
+// never from wailsjs/ directly; every failure comes out as an ApiError.
+import * as Setup from '../../../wailsjs/go/services/Setup'
+import * as Workspace from '../../../wailsjs/go/services/Workspace'
+import { services } from '../../../wailsjs/go/models'
+import { Quit } from '../../../wailsjs/runtime/runtime'
+import { toApiError } from './errors'
+import { toOverview, toSetupState } from './normalize'
+import type { Overview, SetupRequest, SetupState } from './types'
+
+export { ApiError, toApiError } from './errors'
+export type * from './types'
+
+/** Runs a binding call; a throw or a rejection becomes an ApiError. */
+async function call<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (reason) {
+    throw toApiError(reason)
+  }
+}
+
+/** Where the engine stands: a startup problem, first run, or ready. */
+export async function getSetupState(): Promise<SetupState> {
+  return toSetupState(await call(() => Setup.State()))
+}
+
+/**
+ * Creates the organization and its owner. Rejects with an ApiError whose
+ * `field` names the bad input (organizationName, ownerName or ownerEmail).
+ */
+export async function completeSetup(request: SetupRequest): Promise<SetupState> {
+  const req = services.SetupRequest.createFrom({
+    organizationName: request.organizationName,
+    ownerName: request.ownerName,
+    ownerEmail: request.ownerEmail,
+  })
+  return toSetupState(await call(() => Setup.Complete(req)))
+}
+
+/** The organization's inboxes, counts and sender email. */
+export async function getOverview(): Promise<Overview> {
+  return toOverview(await call(() => Workspace.Overview()))
+}
+
+/** Closes the application window and stops the engine. */
+export function quitApp(): void {
+  try {
+    Quit()
+  } catch {
+    // Outside the Wails window (a plain browser) there is nothing to quit.
+  }
+}
