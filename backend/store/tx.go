@@ -155,3 +155,12 @@ const insertMessageSQL = `INSERT INTO messages (id, org_id, conversation_id, sen
 func messageArgs(m Message) []any {
 	return []any{m.ID, m.OrgID, m.ConversationID, m.SenderKind, nullString(m.SenderUserID), m.Body, Millis(m.CreatedAt)}
 }
+
+// CountOrganizations counts organizations inside the transaction (used to make setup race-free).
+func (t *Tx) CountOrganizations() (int, error) {
+	var n int
+	if err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM organizations").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count organizations: %w", err)
+	}
+	return n, nil
+}

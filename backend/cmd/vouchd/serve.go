@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"vouchdesk/backend/config"
+	"vouchdesk/backend/engine"
+	"vouchdesk/backend/version"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "the configuration file (TOML)")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *cfgPath == "" {
+		fmt.Fprintln(stderr, "vouchd serve: --config FILE is required")
+		return exitUsage
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	log := newLogger(cfg.Log, stderr)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
+		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if err := e.Start(ctx); err != nil {
+		e.Close(context.Background())
+		return fail(stderr, err)
+	}
+	log.Info("vouchd started", "version", version.Version, "database", cfg.Database)
+	<-ctx.Done()
+	log.Info("vouchd stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Close(sctx); err != nil {
+		return fail(stderr, err)
+	}
+	return 0
+}
+
+func newLogger(c config.Log, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.Level)) // validated by config.Load
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

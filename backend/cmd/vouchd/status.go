@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"vouchdesk/backend/config"
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/store"
+)
+
+// Status is what `vouchd status --json` prints. Its shape is documented in docs/vouchd.md.
+type Status struct {
+	Database      string              `json:"database"`
+	SchemaVersion int                 `json:"schemaVersion"`
+	Organization  *StatusOrganization `json:"organization"`
+	Inboxes       []StatusInbox       `json:"inboxes"`
+	SenderEmail   *StatusSender       `json:"senderEmail"`
+	Counts        StatusCounts        `json:"counts"`
+}
+
+// StatusOrganization names the organization.
+type StatusOrganization struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// StatusInbox is one inbox with its toggles.
+type StatusInbox struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	Kind            string `json:"kind"`
+	EmailSignin     bool   `json:"emailSignin"`
+	GoogleSignin    bool   `json:"googleSignin"`
+	TranscriptAfter bool   `json:"transcriptAfterChat"`
+}
+
+// StatusSender is the sender email state.
+type StatusSender struct {
+	Address string `json:"address"`
+	Status  string `json:"status"`
+}
+
+// StatusCounts counts contacts and conversations.
+type StatusCounts struct {
+	Contacts          int `json:"contacts"`
+	PendingContacts   int `json:"pendingContacts"`
+	Conversations     int `json:"conversations"`
+	OpenConversations int `json:"openConversations"`
+}
+
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "the configuration file (TOML)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if *cfgPath == "" {
+		fmt.Fprintln(stderr, "vouchd status: --config FILE is required")
+		return exitUsage
+	}
+	cfg, err := config.Load(*cfgPath)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	// Read-only: works beside a running `vouchd serve` and never changes the file.
+	st, err := store.OpenReadOnly(ctx, cfg.Database)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer st.Close()
+	s, err := readStatus(ctx, st)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			return fail(stderr, err)
+		}
+		return 0
+	}
+	printStatus(stdout, s)
+	return 0
+}
+
+func readStatus(ctx context.Context, st *store.Store) (Status, error) {
+	s := Status{Database: st.Path(), Inboxes: []StatusInbox{}}
+	var err error
+	if s.SchemaVersion, err = st.SchemaVersion(ctx); err != nil {
+		return Status{}, err
+	}
+	ws, err := org.New(st, nil).Current(ctx)
+	if errors.Is(err, org.ErrNoOrganization) {
+		return s, nil
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	sum, err := org.New(st, nil).Summarize(ctx, ws.Organization)
+	if err != nil {
+		return Status{}, err
+	}
+	s.Organization = &StatusOrganization{ID: ws.Organization.ID, Name: ws.Organization.Name}
+	for _, i := range sum.Inboxes {
+		s.Inboxes = append(s.Inboxes, StatusInbox{ID: i.ID, Name: i.Name, Kind: i.Kind,
+			EmailSignin: i.EmailSignin, GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter})
+	}
+	if sum.SenderStatus != "" {
+		s.SenderEmail = &StatusSender{Address: sum.SenderAddress, Status: sum.SenderStatus}
+	}
+	s.Counts = StatusCounts(sum.Counts)
+	return s, nil
+}
+
+func printStatus(w io.Writer, s Status) {
+	fmt.Fprintf(w, "database:       %s (schema %d)\n", s.Database, s.SchemaVersion)
+	if s.Organization == nil {
+		fmt.Fprintln(w, "organization:   not set up yet (run the desktop app's first run)")
+		return
+	}
+	fmt.Fprintf(w, "organization:   %s\n", s.Organization.Name)
+	for _, i := range s.Inboxes {
+		fmt.Fprintf(w, "inbox:          %s (%s)\n", i.Name, i.Kind)
+	}
+	if s.SenderEmail == nil {
+		fmt.Fprintln(w, "sender email:   none")
+	} else {
+		fmt.Fprintf(w, "sender email:   %s (%s)\n", s.SenderEmail.Address, s.SenderEmail.Status)
+	}
+	fmt.Fprintf(w, "contacts:       %d (+%d awaiting opt-in)\n", s.Counts.Contacts, s.Counts.PendingContacts)
+	fmt.Fprintf(w, "conversations:  %d (%d open)\n", s.Counts.Conversations, s.Counts.OpenConversations)
+}

@@ -1,0 +1,157 @@
+// Package config reads the vouchd configuration file (TOML). It checks every key and value and
+// names the one that is wrong, so a server with a bad configuration never starts. Secrets are
+// never read from this file: they come from the environment or from files it points to.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the vouchd configuration. Every field is documented in docs/vouchd.md.
+type Config struct {
+	// Database is the path of the SQLite file. Relative paths are relative to the config file.
+	Database string `toml:"database"`
+	HTTP     HTTP   `toml:"http"`
+	Log      Log    `toml:"log"`
+}
+
+// HTTP configures the widget server.
+type HTTP struct {
+	// Listen is host:port; the default, 127.0.0.1:8470, is reachable from this machine only.
+	Listen string `toml:"listen"`
+	// PublicURL is where customers' browsers reach the server (links in emails point here).
+	PublicURL string `toml:"public_url"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `toml:"level"`  // debug, info, warn, error
+	Format string `toml:"format"` // text or json
+}
+
+// DefaultListen is where the server listens when the config does not say.
+const DefaultListen = "127.0.0.1:8470"
+
+// Error names the key that is wrong and why.
+type Error struct {
+	File string
+	Key  string
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Key == "" {
+		return fmt.Sprintf("%s: %s", e.File, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.File, e.Key, e.Msg)
+}
+
+// secretWords mark keys that would put a secret into the file.
+var secretWords = []string{"password", "secret", "token", "api_key", "apikey"}
+
+var lastKey = regexp.MustCompile(`last key "([^"]+)"`)
+
+// Load reads and checks the file at path.
+func Load(path string) (Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, &Error{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err)}
+	}
+	var c Config
+	md, err := toml.Decode(string(raw), &c)
+	if err != nil {
+		var pe toml.ParseError
+		var ppe *toml.ParseError
+		if errors.As(err, &ppe) {
+			pe = *ppe
+		}
+		if ppe != nil || errors.As(err, &pe) {
+			return Config{}, &Error{File: path, Key: pe.LastKey, Msg: fmt.Sprintf("line %d: %s", pe.Position.Line, pe.Message)}
+		}
+		// Type mismatches come as plain errors that still name the key.
+		if m := lastKey.FindStringSubmatch(err.Error()); m != nil {
+			return Config{}, &Error{File: path, Key: m[1], Msg: strings.TrimPrefix(err.Error(), "toml: ")}
+		}
+		return Config{}, &Error{File: path, Msg: err.Error()}
+	}
+	undecoded := md.Undecoded()
+	for _, k := range undecoded {
+		key := k.String()
+		for _, w := range secretWords {
+			if strings.Contains(strings.ToLower(key), w) {
+				return Config{}, &Error{File: path, Key: key,
+					Msg: "secrets do not belong in the config file; set them in the environment (see docs/vouchd.md)"}
+			}
+		}
+	}
+	if len(undecoded) > 0 {
+		return Config{}, &Error{File: path, Key: undecoded[0].String(), Msg: "unknown key"}
+	}
+	if err := c.normalize(filepath.Dir(path)); err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.File = path
+		}
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// normalize fills defaults and checks values; base is the config file's folder.
+func (c *Config) normalize(base string) error {
+	if strings.TrimSpace(c.Database) == "" {
+		return &Error{Key: "database", Msg: "required: the path of the SQLite database file"}
+	}
+	if !filepath.IsAbs(c.Database) {
+		c.Database = filepath.Join(base, c.Database)
+	}
+	if abs, err := filepath.Abs(c.Database); err == nil {
+		c.Database = abs
+	}
+	if c.HTTP.Listen == "" {
+		c.HTTP.Listen = DefaultListen
+	}
+	host, port, err := net.SplitHostPort(c.HTTP.Listen)
+	if err != nil {
+		return &Error{Key: "http.listen", Msg: fmt.Sprintf("%q is not host:port", c.HTTP.Listen)}
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return &Error{Key: "http.listen", Msg: fmt.Sprintf("port %q is not a number from 0 to 65535", port)}
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return &Error{Key: "http.listen", Msg: fmt.Sprintf("host %q is not an IP address", host)}
+	}
+	if c.HTTP.PublicURL == "" {
+		c.HTTP.PublicURL = "http://" + c.HTTP.Listen
+	}
+	u, err := url.Parse(c.HTTP.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return &Error{Key: "http.public_url", Msg: fmt.Sprintf("%q is not an http(s) URL like https://support.example.com", c.HTTP.PublicURL)}
+	}
+	c.HTTP.PublicURL = strings.TrimRight(c.HTTP.PublicURL, "/")
+	switch c.Log.Level {
+	case "":
+		c.Log.Level = "info"
+	case "debug", "info", "warn", "error":
+	default:
+		return &Error{Key: "log.level", Msg: fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level)}
+	}
+	switch c.Log.Format {
+	case "":
+		c.Log.Format = "text"
+	case "text", "json":
+	default:
+		return &Error{Key: "log.format", Msg: fmt.Sprintf("%q is not text or json", c.Log.Format)}
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package contacts
+
+import "testing"
+
+func TestNormalizeEmail(t *testing.T) {
+	for _, tc := range []struct {
+		in, norm, display string
+	}{
+		{"ada@example.com", "ada@example.com", "ada@example.com"},
+		{"  Ada.Lovelace+desk@Example.COM ", "ada.lovelace+desk@example.com", "Ada.Lovelace+desk@Example.COM"},
+		{"jörg@bücher.de", "jörg@xn--bcher-kva.de", "jörg@bücher.de"},
+		{"x@xn--bcher-kva.de", "x@xn--bcher-kva.de", "x@xn--bcher-kva.de"},
+	} {
+		norm, display, err := NormalizeEmail(tc.in)
+		if err != nil || norm != tc.norm || display != tc.display {
+			t.Errorf("NormalizeEmail(%q) = %q, %q, %v; want %q, %q, nil", tc.in, norm, display, err, tc.norm, tc.display)
+		}
+	}
+}
+
+func TestNormalizeEmailRefuses(t *testing.T) {
+	for _, in := range []string{
+		"", "   ", "ada", "ada@", "@example.com", "ada@example", "ada@example.",
+		"Ada <ada@example.com>", "ada@example.com, bob@example.com",
+		"ada@example.com\r\nBcc: victim@example.com", "ada\n@example.com", "a da@example.com",
+		"<script>@example.com", string([]byte{0xff, 0xfe}) + "@example.com",
+		"a@" + string(make([]byte, 300)),
+	} {
+		if norm, _, err := NormalizeEmail(in); err == nil {
+			t.Errorf("NormalizeEmail(%q) = %q, nil; want an error", in, norm)
+		}
+	}
+}
+
+func FuzzNormalizeEmail(f *testing.F) {
+	for _, s := range []string{"ada@example.com", "A@B.C", "x\r\n@y.z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		norm, _, err := NormalizeEmail(in)
+		if err != nil {
+			return
+		}
+		// A normalized address is stable and never carries anything that could split a header.
+		again, _, err := NormalizeEmail(norm)
+		if err != nil || again != norm {
+			t.Fatalf("NormalizeEmail(NormalizeEmail(%q) = %q) = %q, %v", in, norm, again, err)
+		}
+		for _, r := range norm {
+			if r == '\r' || r == '\n' {
+				t.Fatalf("NormalizeEmail(%q) = %q contains CR/LF", in, norm)
+			}
+		}
+	})
+}

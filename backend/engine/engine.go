@@ -1,0 +1,120 @@
+// Package engine is the one composition root of Vouch Desk: it opens the store, builds the domain
+// services, and starts and stops the background parts (the widget HTTP server now; the outbox
+// worker, the mailbox poller and the realtime hub as they land). The desktop app (app.go) and the
+// headless server (vouchd) only configure and start it.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/store"
+	"vouchdesk/backend/widget"
+)
+
+// Config says where the engine keeps its data and where it listens.
+type Config struct {
+	// DatabasePath is the SQLite file (created with its folder if missing).
+	DatabasePath string
+	// Listen is the widget server's host:port; "" runs no HTTP server.
+	Listen string
+	// PublicURL is where customers' browsers reach the widget server.
+	PublicURL string
+	// Version is reported by /healthz and the desktop's About.
+	Version string
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Engine is a running Vouch Desk core.
+type Engine struct {
+	cfg    Config
+	log    *slog.Logger
+	Store  *store.Store
+	Org    *org.Service
+	server *http.Server
+	ln     net.Listener
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// Open opens the database (migrating it) and builds the services. Nothing runs in the background
+// until Start. On error nothing is left open; a database problem is a *store.OpenError.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	st, err := store.Open(ctx, cfg.DatabasePath)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger, Store: st, Org: org.New(st, cfg.Now)}
+	return e, nil
+}
+
+// Start starts the background parts. The HTTP listener is bound before Start returns, so a busy
+// port is reported here rather than lost in a goroutine.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.cfg.Listen == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", e.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("engine: listen on %s: %w", e.cfg.Listen, err)
+	}
+	e.ln = ln
+	e.server = &http.Server{
+		Handler:           widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		if err := e.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			e.log.Error("widget server stopped", "err", err)
+		}
+	}()
+	e.log.Info("widget server listening", "addr", ln.Addr().String(), "public_url", e.cfg.PublicURL)
+	return nil
+}
+
+// Addr is the address the widget server listens on ("" when it is not running).
+func (e *Engine) Addr() string {
+	if e.ln == nil {
+		return ""
+	}
+	return e.ln.Addr().String()
+}
+
+// Close stops the background parts (waiting for requests in flight up to the context's deadline)
+// and closes the database. It is safe to call more than once.
+func (e *Engine) Close(ctx context.Context) error {
+	var err error
+	e.once.Do(func() {
+		if e.server != nil {
+			if serr := e.server.Shutdown(ctx); serr != nil {
+				err = errors.Join(err, serr)
+			}
+		}
+		e.wg.Wait()
+		err = errors.Join(err, e.Store.Close())
+	})
+	return err
+}
