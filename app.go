@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"vouchdesk/backend/engine"
+	"vouchdesk/backend/services"
+	"vouchdesk/backend/store"
+)
+
+// AppConfig is what main decides before the window exists.
+type AppConfig struct {
+	DataDir      string
+	DataDirError error // the data folder could not be determined
+	DatabasePath string
+	Listen       string // the widget server's address; "" runs none
+	Version      string
+	Logger       *slog.Logger
+}
+
+// App owns the lifecycle: it opens the engine at startup and closes it at shutdown. The bound
+// services share one services.Backend, which holds the engine or the reason it could not start.
+type App struct {
+	cfg     AppConfig
+	log     *slog.Logger
+	backend *services.Backend
+	engine  *engine.Engine
+	ctx     context.Context
+}
+
+// NewApp prepares the app; nothing is opened until startup.
+func NewApp(cfg AppConfig) *App {
+	return &App{cfg: cfg, log: cfg.Logger, backend: services.NewBackend(cfg.Version, cfg.DataDir, cfg.Logger)}
+}
+
+// services are the structs whose methods the frontend calls.
+func (a *App) services() []any {
+	return []any{services.NewSetup(a.backend), services.NewWorkspace(a.backend)}
+}
+
+// startup opens the engine. A failure is not fatal to the window: the UI shows the problem with
+// what to do about it, and the database file is left untouched.
+func (a *App) startup(ctx context.Context) {
+	a.ctx = ctx
+	if a.cfg.DataDirError != nil {
+		a.log.Error("no data folder", "err", a.cfg.DataDirError)
+		a.backend.Fail(ctx, &store.OpenError{Code: store.DataDirUnwritable, Path: a.cfg.DataDir,
+			Msg: "Vouch Desk cannot tell where to keep its data; set VOUCHDESK_DATA_DIR", Err: a.cfg.DataDirError})
+		return
+	}
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: a.cfg.DatabasePath, Listen: a.cfg.Listen,
+		PublicURL: "http://" + a.cfg.Listen, Version: a.cfg.Version, Logger: a.log})
+	if err != nil {
+		a.log.Error("cannot open the database", "err", err)
+		a.backend.Fail(ctx, err)
+		return
+	}
+	// The widget server is optional for the desktop: a busy port is logged, the app still works.
+	if err := e.Start(ctx); err != nil {
+		a.log.Warn("widget server not started", "err", err)
+	}
+	a.engine = e
+	a.backend.Attach(ctx, e)
+	a.log.Info("vouchdesk started", "version", a.cfg.Version, "database", a.cfg.DatabasePath)
+}
+
+// shutdown closes the engine, giving requests in flight a few seconds.
+func (a *App) shutdown(context.Context) {
+	if a.engine == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := a.engine.Close(ctx); err != nil {
+		a.log.Error("closing the engine", "err", err)
+	}
+}
+
+// onSecondInstance brings this window forward when the app is launched again.
+func (a *App) onSecondInstance(options.SecondInstanceData) {
+	if a.ctx == nil {
+		return
+	}
+	runtime.WindowUnminimise(a.ctx)
+	runtime.WindowShow(a.ctx)
+}

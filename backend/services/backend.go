@@ -1,0 +1,126 @@
+// Package services holds the small facades the desktop UI calls through Wails bindings. Each one
+// validates what the UI sent, calls a domain package, and maps errors to the one shape the UI's
+// api layer understands. No business rule lives here, and nothing here imports the Wails runtime:
+// the services are plain Go and are tested as such.
+package services
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/engine"
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/store"
+)
+
+// Backend is what the bound services share: the engine once it is open, or the problem that kept
+// it from opening, plus facts about this installation.
+type Backend struct {
+	Version string
+	DataDir string
+	log     *slog.Logger
+
+	mu      sync.RWMutex
+	ctx     context.Context
+	eng     *engine.Engine
+	problem *StartupProblem
+}
+
+// NewBackend returns a Backend with no engine yet.
+func NewBackend(version, dataDir string, log *slog.Logger) *Backend {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Backend{Version: version, DataDir: dataDir, log: log, ctx: context.Background()}
+}
+
+// Attach gives the services the application context and the open engine.
+func (b *Backend) Attach(ctx context.Context, e *engine.Engine) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ctx, b.eng, b.problem = ctx, e, nil
+}
+
+// Fail records why the engine could not start; the UI shows it instead of the app.
+func (b *Backend) Fail(ctx context.Context, err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ctx, b.eng, b.problem = ctx, nil, problemFrom(err)
+}
+
+// Problem returns the recorded startup problem, or nil.
+func (b *Backend) Problem() *StartupProblem {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.problem
+}
+
+func (b *Backend) engine() (context.Context, *engine.Engine, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.eng == nil {
+		return b.ctx, nil, &apperr.Error{Code: "not_started", Message: "Vouch Desk could not open its database."}
+	}
+	return b.ctx, b.eng, nil
+}
+
+// workspace returns the organization and the acting agent.
+func (b *Backend) workspace() (context.Context, *engine.Engine, org.Workspace, error) {
+	ctx, e, err := b.engine()
+	if err != nil {
+		return ctx, nil, org.Workspace{}, err
+	}
+	ws, err := e.Org.Current(ctx)
+	if errors.Is(err, org.ErrNoOrganization) {
+		return ctx, nil, org.Workspace{}, &apperr.Error{Code: "needs_setup", Message: "Set up your organization first."}
+	}
+	return ctx, e, ws, err
+}
+
+// StartupProblem is why the engine could not start, for the UI's full-window error screen.
+type StartupProblem struct {
+	Code   string `json:"code"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Path   string `json:"path"`
+}
+
+var problemTitles = map[store.OpenCode]string{
+	store.DataDirUnwritable: "The data folder cannot be written",
+	store.Locked:            "The database is already in use",
+	store.TooNew:            "The database is from a newer Vouch Desk",
+	store.Corrupt:           "The database file is damaged",
+}
+
+func problemFrom(err error) *StartupProblem {
+	var oe *store.OpenError
+	if errors.As(err, &oe) {
+		p := &StartupProblem{Code: string(oe.Code), Title: problemTitles[oe.Code], Detail: oe.Msg + ".", Path: oe.Path}
+		if p.Title == "" {
+			p.Code, p.Title = string(store.OtherProblem), "Vouch Desk could not open its database"
+		}
+		return p
+	}
+	return &StartupProblem{Code: string(store.OtherProblem), Title: "Vouch Desk could not start", Detail: err.Error()}
+}
+
+// jsError turns an error into what a rejected promise carries: a JSON string the UI's api layer
+// parses into {code, message, field}. Internal errors are logged and replaced by a generic message,
+// so that paths, SQL and the like never reach the screen.
+func (b *Backend) jsError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	e, ok := apperr.As(err)
+	if !ok {
+		b.log.Error("service call failed", "op", op, "err", err)
+		e = &apperr.Error{Code: apperr.CodeInternal, Message: "Something went wrong. The details are in the log."}
+	}
+	raw, _ := json.Marshal(e)
+	return errors.New(string(raw))
+}

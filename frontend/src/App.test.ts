@@ -1,0 +1,125 @@
+import { describe, expect, it, vi } from 'vitest'
+import { render, screen, within } from '@testing-library/svelte'
+import userEvent from '@testing-library/user-event'
+import App from './App.svelte'
+import * as api from './lib/api'
+import { firstRunState, overview, readyState } from './test/fixtures'
+
+vi.mock('./lib/api', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('./lib/api')>()),
+  getSetupState: vi.fn(),
+  completeSetup: vi.fn(),
+  getOverview: vi.fn(),
+  quitApp: vi.fn(),
+}))
+
+const mocked = vi.mocked(api)
+
+const PROBLEMS: Array<[string, RegExp]> = [
+  ['db_locked', /Close the other Vouch Desk window or the vouchd server using this database, then start Vouch Desk again\./],
+  ['data_dir_unwritable', /may write to it/],
+  ['db_too_new', /newer version of Vouch Desk/],
+  ['db_corrupt', /Don’t delete it/],
+  ['other', /start Vouch Desk again/],
+  ['something_new', /If the same message comes back/],
+]
+
+describe('App', () => {
+  it.each(PROBLEMS)('startup problem %s: only the error screen, with advice', async (code, advice) => {
+    const user = userEvent.setup()
+    mocked.getSetupState.mockResolvedValue(
+      readyState({
+        problem: {
+          code,
+          title: 'The database is in use',
+          detail: 'Another program holds the lock on vouch.db.',
+          path: '/home/sam/.local/share/vouchdesk/vouch.db',
+        },
+      }),
+    )
+    render(App)
+    expect(await screen.findByRole('heading', { level: 1, name: 'The database is in use' })).toBeInTheDocument()
+    expect(screen.getByText('Another program holds the lock on vouch.db.')).toBeInTheDocument()
+    expect(screen.getByText('/home/sam/.local/share/vouchdesk/vouch.db')).toBeInTheDocument()
+    expect(screen.getByText(advice)).toBeInTheDocument()
+    expect(screen.queryByRole('navigation')).not.toBeInTheDocument()
+    expect(screen.queryByRole('textbox')).not.toBeInTheDocument()
+    expect(mocked.getOverview).not.toHaveBeenCalled()
+
+    await user.click(screen.getByRole('button', { name: /quit/i }))
+    expect(mocked.quitApp).toHaveBeenCalledOnce()
+  })
+
+  it('first run: a successful setup switches to the shell', async () => {
+    const user = userEvent.setup()
+    mocked.getSetupState.mockResolvedValue(firstRunState())
+    mocked.completeSetup.mockResolvedValue(readyState())
+    mocked.getOverview.mockResolvedValue(overview())
+    render(App)
+
+    await user.type(await screen.findByLabelText('Organization name'), 'Acme Support')
+    await user.type(screen.getByLabelText('Your name'), 'Sam Rivera')
+    await user.type(screen.getByLabelText('Your email'), 'sam@acme.example')
+    await user.click(screen.getByRole('button', { name: 'Create organization' }))
+
+    expect(await screen.findByRole('navigation', { name: 'Main' })).toBeInTheDocument()
+    expect(await screen.findByRole('heading', { level: 1, name: 'Inbox' })).toBeInTheDocument()
+    expect(within(screen.getByRole('banner')).getByText('Sam Rivera')).toBeInTheDocument()
+    expect(screen.queryByLabelText('Organization name')).not.toBeInTheDocument()
+  })
+
+  it('goes straight to the shell when already set up', async () => {
+    mocked.getSetupState.mockResolvedValue(readyState())
+    mocked.getOverview.mockResolvedValue(overview())
+    render(App)
+    expect(await screen.findByRole('heading', { level: 1, name: 'Inbox' })).toBeInTheDocument()
+  })
+
+  it('says so when the engine cannot be reached, and can retry', async () => {
+    const user = userEvent.setup()
+    mocked.getSetupState.mockRejectedValueOnce(new api.ApiError('unknown', 'window.go is undefined'))
+    mocked.getSetupState.mockResolvedValueOnce(firstRunState())
+    render(App)
+    expect(await screen.findByText('window.go is undefined')).toBeInTheDocument()
+    await user.click(screen.getByRole('button', { name: 'Try again' }))
+    expect(await screen.findByRole('heading', { name: 'Set up Vouch Desk' })).toBeInTheDocument()
+  })
+
+  it('renders names from data as text, never as HTML', async () => {
+    const user = userEvent.setup()
+    const evil = '<img src=x onerror=alert(1)>'
+    mocked.getSetupState.mockResolvedValue(
+      readyState({
+        organization: { id: 'o', name: evil },
+        me: { id: 'a', name: evil, email: 'x@y.z', role: 'admin' },
+      }),
+    )
+    mocked.getOverview.mockResolvedValue(
+      overview({
+        organization: { id: 'o', name: evil },
+        inboxes: [{ id: 'i', name: evil, kind: 'chat' }],
+        senderEmail: { address: evil, status: 'verified' },
+      }),
+    )
+    render(App)
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    expect(within(screen.getByRole('banner')).getAllByText(evil)).toHaveLength(2)
+    expect(screen.getByRole('main')).toHaveTextContent(evil)
+    expect(document.querySelector('img')).toBeNull()
+
+    for (const view of ['Organization', 'Settings']) {
+      await user.click(screen.getByRole('button', { name: view }))
+      expect(screen.getByRole('main')).toHaveTextContent(evil)
+      expect(document.querySelector('img')).toBeNull()
+    }
+  })
+
+  it('the first-run preview shows a typed name as text', async () => {
+    const user = userEvent.setup()
+    mocked.getSetupState.mockResolvedValue(firstRunState())
+    render(App)
+    await user.type(await screen.findByLabelText('Your name'), '<img src=x onerror=alert(1)>')
+    expect(screen.getByText(/Verified by/)).toHaveTextContent('Verified by <img src=x onerror=alert(1)>')
+    expect(document.querySelector('img')).toBeNull()
+  })
+})

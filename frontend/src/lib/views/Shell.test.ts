@@ -1,0 +1,159 @@
+import { describe, expect, it, vi } from 'vitest'
+import { render, screen, within } from '@testing-library/svelte'
+import userEvent from '@testing-library/user-event'
+import Shell from './Shell.svelte'
+import * as api from '../api'
+import { overview, readyState } from '../../test/fixtures'
+
+vi.mock('../api', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('../api')>()),
+  getSetupState: vi.fn(),
+  completeSetup: vi.fn(),
+  getOverview: vi.fn(),
+  quitApp: vi.fn(),
+}))
+
+const getOverview = vi.mocked(api.getOverview)
+
+function navButton(name: string) {
+  const nav = screen.getByRole('navigation', { name: 'Main' })
+  return within(nav).getByRole('button', { name: new RegExp(`^${name}`) })
+}
+
+describe('Shell', () => {
+  it('shows the organization and the signed-in agent in the header', async () => {
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    const header = screen.getByRole('banner')
+    expect(within(header).getByText('Acme Support')).toBeInTheDocument()
+    expect(within(header).getByText('Sam Rivera')).toBeInTheDocument()
+    expect(within(header).getByText('Owner')).toBeInTheDocument()
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+  })
+
+  it('switches views from the navigation and marks the current one', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    expect(navButton('Inbox')).toHaveAttribute('aria-current', 'page')
+
+    for (const name of ['Contacts', 'Organization', 'Settings', 'Inbox']) {
+      await user.click(navButton(name))
+      expect(screen.getByRole('heading', { level: 1, name })).toBeInTheDocument()
+      expect(navButton(name)).toHaveAttribute('aria-current', 'page')
+      const others = ['Inbox', 'Contacts', 'Organization', 'Settings'].filter((n) => n !== name)
+      for (const other of others) expect(navButton(other)).not.toHaveAttribute('aria-current')
+    }
+  })
+
+  it('can be driven by keyboard alone', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    navButton('Inbox').focus()
+    await user.tab()
+    expect(navButton('Contacts')).toHaveFocus()
+    await user.keyboard('{Enter}')
+    expect(screen.getByRole('heading', { level: 1, name: 'Contacts' })).toBeInTheDocument()
+    await user.tab()
+    await user.keyboard(' ')
+    expect(screen.getByRole('heading', { level: 1, name: 'Organization' })).toBeInTheDocument()
+  })
+
+  it('Inbox: honest empty state naming the chat inbox', async () => {
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    expect(await screen.findByRole('heading', { name: 'No conversations yet' })).toBeInTheDocument()
+    const main = screen.getByRole('main')
+    expect(main).toHaveTextContent('starts a chat through the widget of the Website inbox')
+    expect(main).not.toHaveTextContent('Hotline')
+  })
+
+  it('Inbox: shows conversation counts when there are some', async () => {
+    getOverview.mockResolvedValue(
+      overview({ counts: { contacts: 4, pendingContacts: 0, conversations: 7, openConversations: 3 } }),
+    )
+    render(Shell, { setup: readyState() })
+    expect(await screen.findByText('7 conversations')).toBeInTheDocument()
+    expect(screen.getByText('3 open')).toBeInTheDocument()
+    expect(screen.queryByText('No conversations yet')).not.toBeInTheDocument()
+    expect(navButton('Inbox')).toHaveTextContent('3')
+  })
+
+  it('Contacts: empty state with the pending double opt-in count', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(
+      overview({ counts: { contacts: 0, pendingContacts: 3, conversations: 0, openConversations: 0 } }),
+    )
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Contacts'))
+    expect(screen.getByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument()
+    expect(screen.getByText('3 awaiting double opt-in confirmation')).toBeInTheDocument()
+  })
+
+  it('Contacts: no pending line when nobody is pending', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Contacts'))
+    expect(screen.getByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument()
+    expect(screen.queryByText(/awaiting double opt-in/)).not.toBeInTheDocument()
+  })
+
+  it('Organization: the name and an honest "No sender email yet"', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Organization'))
+    const main = screen.getByRole('main')
+    expect(within(main).getByText('Acme Support')).toBeInTheDocument()
+    expect(within(main).getByRole('heading', { name: 'Address' })).toBeInTheDocument()
+    expect(within(main).getByRole('heading', { name: 'Sender’s Email' })).toBeInTheDocument()
+    expect(within(main).getByRole('heading', { name: 'No sender email yet' })).toBeInTheDocument()
+    expect(main).toHaveTextContent(/transcripts and email sign-in/i)
+    expect(within(main).queryByRole('button')).not.toBeInTheDocument()
+  })
+
+  it('Organization: shows a sender email and its status', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview({ senderEmail: { address: 'help@acme.example', status: 'unverified' } }))
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Organization'))
+    expect(screen.getByText('help@acme.example')).toBeInTheDocument()
+    expect(screen.getByText('Not verified yet')).toBeInTheDocument()
+  })
+
+  it('Settings: regulatory data folder, inboxes with their kind, and version', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Settings'))
+    const main = screen.getByRole('main')
+    expect(within(main).getByRole('heading', { name: 'Regulatory' })).toBeInTheDocument()
+    expect(within(main).getByRole('heading', { name: 'Inboxes' })).toBeInTheDocument()
+    expect(within(main).getByText('/home/sam/.local/share/vouchdesk')).toBeInTheDocument()
+    expect(within(main).getByText('0.1.0')).toBeInTheDocument()
+    const items = within(main).getAllByRole('listitem')
+    expect(items.map((li) => li.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
+      'Website Chat',
+      'Hotline Phone',
+    ])
+  })
+
+  it('reports a failed Overview and retries', async () => {
+    const user = userEvent.setup()
+    getOverview.mockRejectedValueOnce(new api.ApiError('unknown', 'engine stopped'))
+    getOverview.mockResolvedValueOnce(overview())
+    render(Shell, { setup: readyState() })
+    expect(await screen.findByRole('alert')).toHaveTextContent('engine stopped')
+    await user.click(screen.getByRole('button', { name: 'Try again' }))
+    expect(await screen.findByRole('heading', { name: 'No conversations yet' })).toBeInTheDocument()
+  })
+})

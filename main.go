@@ -1,0 +1,83 @@
+// Command vouchdesk is the Vouch Desk desktop app: one window, one engine in-process on the local
+// database in the user's data folder. All behaviour lives in backend/; this file only wires the
+// window (main.go) and the app's lifecycle (app.go).
+package main
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+
+	"vouchdesk/backend/datadir"
+	"vouchdesk/backend/version"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+//go:embed build/appicon.png
+var icon []byte
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	dir, dirErr := datadir.Resolve()
+	dbPath := filepath.Join(dir, datadir.DatabaseFile)
+	app := NewApp(AppConfig{
+		DataDir:      dir,
+		DataDirError: dirErr,
+		DatabasePath: dbPath,
+		Listen:       envOr("VOUCHDESK_LISTEN", "127.0.0.1:8470"),
+		Version:      version.Version,
+		Logger:       log,
+	})
+
+	err := wails.Run(&options.App{
+		Title:            "Vouch Desk",
+		Width:            1280,
+		Height:           800,
+		MinWidth:         900,
+		MinHeight:        600,
+		AssetServer:      &assetserver.Options{Assets: assets},
+		BackgroundColour: &options.RGBA{R: 246, G: 247, B: 249, A: 255},
+		OnStartup:        app.startup,
+		OnShutdown:       app.shutdown,
+		// One window per database: a second launch on the same database focuses the first (over
+		// D-Bus on Linux). Where that channel is missing, the second one opens and shows the
+		// store's "already in use" screen instead, so it never touches the database.
+		SingleInstanceLock: &options.SingleInstanceLock{
+			UniqueId:               instanceID(dbPath),
+			OnSecondInstanceLaunch: app.onSecondInstance,
+		},
+		Bind: app.services(),
+		Linux: &linux.Options{
+			Icon:        icon,
+			ProgramName: "vouchdesk",
+		},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vouchdesk:", err)
+		os.Exit(1)
+	}
+}
+
+// instanceID is a stable id for the database path, usable as a D-Bus name part.
+func instanceID(dbPath string) string {
+	sum := sha256.Sum256([]byte(dbPath))
+	return "vouchdesk_" + hex.EncodeToString(sum[:8])
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
