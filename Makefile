@@ -1,0 +1,62 @@
+# Vouch Desk. `make run` sets up what is missing, builds and starts the desktop app; `make test`
+# sets up what is missing and runs every test. Both work on a fresh Debian 12 / Ubuntu machine.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+WAILS_VERSION := v2.16.0
+VERSION := $(shell cat VERSION)
+# sqlite_fts5 enables SQLite's full-text search in mattn/go-sqlite3; webkit2_41 builds Wails
+# against WebKitGTK 4.1 (Debian 12). Every build and test command uses both.
+TAGS := webkit2_41 sqlite_fts5
+LDFLAGS := -X vouchdesk/backend/version.Version=$(VERSION)
+GOBIN := $(shell go env GOPATH)/bin
+WAILS := $(GOBIN)/wails
+
+.PHONY: all deps build desktop vouchd frontend run test test-go test-frontend vet smoke bench bench-store measure-desktop clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+# The desktop binary: build/bin/vouchdesk (Wails also builds the frontend and regenerates bindings).
+desktop: deps
+	$(WAILS) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -m -nosyncgomod
+
+# The headless server: build/bin/vouchd, no GTK or WebKit (no webkit tag, nothing from Wails).
+vouchd:
+	go build -tags sqlite_fts5 -ldflags "$(LDFLAGS)" -o build/bin/vouchd ./backend/cmd/vouchd
+
+build: desktop vouchd
+
+run: desktop
+	./build/bin/vouchdesk
+
+test: deps test-frontend build vet test-go smoke
+	@echo "make test: all passed"
+
+test-frontend: deps
+	cd frontend && npm test
+	cd frontend && npm run check
+
+vet:
+	go vet -tags "$(TAGS)" ./...
+
+test-go:
+	go test -race -tags "$(TAGS)" -count=1 ./...
+
+smoke:
+	scripts/smoke-desktop.sh build/bin/vouchdesk out/smoke-desktop.png
+	@! ldd build/bin/vouchd | grep -E 'gtk|webkit' || { echo "vouchd links GTK/WebKit"; exit 1; }
+
+bench: bench-store measure-desktop
+
+bench-store:
+	scripts/bench-store.sh
+
+measure-desktop: desktop
+	scripts/measure-desktop.sh
+
+clean:
+	rm -rf build/bin out frontend/dist/assets frontend/dist/index.html

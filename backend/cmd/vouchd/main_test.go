@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+)
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "vouchd.toml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestServeHealthStatusAndStop(t *testing.T) {
+	addr := freePort(t)
+	cfg := writeConfig(t, fmt.Sprintf("database = \"data/vouchdesk.db\"\n[http]\nlisten = %q\n", addr))
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr) }()
+
+	var res *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		if res, err = http.Get("http://" + addr + "/healthz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		cancel()
+		t.Fatalf("GET /healthz: %v (stderr: %s)", err, stderr.String())
+	}
+	var h map[string]string
+	json.NewDecoder(res.Body).Decode(&h)
+	res.Body.Close()
+	if res.StatusCode != 200 || h["database"] != "ok" || h["version"] == "" {
+		t.Errorf("GET /healthz = %d %v", res.StatusCode, h)
+	}
+
+	// status reads beside the running server.
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"status", "--config", cfg, "--json"}, &out, &stderr); code != 0 {
+		t.Fatalf("status exit %d: %s", code, stderr.String())
+	}
+	var s Status
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("status --json is not JSON: %v\n%s", err, out.String())
+	}
+	if s.Organization != nil || s.SchemaVersion < 1 || s.Inboxes == nil {
+		t.Errorf("status = %+v", s)
+	}
+
+	// A second server on the same database is refused with the reason.
+	var stderr2 bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr2); code != exitFail ||
+		!strings.Contains(stderr2.String(), "db_locked") {
+		t.Errorf("second serve = %d, %q; want exit 1 naming db_locked", code, stderr2.String())
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exit code after stop = %d: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func TestInvalidConfigNamesTheKey(t *testing.T) {
+	cfg := writeConfig(t, "database = \"x.db\"\n[http]\nlisten = \"everywhere\"\n")
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "http.listen") {
+		t.Errorf("serve(bad config) = %d, %q; want exit 2 naming http.listen", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "x.db")); err == nil {
+		t.Error("a database was created although the config was invalid")
+	}
+}
+
+func TestNewerDatabaseIsRefusedUntouched(t *testing.T) {
+	dir := t.TempDir()
+	dbFile := filepath.Join(dir, "future.db")
+	db, err := sql.Open("sqlite3", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{"CREATE TABLE t (x)", "PRAGMA user_version = 99", "PRAGMA application_id = 1447316273"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	before, _ := os.ReadFile(dbFile)
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"migrate", "--db", dbFile}, &bytes.Buffer{}, &stderr)
+	if code != exitFail || !strings.Contains(stderr.String(), "db_too_new") {
+		t.Errorf("migrate(newer db) = %d, %q; want exit 1 naming db_too_new", code, stderr.String())
+	}
+	after, _ := os.ReadFile(dbFile)
+	if !bytes.Equal(before, after) {
+		t.Error("the newer database was modified")
+	}
+}
+
+func TestUsage(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), nil, &bytes.Buffer{}, &stderr); code != exitUsage {
+		t.Errorf("run() = %d, want %d", code, exitUsage)
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, &bytes.Buffer{}, &stderr); code != exitUsage {
+		t.Errorf("run(frobnicate) = %d, want %d", code, exitUsage)
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, &out, &stderr); code != 0 || !strings.HasPrefix(out.String(), "vouchd ") {
+		t.Errorf("run(version) = %d, %q", code, out.String())
+	}
+}
