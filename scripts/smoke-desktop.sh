@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the built desktop binary under Xvfb: launch it on a fresh data folder, wait for
 # its window, wait until the window's own capture has real content (not one flat colour), save a
-# screenshot, close the window like a person would (Alt+F4), and check the app quit cleanly.
+# screenshot, close the window like a person would, and check the app quit cleanly.
 # Usage: scripts/smoke-desktop.sh [BINARY] [OUT.png]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +29,18 @@ import -window "$wid" "$out"
 echo "smoke: window $wid shows $colours colours; screenshot $out"
 if [ "$colours" -lt 50 ]; then echo "smoke: the window stayed blank"; cat "$work/app.log"; exit 1; fi
 
-xdotool windowactivate --sync "$wid" key --clearmodifiers alt+F4 || true
-for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-if kill -0 "$pid" 2>/dev/null; then echo "smoke: the app did not quit after Alt+F4"; cat "$work/app.log"; exit 1; fi
+# Close it as a person does: the window manager's close (the title bar's X), then Alt+F4 if the
+# first request was lost; both reach the app as a window-delete, which runs its shutdown.
+for how in wm-close alt-f4 wm-close; do
+  case $how in
+    wm-close) wmctrl -i -c "$wid" 2>/dev/null || true ;;
+    alt-f4) xdotool windowactivate --sync "$wid" key --clearmodifiers alt+F4 2>/dev/null || true ;;
+  esac
+  for _ in $(seq 25); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null || break
+  echo "smoke: still running after $how"
+done
+if kill -0 "$pid" 2>/dev/null; then echo "smoke: the app did not quit when its window was closed"; cat "$work/app.log"; exit 1; fi
 wait "$pid" && rc=0 || rc=$?
 pid=
 grep -q "vouchdesk started" "$work/app.log" || { echo "smoke: the engine did not start"; cat "$work/app.log"; exit 1; }

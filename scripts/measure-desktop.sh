@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Measures the desktop app's cold start to first paint and its idle memory, beside an empty Wails
+# svelte-ts template app built and measured the same way in the same run.
+#   first paint: from exec until the window's own capture shows real content (>= 50 colours);
+#   idle memory: PSS summed over the app and its WebKit processes (all descendants), 10 s after start.
+# Each app runs RUNS times (default 5) on a fresh data folder; the median and the worst are printed
+# as a markdown table. Usage: scripts/measure-desktop.sh [BINARY]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-build/bin/vouchdesk}
+runs=${RUNS:-5}
+root=$(pwd)
+WAILS=${WAILS:-$(go env GOPATH)/bin/wails}
+. scripts/xvfb-session.sh
+work=$(mktemp -d)
+trap 'xvfb_session_stop; rm -rf "$work"' EXIT
+
+# The empty template app, built once into out/measure (not part of the repo). The template still
+# mounts with Svelte 4's `new App(...)`, which leaves the window blank under Svelte 5; we fix only
+# that (and the Vite plugin version Vite 8 needs), nothing else.
+template_bin() {
+  local dir=$root/out/measure/emptyapp
+  if [ ! -x "$dir/build/bin/emptyapp" ]; then
+    rm -rf "$dir"; mkdir -p "$root/out/measure"
+    (cd "$root/out/measure" && "$WAILS" init -n emptyapp -t svelte-ts >/dev/null)
+    cat >"$dir/frontend/src/main.ts" <<'TS'
+import './style.css'
+import { mount } from 'svelte'
+import App from './App.svelte'
+const app = mount(App, { target: document.getElementById('app')! })
+export default app
+TS
+    sed -i 's#"@sveltejs/vite-plugin-svelte": "[^"]*"#"@sveltejs/vite-plugin-svelte": "^7.0.0"#' "$dir/frontend/package.json"
+    (cd "$dir" && "$WAILS" build -tags webkit2_41 -m >/dev/null)
+  fi
+  echo "$dir/build/bin/emptyapp"
+}
+
+# descendants PID: PID and every process below it.
+descendants() {
+  local p=$1; echo "$p"
+  for c in $(pgrep -P "$p" 2>/dev/null); do descendants "$c"; done
+}
+
+pss_mb() {
+  local total=0 kb
+  for p in $(descendants "$1"); do
+    kb=$(awk '/^Pss:/{print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+    total=$((total + ${kb:-0}))
+  done
+  echo $((total / 1024))
+}
+
+# measure BINARY: prints "first_paint_ms pss_mb" for one cold start.
+measure() {
+  local b=$1 data=$work/data-$RANDOM start pid wid t0 ms c
+  t0=$(date +%s%N)
+  VOUCHDESK_DATA_DIR=$data VOUCHDESK_LISTEN=127.0.0.1:0 "$b" >"$work/log" 2>&1 &
+  pid=$!
+  wid=$(timeout 30 xdotool search --sync --onlyvisible --pid "$pid" 2>/dev/null | head -n1)
+  ms=
+  for _ in $(seq 600); do
+    c=$(window_colours "$wid")
+    if [ "$c" -ge 50 ]; then ms=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+    sleep 0.01
+  done
+  sleep $(( 10 - (($(date +%s%N) - t0) / 1000000000) ))
+  local mem; mem=$(pss_mb "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  echo "${ms:-NA} $mem"
+}
+
+stats() { # median and max of a column of numbers
+  sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%d %d", m, a[NR]}'
+}
+
+xvfb_session_start
+tbin=$(template_bin)
+declare -A paint mem
+for name in vouchdesk emptyapp; do
+  b=$bin; [ "$name" = emptyapp ] && b=$tbin
+  measure "$b" >/dev/null   # warm-up run: first launch compiles shaders, fills font caches
+  : >"$work/$name"
+  for _ in $(seq "$runs"); do measure "$b" >>"$work/$name"; done
+  paint[$name]=$(cut -d' ' -f1 "$work/$name" | stats)
+  mem[$name]=$(cut -d' ' -f2 "$work/$name" | stats)
+done
+echo "| app | first paint median (ms) | first paint worst (ms) | idle PSS median (MB) | idle PSS worst (MB) |"
+echo "| --- | --- | --- | --- | --- |"
+for name in vouchdesk emptyapp; do
+  read -r pm pw <<<"${paint[$name]}"; read -r mm mw <<<"${mem[$name]}"
+  echo "| $name | $pm | $pw | $mm | $mw |"
+done
+echo
+echo "runs: $runs per app after one warm-up; $(date -u +%Y-%m-%d); $(nproc) cores"
