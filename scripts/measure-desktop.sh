@@ -57,11 +57,21 @@ measure() {
   t0=$(date +%s%N)
   VOUCHDESK_DATA_DIR=$data VOUCHDESK_LISTEN=127.0.0.1:0 "$b" >"$work/log" 2>&1 &
   pid=$!
-  wid=$(timeout 30 xdotool search --sync --onlyvisible --pid "$pid" 2>/dev/null | head -n1)
+  # xdotool's own --sync polls every 500 ms: too coarse here, so poll at 10 ms ourselves.
+  wid=
+  for _ in $(seq 3000); do
+    wid=$(xdotool search --onlyvisible --pid "$pid" 2>/dev/null | head -n1 || true)
+    [ -n "$wid" ] && break
+    sleep 0.01
+  done
   ms=
   for _ in $(seq 600); do
     c=$(window_colours "$wid")
-    if [ "$c" -ge 50 ]; then ms=$(( ($(date +%s%N) - t0) / 1000000 )); break; fi
+    if [ "$c" -ge 50 ]; then
+      ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+      import -window "$wid" "$root/out/measure/first-paint-$(basename "$b").png" 2>/dev/null || true
+      break
+    fi
     sleep 0.01
   done
   sleep $(( 10 - (($(date +%s%N) - t0) / 1000000000) ))
