@@ -1,0 +1,321 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
+)
+
+var ctx = context.Background()
+
+func setup(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	st := testutil.NewStore(t)
+	ws, err := org.New(st, nil).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, ws.Organization.ID
+}
+
+func email(orgID string, n int) outbox.Email {
+	return outbox.Email{OrgID: orgID, Kind: outbox.KindTranscript, IdempotencyKey: "test:" + strconv.Itoa(n),
+		FromName: "Acme Support", FromAddr: "support@acme.test", To: fmt.Sprintf("customer%d@example.com", n),
+		Subject: "Your conversation with Acme", Text: "Hello\nthe transcript", HTML: "<p>Hello</p>"}
+}
+
+func enqueue(t *testing.T, st *store.Store, e outbox.Email) string {
+	t.Helper()
+	var id string
+	err := st.Write(ctx, func(tx *store.Tx) (err error) {
+		id, err = outbox.Enqueue(tx, e, time.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatalf("Enqueue: %v", err)
+	}
+	return id
+}
+
+func plainSMTP(addr string) func() (outbox.Transport, error) {
+	host, port, _ := net.SplitHostPort(addr)
+	p, _ := strconv.Atoi(port)
+	return func() (outbox.Transport, error) {
+		return outbox.NewSMTP(outbox.SMTPConfig{Host: host, Port: p, TLS: outbox.TLSNone, Timeout: 2 * time.Second})
+	}
+}
+
+func TestEnqueueRefusesHeaderInjection(t *testing.T) {
+	st, orgID := setup(t)
+	for name, mutate := range map[string]func(*outbox.Email){
+		"CRLF in subject":          func(e *outbox.Email) { e.Subject = "Hi\r\nBcc: victim@example.com" },
+		"LF in subject":            func(e *outbox.Email) { e.Subject = "Hi\nX-Evil: 1" },
+		"CRLF in sender name":      func(e *outbox.Email) { e.FromName = "Acme\r\nBcc: victim@example.com" },
+		"unicode line separator":   func(e *outbox.Email) { e.Subject = "Hi\u2028Bcc: x@y.z" },
+		"CRLF in recipient":        func(e *outbox.Email) { e.To = "a@example.com\r\nBcc: victim@example.com" },
+		"two recipients":           func(e *outbox.Email) { e.To = "a@example.com, b@example.com" },
+		"display name recipient":   func(e *outbox.Email) { e.To = "Eve <eve@example.com>" },
+		"address over 254 chars":   func(e *outbox.Email) { e.To = strings.Repeat("a", 250) + "@example.com" },
+		"invalid local part":       func(e *outbox.Email) { e.To = "a..b@example.com" },
+		"empty subject":            func(e *outbox.Email) { e.Subject = " " },
+		"subject over 250 chars":   func(e *outbox.Email) { e.Subject = strings.Repeat("x", 251) },
+		"empty text":               func(e *outbox.Email) { e.Text = "" },
+		"no idempotency key":       func(e *outbox.Email) { e.IdempotencyKey = "" },
+		"CRLF in sender address":   func(e *outbox.Email) { e.FromAddr = "support@acme.test\r\nBcc: x@y.z" },
+		"invalid UTF-8 in subject": func(e *outbox.Email) { e.Subject = "Hi \xff" },
+	} {
+		e := email(orgID, 1)
+		mutate(&e)
+		err := st.Write(ctx, func(tx *store.Tx) error { _, err := outbox.Enqueue(tx, e, time.Now()); return err })
+		if !errors.Is(err, outbox.ErrInvalid) {
+			t.Errorf("%s: Enqueue error = %v, want ErrInvalid", name, err)
+		}
+	}
+	if counts, _ := st.OutboxCounts(ctx, orgID); len(counts) != 0 {
+		t.Errorf("refused emails left rows: %v", counts)
+	}
+}
+
+func TestEnqueueIsIdempotentAndTransactional(t *testing.T) {
+	st, orgID := setup(t)
+	id1 := enqueue(t, st, email(orgID, 1))
+	id2 := enqueue(t, st, email(orgID, 1))
+	if id1 != id2 {
+		t.Errorf("same idempotency key queued twice: %s, %s", id1, id2)
+	}
+	// A change that fails takes its email with it.
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		if _, err := outbox.Enqueue(tx, email(orgID, 2), time.Now()); err != nil {
+			return err
+		}
+		return errors.New("the change failed")
+	})
+	if err == nil {
+		t.Fatal("want the write to fail")
+	}
+	if counts, _ := st.OutboxCounts(ctx, orgID); counts[store.OutboxQueued] != 1 {
+		t.Errorf("queued = %v, want exactly 1", counts)
+	}
+}
+
+func TestDeliversMessageWithSafeHeaders(t *testing.T) {
+	st, orgID := setup(t)
+	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
+	e := email(orgID, 1)
+	e.Subject = "Ihr Gespräch mit Acme ✓"
+	e.FromName = "Acme <Support> \"Team\""
+	id := enqueue(t, st, e)
+	w := outbox.NewWorker(st, plainSMTP(srv.Addr), nil, nil)
+	if n, err := w.DeliverDue(ctx); n != 1 || err != nil {
+		t.Fatalf("DeliverDue() = %d, %v; want 1, nil", n, err)
+	}
+	got := srv.Received()
+	if len(got) != 1 {
+		t.Fatalf("received %d messages, want 1", len(got))
+	}
+	r := got[0]
+	if r.From != "support@acme.test" || len(r.To) != 1 || r.To[0] != "customer1@example.com" {
+		t.Errorf("envelope = %s -> %v", r.From, r.To)
+	}
+	dec := new(mime.WordDecoder)
+	subj, _ := dec.DecodeHeader(r.Msg.Header.Get("Subject"))
+	if subj != e.Subject {
+		t.Errorf("Subject = %q, want %q", subj, e.Subject)
+	}
+	headerEnd := strings.Index(string(r.Data), "\r\n\r\n")
+	for _, b := range r.Data[:headerEnd] {
+		if b >= 0x80 {
+			t.Fatalf("raw non-ASCII byte in the headers:\n%s", r.Data[:headerEnd])
+		}
+	}
+	m, _ := st.OutboxByID(ctx, id)
+	if r.Msg.Header.Get("Message-Id") != m.MessageID || !strings.HasSuffix(m.MessageID, "@acme.test>") {
+		t.Errorf("Message-ID = %q, stored %q", r.Msg.Header.Get("Message-Id"), m.MessageID)
+	}
+	if !strings.HasPrefix(r.Msg.Header.Get("Content-Type"), "multipart/alternative") {
+		t.Errorf("Content-Type = %q, want multipart/alternative", r.Msg.Header.Get("Content-Type"))
+	}
+	if m.Status != store.OutboxSent || m.SentAt.IsZero() || m.Attempts != 1 {
+		t.Errorf("stored = %+v", m)
+	}
+}
+
+func TestTemporaryFailureRetriesPermanentFails(t *testing.T) {
+	st, orgID := setup(t)
+	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
+	id1 := enqueue(t, st, email(orgID, 1))
+	id2 := enqueue(t, st, email(orgID, 2))
+	now := time.Now()
+	clock := func() time.Time { return now }
+	srv.Refuse(451, 550)
+	w := outbox.NewWorker(st, plainSMTP(srv.Addr), clock, nil)
+	w.DeliverDue(ctx)
+	m1, _ := st.OutboxByID(ctx, id1)
+	m2, _ := st.OutboxByID(ctx, id2)
+	if m1.Status != store.OutboxRetrying || !strings.Contains(m1.LastError, "451") || !m1.NextAttemptAt.After(now) {
+		t.Errorf("after 451: %s %q next %v", m1.Status, m1.LastError, m1.NextAttemptAt)
+	}
+	if m2.Status != store.OutboxFailed || !strings.Contains(m2.LastError, "550") {
+		t.Errorf("after 550: %s %q", m2.Status, m2.LastError)
+	}
+	// Not due yet: nothing happens.
+	if n, _ := w.DeliverDue(ctx); n != 0 {
+		t.Errorf("delivered %d before the backoff passed", n)
+	}
+	now = now.Add(outbox.Backoff(1) + time.Second)
+	if n, err := w.DeliverDue(ctx); n != 1 || err != nil {
+		t.Fatalf("after backoff DeliverDue() = %d, %v", n, err)
+	}
+	if got := srv.Received(); len(got) != 1 || got[0].To[0] != "customer1@example.com" {
+		t.Errorf("received %v", got)
+	}
+}
+
+func TestServerDownThenUpDeliversExactlyOnce(t *testing.T) {
+	st, orgID := setup(t)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there yet
+	for i := 0; i < 5; i++ {
+		enqueue(t, st, email(orgID, i))
+	}
+	now := time.Now()
+	w := outbox.NewWorker(st, plainSMTP(addr), func() time.Time { return now }, nil)
+	if _, err := w.DeliverDue(ctx); err == nil {
+		t.Fatal("DeliverDue with the server down: want an error")
+	}
+	if s := w.Status(); !strings.Contains(s.LastError, "cannot reach") {
+		t.Errorf("Status().LastError = %q", s.LastError)
+	}
+	if c, _ := st.OutboxCounts(ctx, orgID); c[store.OutboxRetrying] != 5 {
+		t.Errorf("counts = %v, want 5 retrying", c)
+	}
+	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{Addr: addr})
+	now = now.Add(time.Minute)
+	if n, err := w.DeliverDue(ctx); n != 5 || err != nil {
+		t.Fatalf("DeliverDue() = %d, %v", n, err)
+	}
+	now = now.Add(time.Hour)
+	w.DeliverDue(ctx)
+	if got := srv.Received(); len(got) != 5 {
+		t.Errorf("received %d, want exactly 5", len(got))
+	}
+	if s := w.Status(); s.LastError != "" {
+		t.Errorf("Status().LastError = %q after recovery", s.LastError)
+	}
+}
+
+func TestInterruptedSendIsRequeued(t *testing.T) {
+	st, orgID := setup(t)
+	id := enqueue(t, st, email(orgID, 1))
+	if _, err := st.ClaimDueOutbox(ctx, time.Now(), 10); err != nil { // a process claimed it, then died
+		t.Fatal(err)
+	}
+	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
+	w := outbox.NewWorker(st, plainSMTP(srv.Addr), nil, nil)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { w.Run(runCtx); close(done) }()
+	got := srv.WaitFor(1, 5*time.Second)
+	cancel()
+	<-done
+	m, _ := st.OutboxByID(ctx, id)
+	if len(got) != 1 || m.Status != store.OutboxSent || m.Attempts != 2 {
+		t.Errorf("received %d, stored %s after %d attempts", len(got), m.Status, m.Attempts)
+	}
+}
+
+func TestTLSAndAuthentication(t *testing.T) {
+	cert := testutil.NewTLSCert(t)
+	for _, tc := range []struct {
+		name     string
+		server   testutil.SMTPOptions
+		cfg      outbox.SMTPConfig
+		wantKind outbox.ErrorKind
+		wantMsg  string // "" = delivered
+	}{
+		{"STARTTLS with AUTH", testutil.SMTPOptions{TLS: &cert, Username: "u", Password: "right"},
+			outbox.SMTPConfig{TLS: outbox.TLSStartTLS, Username: "u", RootCAs: cert.Pool}, 0, ""},
+		{"implicit TLS with AUTH", testutil.SMTPOptions{TLS: &cert, Implicit: true, Username: "u", Password: "right"},
+			outbox.SMTPConfig{TLS: outbox.TLSImplicit, Username: "u", RootCAs: cert.Pool}, 0, ""},
+		{"wrong password", testutil.SMTPOptions{TLS: &cert, Username: "u", Password: "other"},
+			outbox.SMTPConfig{TLS: outbox.TLSStartTLS, Username: "u", RootCAs: cert.Pool}, outbox.ErrConfig, "authentication failed"},
+		{"untrusted certificate", testutil.SMTPOptions{TLS: &cert},
+			outbox.SMTPConfig{TLS: outbox.TLSStartTLS}, outbox.ErrConfig, "not trusted"},
+		{"STARTTLS required but not offered", testutil.SMTPOptions{},
+			outbox.SMTPConfig{TLS: outbox.TLSStartTLS}, outbox.ErrConfig, "does not offer STARTTLS"},
+		{"username set but no AUTH offered", testutil.SMTPOptions{},
+			outbox.SMTPConfig{TLS: outbox.TLSNone, Username: "u"}, outbox.ErrConfig, "does not offer authentication"},
+		{"implicit TLS against a plain server", testutil.SMTPOptions{},
+			outbox.SMTPConfig{TLS: outbox.TLSImplicit, RootCAs: cert.Pool}, outbox.ErrConfig, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, orgID := setup(t)
+			srv := testutil.NewSMTPServer(t, tc.server)
+			host, port, _ := net.SplitHostPort(srv.Addr)
+			cfg := tc.cfg
+			cfg.Host, cfg.Port, cfg.Timeout = host, atoi(port), 2*time.Second
+			cfg.Password = func() (string, error) { return "right", nil }
+			id := enqueue(t, st, email(orgID, 1))
+			w := outbox.NewWorker(st, func() (outbox.Transport, error) { return outbox.NewSMTP(cfg) }, nil, nil)
+			n, err := w.DeliverDue(ctx)
+			m, _ := st.OutboxByID(ctx, id)
+			if tc.wantMsg == "" && tc.wantKind == 0 {
+				if n != 1 || err != nil || len(srv.Received()) != 1 {
+					t.Fatalf("DeliverDue() = %d, %v; received %d", n, err, len(srv.Received()))
+				}
+				return
+			}
+			var se *outbox.SendError
+			if !errors.As(err, &se) || se.Kind != tc.wantKind || !strings.Contains(se.Msg, tc.wantMsg) {
+				t.Fatalf("DeliverDue() error = %v, want kind %d containing %q", err, tc.wantKind, tc.wantMsg)
+			}
+			if strings.Contains(err.Error(), "right") || strings.Contains(m.LastError, "right") {
+				t.Error("the password leaked into an error")
+			}
+			if m.Status != store.OutboxRetrying || len(srv.Received()) != 0 {
+				t.Errorf("stored %s, received %d; want retrying and nothing sent", m.Status, len(srv.Received()))
+			}
+		})
+	}
+}
+
+func TestConfigCheck(t *testing.T) {
+	for _, c := range []outbox.SMTPConfig{
+		{Host: "", Port: 25, TLS: outbox.TLSStartTLS},
+		{Host: "mail.example.com", Port: 0, TLS: outbox.TLSStartTLS},
+		{Host: "mail.example.com", Port: 25, TLS: outbox.TLSNone},
+		{Host: "mail.example.com", Port: 25, TLS: "maybe"},
+	} {
+		if _, err := outbox.NewSMTP(c); err == nil {
+			t.Errorf("NewSMTP(%+v) succeeded, want an error", c)
+		}
+	}
+}
+
+func TestBackoffGrowsAndIsCapped(t *testing.T) {
+	prev := time.Duration(0)
+	for n := 1; n < 20; n++ {
+		d := outbox.Backoff(n)
+		if d < prev || d > 30*time.Minute {
+			t.Fatalf("Backoff(%d) = %v after %v", n, d, prev)
+		}
+		prev = d
+	}
+	if outbox.Backoff(1) != 15*time.Second || outbox.Backoff(19) != 30*time.Minute {
+		t.Errorf("Backoff(1) = %v, Backoff(19) = %v", outbox.Backoff(1), outbox.Backoff(19))
+	}
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

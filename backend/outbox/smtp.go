@@ -1,0 +1,266 @@
+package outbox
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/mail"
+	"net/smtp"
+	"net/textproto"
+	"slices"
+	"strconv"
+	"time"
+
+	gomail "github.com/go-mail/mail/v2"
+
+	"vouchdesk/backend/store"
+)
+
+// TLS modes of an SMTP (or IMAP) account.
+const (
+	TLSImplicit = "implicit" // TLS from the first byte (port 465)
+	TLSStartTLS = "starttls" // STARTTLS required; a server that does not offer it is an error
+	TLSNone     = "none"     // plain text: allowed for loopback hosts only
+)
+
+// SMTPConfig says how to reach the outgoing relay. None of its fields holds a secret except what
+// Password returns, which is never logged nor put into an error.
+type SMTPConfig struct {
+	Host string // host name or IP address
+	Port int    // 1-65535
+	TLS  string // TLSImplicit, TLSStartTLS or TLSNone
+	// Username, when set, requires AUTH: a server that does not offer AUTH is an error, rather
+	// than silently sending unauthenticated.
+	Username string
+	// Password returns the password (from the OS keyring or the environment) when it is needed.
+	Password func() (string, error)
+	// RootCAs verifies the server's certificate; nil means the system's roots. Certificates are
+	// always verified.
+	RootCAs *x509.CertPool
+	// LocalName is sent with EHLO ("localhost" when empty).
+	LocalName string
+	// Timeout bounds each network operation (10 s when zero).
+	Timeout time.Duration
+}
+
+// Check refuses a configuration that cannot work or would be unsafe.
+func (c SMTPConfig) Check() error {
+	switch {
+	case c.Host == "":
+		return errors.New("the SMTP host is empty")
+	case c.Port < 1 || c.Port > 65535:
+		return fmt.Errorf("the SMTP port %d is not between 1 and 65535", c.Port)
+	}
+	switch c.TLS {
+	case TLSImplicit, TLSStartTLS:
+	case TLSNone:
+		if !isLoopback(c.Host) {
+			return fmt.Errorf("TLS can be turned off only for a server on this machine (127.0.0.1), not %s", c.Host)
+		}
+	default:
+		return fmt.Errorf("unknown TLS mode %q", c.TLS)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// SMTP is a Transport that delivers through one SMTP relay.
+type SMTP struct{ cfg SMTPConfig }
+
+// NewSMTP checks cfg and returns the transport.
+func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	return &SMTP{cfg: cfg}, nil
+}
+
+// Dial connects and authenticates; the connection sends many messages.
+func (s *SMTP) Dial(ctx context.Context) (Conn, error) {
+	c := s.cfg
+	d := &gomail.Dialer{Host: c.Host, Port: c.Port, LocalName: c.LocalName, Timeout: c.Timeout,
+		TLSConfig: &tls.Config{ServerName: c.Host, RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}}
+	switch c.TLS {
+	case TLSImplicit:
+		d.SSL = true
+	case TLSStartTLS:
+		// go-mail's default (opportunistic) would continue in plain text: never.
+		d.StartTLSPolicy = gomail.MandatoryStartTLS
+	case TLSNone:
+		d.StartTLSPolicy = gomail.NoStartTLS
+	}
+	if c.Username != "" {
+		pw := ""
+		if c.Password != nil {
+			var err error
+			if pw, err = c.Password(); err != nil {
+				return nil, &SendError{Kind: ErrConfig, Msg: "the SMTP password is not available: " + err.Error()}
+			}
+		}
+		// An explicit Auth makes a server without AUTH an error; go-mail would otherwise skip it.
+		d.Auth = requireAuth{smtp.PlainAuth("", c.Username, pw, c.Host)}
+	}
+	type result struct {
+		sc  gomail.SendCloser
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() { sc, err := d.Dial(); ch <- result{sc, err} }()
+	select {
+	case <-ctx.Done():
+		go func() {
+			if r := <-ch; r.sc != nil {
+				r.sc.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	case r := <-ch:
+		if r.err != nil {
+			return nil, classify(r.err)
+		}
+		return &smtpConn{sc: r.sc}, nil
+	}
+}
+
+var (
+	errNoAuth  = errors.New("no AUTH offered")
+	errNoPlain = errors.New("no AUTH PLAIN offered")
+)
+
+// requireAuth fails when the server advertises no AUTH: net/smtp would otherwise try anyway (or
+// go-mail skip it), and a configured username must never end in unauthenticated sending.
+type requireAuth struct{ smtp.Auth }
+
+func (a requireAuth) Start(s *smtp.ServerInfo) (string, []byte, error) {
+	if len(s.Auth) == 0 {
+		return "", nil, errNoAuth
+	}
+	if !slices.Contains(s.Auth, "PLAIN") {
+		return "", nil, errNoPlain
+	}
+	return a.Auth.Start(s)
+}
+
+type smtpConn struct{ sc gomail.SendCloser }
+
+func (c *smtpConn) Send(m store.OutboxMessage) error {
+	msg, err := compose(m)
+	if err != nil {
+		return &SendError{Kind: ErrPermanent, Msg: err.Error()}
+	}
+	from, err := mail.ParseAddress(m.FromAddr)
+	if err != nil {
+		return &SendError{Kind: ErrPermanent, Msg: "bad sender address"}
+	}
+	if err := c.sc.Send(from.Address, []string{m.ToAddr}, msg); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+func (c *smtpConn) Close() error { return c.sc.Close() }
+
+// compose builds the MIME message: plain text, with an HTML alternative when there is one.
+func compose(m store.OutboxMessage) (*gomail.Message, error) {
+	from, err := mail.ParseAddress(m.FromAddr)
+	if err != nil {
+		return nil, fmt.Errorf("bad sender address: %w", err)
+	}
+	msg := gomail.NewMessage()
+	msg.SetAddressHeader("From", from.Address, from.Name)
+	msg.SetHeader("To", m.ToAddr)
+	msg.SetHeader("Subject", m.Subject)
+	msg.SetHeader("Message-ID", m.MessageID)
+	msg.SetDateHeader("Date", m.CreatedAt)
+	// Automated mail: tells auto-responders not to answer (RFC 3834).
+	msg.SetHeader("Auto-Submitted", "auto-generated")
+	msg.SetBody("text/plain", m.BodyText)
+	if m.BodyHTML != "" {
+		msg.AddAlternative("text/html", m.BodyHTML)
+	}
+	return msg, nil
+}
+
+// ErrorKind classifies a delivery failure.
+type ErrorKind int
+
+const (
+	// ErrTemporary: try again later (4xx, network trouble).
+	ErrTemporary ErrorKind = iota
+	// ErrPermanent: the server refused this message for good (5xx other than authentication).
+	ErrPermanent
+	// ErrConfig: the account's settings are wrong (authentication, TLS, no AUTH offered). Retried,
+	// because the message is fine and the admin can fix the settings; shown to the admin.
+	ErrConfig
+)
+
+// SendError is a classified failure with a message a person can act on.
+type SendError struct {
+	Kind ErrorKind
+	Code int // SMTP reply code, 0 when none
+	Msg  string
+}
+
+func (e *SendError) Error() string { return e.Msg }
+
+// classify turns what go-mail/net/smtp returned into a SendError.
+func classify(err error) *SendError {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se
+	}
+	var tpe *textproto.Error
+	if errors.As(err, &tpe) {
+		msg := "the SMTP server answered " + strconv.Itoa(tpe.Code) + " " + tpe.Msg
+		switch {
+		case tpe.Code == 530 || tpe.Code == 534 || tpe.Code == 535 || tpe.Code == 538:
+			return &SendError{Kind: ErrConfig, Code: tpe.Code, Msg: "SMTP authentication failed (" + strconv.Itoa(tpe.Code) + "): check the username and password"}
+		case tpe.Code >= 500:
+			return &SendError{Kind: ErrPermanent, Code: tpe.Code, Msg: msg}
+		default:
+			return &SendError{Kind: ErrTemporary, Code: tpe.Code, Msg: msg}
+		}
+	}
+	var stls gomail.StartTLSUnsupportedError
+	if errors.As(err, &stls) {
+		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not offer STARTTLS: choose implicit TLS (port 465) or check the port"}
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
+		return &SendError{Kind: ErrConfig, Msg: "the SMTP server's TLS certificate is not trusted: " + err.Error()}
+	}
+	var recErr tls.RecordHeaderError
+	if errors.As(err, &recErr) {
+		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not speak TLS on this port: choose STARTTLS or check the port"}
+	}
+	if errors.Is(err, errNoAuth) {
+		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not offer authentication (AUTH): remove the username, or use STARTTLS/TLS so it is offered"}
+	}
+	if errors.Is(err, errNoPlain) {
+		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not offer PLAIN authentication"}
+	}
+	if err.Error() == "unencrypted connection" {
+		return &SendError{Kind: ErrConfig, Msg: "refusing to send the password over an unencrypted connection"}
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) {
+		return &SendError{Kind: ErrTemporary, Msg: "cannot reach the SMTP server: " + err.Error()}
+	}
+	return &SendError{Kind: ErrTemporary, Msg: err.Error()}
+}

@@ -1,0 +1,205 @@
+package outbox
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"vouchdesk/backend/store"
+)
+
+// Transport opens connections to a mail relay.
+type Transport interface {
+	Dial(ctx context.Context) (Conn, error)
+}
+
+// Conn sends messages over one open connection.
+type Conn interface {
+	Send(m store.OutboxMessage) error
+	Close() error
+}
+
+// Worker delivers due messages. One worker per database: claiming happens in write transactions,
+// so even two workers would never send the same message twice at once.
+type Worker struct {
+	st        *store.Store
+	transport func() (Transport, error) // looked up at each pass: settings may change
+	now       func() time.Time
+	log       *slog.Logger
+	// Batch is how many messages one pass claims and sends over one connection.
+	Batch int
+	// Poll is the longest the worker sleeps with nothing due (a safety net; Wake is the fast path).
+	Poll time.Duration
+	// MaxAge is how long temporary failures are retried before the message is marked failed.
+	MaxAge time.Duration
+
+	wake chan struct{}
+	mu   sync.Mutex
+	last Status
+}
+
+// Status is what the admin sees about delivery.
+type Status struct {
+	LastError string    // the last connection-level problem, "" when the last pass was fine
+	LastPass  time.Time // when the worker last tried
+}
+
+// NewWorker returns a worker. transport is called at every pass (nil Transport: no relay set up yet,
+// messages stay queued).
+func NewWorker(st *store.Store, transport func() (Transport, error), now func() time.Time, log *slog.Logger) *Worker {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Worker{st: st, transport: transport, now: now, log: log, Batch: 50, Poll: 30 * time.Second,
+		MaxAge: 72 * time.Hour, wake: make(chan struct{}, 1)}
+}
+
+// Wake asks the worker to look at the queue now (after a message was queued).
+func (w *Worker) Wake() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Status returns the delivery status.
+func (w *Worker) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.last
+}
+
+// Backoff is the wait before attempt n+1 after n failed attempts: 15 s doubling to at most 30 min.
+func Backoff(attempts int) time.Duration {
+	d := 15 * time.Second
+	for i := 1; i < attempts && d < 30*time.Minute; i++ {
+		d *= 2
+	}
+	return min(d, 30*time.Minute)
+}
+
+// Run delivers until ctx ends. It first puts back messages a previous process left half-sent.
+func (w *Worker) Run(ctx context.Context) {
+	if n, err := w.st.RequeueInterruptedOutbox(ctx, w.now()); err != nil {
+		w.log.Error("outbox: requeue interrupted", "err", err)
+	} else if n > 0 {
+		w.log.Warn("outbox: requeued messages interrupted while sending", "count", n)
+	}
+	for {
+		sent, err := w.DeliverDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log.Warn("outbox: delivery pass", "err", err)
+		}
+		if sent > 0 && err == nil {
+			continue // more may be due right away
+		}
+		wait := w.Poll
+		if next, ok, err := w.st.NextOutboxDue(ctx); err == nil && ok {
+			wait = min(wait, max(next.Sub(w.now()), 10*time.Millisecond))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-w.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// DeliverDue makes one pass: claim up to Batch due messages, send them over one connection, and
+// record each outcome. It returns how many were delivered. A connection problem puts the claimed
+// messages back with backoff and is returned.
+func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
+	now := w.now()
+	next, ok, err := w.st.NextOutboxDue(ctx)
+	if err != nil || !ok || next.After(now) {
+		return 0, err
+	}
+	tr, err := w.transport()
+	if err != nil || tr == nil {
+		w.setStatus(errText(err, "no SMTP relay is set up"), now)
+		return 0, err
+	}
+	msgs, err := w.st.ClaimDueOutbox(ctx, now, w.Batch)
+	if err != nil || len(msgs) == 0 {
+		return 0, err
+	}
+	conn, err := tr.Dial(ctx)
+	if err != nil {
+		se := classify(err)
+		w.setStatus(se.Msg, now)
+		for _, m := range msgs {
+			w.retryOrFail(ctx, m, se)
+		}
+		return 0, se
+	}
+	defer conn.Close()
+	sent := 0
+	var connErr *SendError
+	for i, m := range msgs {
+		if connErr != nil {
+			w.retryOrFail(ctx, m, connErr)
+			continue
+		}
+		if err := conn.Send(m); err != nil {
+			se := classify(err)
+			w.retryOrFail(ctx, m, se)
+			// After a network error the connection is unusable: put the rest back.
+			if se.Kind != ErrPermanent && se.Code == 0 {
+				connErr = se
+				w.log.Warn("outbox: connection lost", "remaining", len(msgs)-i-1, "err", se.Msg)
+			}
+			continue
+		}
+		if err := w.st.MarkOutboxSent(ctx, m.ID, w.now()); err != nil {
+			// Sent but not recorded: on the next start it is requeued and sent again with the same
+			// Message-ID (at least once; receivers can drop the duplicate).
+			return sent, err
+		}
+		sent++
+	}
+	if connErr != nil {
+		w.setStatus(connErr.Msg, now)
+		return sent, connErr
+	}
+	w.setStatus("", now)
+	return sent, nil
+}
+
+func (w *Worker) retryOrFail(ctx context.Context, m store.OutboxMessage, se *SendError) {
+	now := w.now()
+	var err error
+	if se.Kind == ErrPermanent || now.Sub(m.CreatedAt) > w.MaxAge {
+		reason := se.Msg
+		if se.Kind != ErrPermanent {
+			reason = "gave up after " + w.MaxAge.String() + ": " + se.Msg
+		}
+		err = w.st.MarkOutboxFailed(ctx, m.ID, reason, now)
+	} else {
+		err = w.st.MarkOutboxRetry(ctx, m.ID, se.Msg, now.Add(Backoff(m.Attempts)), now)
+	}
+	if err != nil {
+		w.log.Error("outbox: recording a failure", "id", m.ID, "err", err)
+	}
+}
+
+func (w *Worker) setStatus(msg string, at time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.last = Status{LastError: msg, LastPass: at}
+}
+
+func errText(err error, otherwise string) string {
+	if err != nil {
+		return err.Error()
+	}
+	return otherwise
+}

@@ -1,0 +1,229 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Outbox statuses.
+const (
+	OutboxQueued   = "queued"
+	OutboxSending  = "sending"
+	OutboxSent     = "sent"
+	OutboxRetrying = "retrying"
+	OutboxFailed   = "failed"
+)
+
+// OutboxMessage is one email in the durable queue.
+type OutboxMessage struct {
+	ID             string
+	OrgID          string
+	Kind           string
+	IdempotencyKey string
+	FromAddr       string // the From header as written (name and address)
+	ToAddr         string
+	Subject        string
+	BodyText       string
+	BodyHTML       string
+	MessageID      string
+	Status         string
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastError      string
+	ConversationID string
+	ContactID      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	SentAt         time.Time
+}
+
+// EnqueueOutbox adds a message to the queue unless one with the same idempotency key exists in
+// the organization; either way it returns the id of the queued message and whether it is new.
+func (t *Tx) EnqueueOutbox(m OutboxMessage) (id string, created bool, err error) {
+	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (id, org_id, kind, idempotency_key, from_addr,
+		to_addr, subject, body_text, body_html, message_id, status, attempts, next_attempt_at,
+		conversation_id, contact_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, idempotency_key) DO NOTHING`,
+		m.ID, m.OrgID, m.Kind, m.IdempotencyKey, m.FromAddr, m.ToAddr, m.Subject, m.BodyText, m.BodyHTML,
+		m.MessageID, Millis(m.CreatedAt), nullString(m.ConversationID), nullString(m.ContactID),
+		Millis(m.CreatedAt), Millis(m.CreatedAt))
+	if err != nil {
+		return "", false, fmt.Errorf("store: enqueue outbox: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return m.ID, true, nil
+	}
+	err = t.tx.QueryRowContext(t.ctx, "SELECT id FROM outbox WHERE org_id = ? AND idempotency_key = ?",
+		m.OrgID, m.IdempotencyKey).Scan(&id)
+	if err != nil {
+		return "", false, fmt.Errorf("store: enqueue outbox: existing: %w", err)
+	}
+	return id, false, nil
+}
+
+const outboxColumns = `id, org_id, kind, idempotency_key, from_addr, to_addr, subject, body_text, body_html,
+	message_id, status, attempts, next_attempt_at, last_error, coalesce(conversation_id, ''),
+	coalesce(contact_id, ''), created_at, updated_at, sent_at`
+
+func scanOutbox(row scanner) (OutboxMessage, error) {
+	var m OutboxMessage
+	var next, created, updated int64
+	var sent *int64
+	err := row.Scan(&m.ID, &m.OrgID, &m.Kind, &m.IdempotencyKey, &m.FromAddr, &m.ToAddr, &m.Subject,
+		&m.BodyText, &m.BodyHTML, &m.MessageID, &m.Status, &m.Attempts, &next, &m.LastError,
+		&m.ConversationID, &m.ContactID, &created, &updated, &sent)
+	if err != nil {
+		return OutboxMessage{}, err
+	}
+	m.NextAttemptAt, m.CreatedAt, m.UpdatedAt, m.SentAt = FromMillis(next), FromMillis(created), FromMillis(updated), fromNullMillis(sent)
+	return m, nil
+}
+
+// ClaimDueOutbox marks up to limit messages that are due at now as "sending" (counting the
+// attempt) and returns them, oldest first. Claiming in a write transaction means two workers
+// never send the same message.
+func (s *Store) ClaimDueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := s.Write(ctx, func(tx *Tx) error {
+		rows, err := tx.tx.QueryContext(ctx, `UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?1
+			WHERE id IN (SELECT id FROM outbox WHERE status IN ('queued', 'retrying') AND next_attempt_at <= ?1
+			             ORDER BY next_attempt_at, id LIMIT ?2)
+			RETURNING `+outboxColumns, Millis(now), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanOutbox(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: claim due outbox: %w", err)
+	}
+	// RETURNING gives rows in no particular order.
+	sortOutbox(out)
+	return out, nil
+}
+
+// MarkOutboxSent records a delivery.
+func (s *Store) MarkOutboxSent(ctx context.Context, id string, now time.Time) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		return tx.exec("mark outbox sent", `UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, last_error = ''
+			WHERE id = ?`, Millis(now), Millis(now), id)
+	})
+}
+
+// MarkOutboxRetry records a temporary failure and when to try again.
+func (s *Store) MarkOutboxRetry(ctx context.Context, id, reason string, next, now time.Time) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		return tx.exec("mark outbox retry", `UPDATE outbox SET status = 'retrying', last_error = ?, next_attempt_at = ?,
+			updated_at = ? WHERE id = ?`, reason, Millis(next), Millis(now), id)
+	})
+}
+
+// MarkOutboxFailed records a permanent failure.
+func (s *Store) MarkOutboxFailed(ctx context.Context, id, reason string, now time.Time) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		return tx.exec("mark outbox failed", `UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ?
+			WHERE id = ?`, reason, Millis(now), id)
+	})
+}
+
+// RequeueInterruptedOutbox puts messages left "sending" by a process that stopped mid-delivery
+// back in the queue, so nothing queued is ever lost. Returns how many.
+func (s *Store) RequeueInterruptedOutbox(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'retrying', next_attempt_at = ?,
+			last_error = 'interrupted while sending; sent again with the same Message-ID', updated_at = ?
+			WHERE status = 'sending'`, Millis(now), Millis(now))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: requeue interrupted outbox: %w", err)
+	}
+	return int(n), nil
+}
+
+// NextOutboxDue returns when the next queued or retrying message is due; ok is false when none is.
+func (s *Store) NextOutboxDue(ctx context.Context) (next time.Time, ok bool, err error) {
+	var ms sql.NullInt64
+	err = s.r.QueryRowContext(ctx, `SELECT min(next_attempt_at) FROM outbox WHERE status IN ('queued', 'retrying')`).Scan(&ms)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: next outbox due: %w", err)
+	}
+	if !ms.Valid {
+		return time.Time{}, false, nil
+	}
+	return FromMillis(ms.Int64), true, nil
+}
+
+// OutboxByID returns one message.
+func (s *Store) OutboxByID(ctx context.Context, id string) (OutboxMessage, error) {
+	m, err := scanOutbox(s.r.QueryRowContext(ctx, "SELECT "+outboxColumns+" FROM outbox WHERE id = ?", id))
+	if err != nil {
+		return OutboxMessage{}, fmt.Errorf("store: outbox by id: %w", notFound(err))
+	}
+	return m, nil
+}
+
+// OutboxLog returns the organization's newest messages first, at most limit.
+func (s *Store) OutboxLog(ctx context.Context, orgID string, limit int) ([]OutboxMessage, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+outboxColumns+` FROM outbox WHERE org_id = ?
+		ORDER BY created_at DESC, id DESC LIMIT ?`, orgID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox log: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxMessage
+	for rows.Next() {
+		m, err := scanOutbox(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: outbox log: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// OutboxCounts counts the organization's messages by status.
+func (s *Store) OutboxCounts(ctx context.Context, orgID string) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT status, count(*) FROM outbox WHERE org_id = ? GROUP BY status", orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("store: outbox counts: %w", err)
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+func sortOutbox(ms []OutboxMessage) {
+	slices.SortFunc(ms, func(a, b OutboxMessage) int {
+		if c := a.NextAttemptAt.Compare(b.NextAttemptAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
