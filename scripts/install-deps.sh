@@ -32,7 +32,7 @@ install_system_packages() {
 }
 
 check_toolchains() {
-  command -v go >/dev/null || { say "Go is missing: install Go >= 1.25 from your distribution or go.dev"; exit 1; }
+  command -v go >/dev/null || { say "Go is missing: install Go >= 1.26 from your distribution or go.dev"; exit 1; }
   command -v node >/dev/null && command -v npm >/dev/null || {
     say "Node.js is missing: install Node.js >= 20.19 with npm"; exit 1; }
   local v; v=$(node -p 'process.versions.node')

@@ -20,3 +20,6 @@ func (s *Store) ReaderQuery(ctx context.Context, query string, args ...any) (int
 	err := s.r.QueryRowContext(ctx, query, args...).Scan(&v)
 	return v, err
 }
+
+// ExecRaw runs SQL in the transaction (tests only).
+func (t *Tx) ExecRaw(q string) error { return t.exec("raw", q) }
