@@ -228,9 +228,14 @@ func TestInterruptedSendIsRequeued(t *testing.T) {
 	done := make(chan struct{})
 	go func() { w.Run(runCtx); close(done) }()
 	got := srv.WaitFor(1, 5*time.Second)
+	var m store.OutboxMessage
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if m, _ = st.OutboxByID(ctx, id); m.Status == store.OutboxSent {
+			break
+		}
+	}
 	cancel()
 	<-done
-	m, _ := st.OutboxByID(ctx, id)
 	if len(got) != 1 || m.Status != store.OutboxSent || m.Attempts != 2 {
 		t.Errorf("received %d, stored %s after %d attempts", len(got), m.Status, m.Attempts)
 	}

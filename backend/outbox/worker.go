@@ -137,21 +137,24 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 		se := classify(err)
 		w.setStatus(se.Msg, now)
 		for _, m := range msgs {
-			w.retryOrFail(ctx, m, se)
+			w.retryOrFail(context.WithoutCancel(ctx), m, se)
 		}
 		return 0, se
 	}
 	defer conn.Close()
+	// Outcomes are recorded even when ctx is cancelled meanwhile (shutdown): a message that went
+	// out but was not recorded would be sent again on the next start.
+	rec := context.WithoutCancel(ctx)
 	sent := 0
 	var connErr *SendError
 	for i, m := range msgs {
 		if connErr != nil {
-			w.retryOrFail(ctx, m, connErr)
+			w.retryOrFail(rec, m, connErr)
 			continue
 		}
 		if err := conn.Send(m); err != nil {
 			se := classify(err)
-			w.retryOrFail(ctx, m, se)
+			w.retryOrFail(rec, m, se)
 			// After a network error the connection is unusable: put the rest back.
 			if se.Kind != ErrPermanent && se.Code == 0 {
 				connErr = se
@@ -159,7 +162,7 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		if err := w.st.MarkOutboxSent(ctx, m.ID, w.now()); err != nil {
+		if err := w.st.MarkOutboxSent(rec, m.ID, w.now()); err != nil {
 			// Sent but not recorded: on the next start it is requeued and sent again with the same
 			// Message-ID (at least once; receivers can drop the duplicate).
 			return sent, err
