@@ -19,12 +19,17 @@ type Pinger interface {
 type Deps struct {
 	Version string
 	DB      Pinger
+	Senders SenderLinks // nil: the sender link pages are not served
 }
 
 // NewHandler returns the HTTP handler of the widget server.
 func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
+	if d.Senders != nil {
+		mux.HandleFunc("GET /verify/sender/{token}", d.senderLinkGet)
+		mux.HandleFunc("POST /verify/sender/{token}", d.senderLinkPost)
+	}
 	return securityHeaders(mux)
 }
 
