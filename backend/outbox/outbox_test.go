@@ -48,10 +48,10 @@ func enqueue(t *testing.T, st *store.Store, e outbox.Email) string {
 	return id
 }
 
-func plainSMTP(addr string) func() (outbox.Transport, error) {
+func plainSMTP(addr string) func(string) (outbox.Transport, error) {
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
-	return func() (outbox.Transport, error) {
+	return func(string) (outbox.Transport, error) {
 		return outbox.NewSMTP(outbox.SMTPConfig{Host: host, Port: p, TLS: outbox.TLSNone, Timeout: 2 * time.Second})
 	}
 }
@@ -273,7 +273,7 @@ func TestTLSAndAuthentication(t *testing.T) {
 			cfg.Host, cfg.Port, cfg.Timeout = host, atoi(port), 2*time.Second
 			cfg.Password = func() (string, error) { return "right", nil }
 			id := enqueue(t, st, email(orgID, 1))
-			w := outbox.NewWorker(st, func() (outbox.Transport, error) { return outbox.NewSMTP(cfg) }, nil, nil)
+			w := outbox.NewWorker(st, func(string) (outbox.Transport, error) { return outbox.NewSMTP(cfg) }, nil, nil)
 			n, err := w.DeliverDue(ctx)
 			m, _ := st.OutboxByID(ctx, id)
 			if tc.wantMsg == "" && tc.wantKind == 0 {
@@ -324,3 +324,15 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+func TestNoRelayKeepsMailQueued(t *testing.T) {
+	st, orgID := setup(t)
+	id := enqueue(t, st, email(orgID, 1))
+	w := outbox.NewWorker(st, func(string) (outbox.Transport, error) { return nil, nil }, nil, nil)
+	if _, err := w.DeliverDue(ctx); err == nil || !strings.Contains(w.Status().LastError, "no outgoing mail server") {
+		t.Errorf("DeliverDue() without relay = %v, status %q", err, w.Status().LastError)
+	}
+	if m, _ := st.OutboxByID(ctx, id); m.Status != store.OutboxRetrying {
+		t.Errorf("status = %s, want retrying", m.Status)
+	}
+}

@@ -25,7 +25,7 @@ type Conn interface {
 // so even two workers would never send the same message twice at once.
 type Worker struct {
 	st        *store.Store
-	transport func() (Transport, error) // looked up at each pass: settings may change
+	transport func(orgID string) (Transport, error) // looked up at each pass: settings may change
 	now       func() time.Time
 	log       *slog.Logger
 	// Batch is how many messages one pass claims and sends over one connection.
@@ -46,9 +46,9 @@ type Status struct {
 	LastPass  time.Time // when the worker last tried
 }
 
-// NewWorker returns a worker. transport is called at every pass (nil Transport: no relay set up yet,
-// messages stay queued).
-func NewWorker(st *store.Store, transport func() (Transport, error), now func() time.Time, log *slog.Logger) *Worker {
+// NewWorker returns a worker. transport gives an organization's relay at every pass (settings may
+// change); a nil Transport means no relay is set up yet and that organization's mail stays queued.
+func NewWorker(st *store.Store, transport func(orgID string) (Transport, error), now func() time.Time, log *slog.Logger) *Worker {
 	if now == nil {
 		now = time.Now
 	}
@@ -114,37 +114,65 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
-// DeliverDue makes one pass: claim up to Batch due messages, send them over one connection, and
-// record each outcome. It returns how many were delivered. A connection problem puts the claimed
-// messages back with backoff and is returned.
+// DeliverDue makes one pass: claim up to Batch due messages, send each organization's over one
+// connection to its own relay, and record each outcome. It returns how many were delivered. A
+// connection problem puts the claimed messages back with backoff and is returned.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	now := w.now()
 	next, ok, err := w.st.NextOutboxDue(ctx)
 	if err != nil || !ok || next.After(now) {
 		return 0, err
 	}
-	tr, err := w.transport()
-	if err != nil || tr == nil {
-		w.setStatus(errText(err, "no SMTP relay is set up"), now)
-		return 0, err
-	}
 	msgs, err := w.st.ClaimDueOutbox(ctx, now, w.Batch)
 	if err != nil || len(msgs) == 0 {
 		return 0, err
+	}
+	// Outcomes are recorded even when ctx is cancelled meanwhile (shutdown): a message that went
+	// out but was not recorded would be sent again on the next start.
+	rec := context.WithoutCancel(ctx)
+	byOrg := map[string][]store.OutboxMessage{}
+	var orgs []string
+	for _, m := range msgs {
+		if byOrg[m.OrgID] == nil {
+			orgs = append(orgs, m.OrgID)
+		}
+		byOrg[m.OrgID] = append(byOrg[m.OrgID], m)
+	}
+	sent := 0
+	var firstErr error
+	for _, orgID := range orgs {
+		n, err := w.deliverOrg(ctx, rec, orgID, byOrg[orgID], now)
+		sent += n
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		w.setStatus("", now)
+	}
+	return sent, firstErr
+}
+
+func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store.OutboxMessage, now time.Time) (int, error) {
+	tr, err := w.transport(orgID)
+	if err != nil || tr == nil {
+		se := &SendError{Kind: ErrConfig, Msg: errText(err, "no outgoing mail server (SMTP) is set up")}
+		w.setStatus(se.Msg, now)
+		for _, m := range msgs {
+			w.retryOrFail(rec, m, se)
+		}
+		return 0, se
 	}
 	conn, err := tr.Dial(ctx)
 	if err != nil {
 		se := classify(err)
 		w.setStatus(se.Msg, now)
 		for _, m := range msgs {
-			w.retryOrFail(context.WithoutCancel(ctx), m, se)
+			w.retryOrFail(rec, m, se)
 		}
 		return 0, se
 	}
 	defer conn.Close()
-	// Outcomes are recorded even when ctx is cancelled meanwhile (shutdown): a message that went
-	// out but was not recorded would be sent again on the next start.
-	rec := context.WithoutCancel(ctx)
 	sent := 0
 	var connErr *SendError
 	for i, m := range msgs {
@@ -173,7 +201,6 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 		w.setStatus(connErr.Msg, now)
 		return sent, connErr
 	}
-	w.setStatus("", now)
 	return sent, nil
 }
 
