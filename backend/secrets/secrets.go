@@ -72,7 +72,7 @@ func (Keyring) Available() (bool, string) {
 // VOUCHD_SMTP_PASSWORD, or the file named by VOUCHD_SMTP_PASSWORD_FILE (one trailing newline is
 // dropped). It cannot store anything: an operator sets secrets where the server runs.
 type Env struct {
-	Getenv   func(string) string         // os.Getenv when nil
+	Getenv   func(string) string          // os.Getenv when nil
 	ReadFile func(string) ([]byte, error) // os.ReadFile when nil
 }
 

@@ -236,3 +236,30 @@ func TestEmailEscapesNames(t *testing.T) {
 		t.Errorf("HTML body carries markup from names:\n%s", log[0].BodyHTML)
 	}
 }
+
+func TestMailTogglesNeedAVerifiedSender(t *testing.T) {
+	f := setup(t)
+	inboxes, _ := f.st.InboxesByOrg(ctx, f.ws.Organization.ID)
+	id := inboxes[0].ID
+	for _, toggle := range []string{"emailSignin", "transcriptAfter"} {
+		_, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, toggle, true)
+		if e, ok := apperr.As(err); !ok || e.Code != "sender_required" {
+			t.Errorf("SetInboxToggle(%s) without sender error = %v, want sender_required", toggle, err)
+		}
+	}
+	if in, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, "googleSignin", true); err != nil || !in.GoogleSignin {
+		t.Errorf("SetInboxToggle(googleSignin) = %+v, %v", in, err)
+	}
+	f.svc.Set(ctx, f.ws.Me, f.ws.Organization, "support@acme.test")
+	tok, _ := f.lastLink(t)
+	f.svc.Verify(ctx, tok, senders.MethodLink)
+	if in, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, "transcriptAfter", true); err != nil || !in.TranscriptAfter {
+		t.Errorf("SetInboxToggle(transcriptAfter) with sender = %+v, %v", in, err)
+	}
+	if _, err := f.svc.SetInboxToggle(ctx, f.agent, f.ws.Organization.ID, id, "transcriptAfter", false); err == nil {
+		t.Error("an agent changed an inbox setting")
+	}
+	if _, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, "deleted_at", true); err == nil {
+		t.Error("an unknown toggle was accepted")
+	}
+}

@@ -210,3 +210,17 @@ func (s *Store) LastChangeSeq(ctx context.Context) (int64, error) {
 	}
 	return seq, nil
 }
+
+// InboxByID returns one inbox of the organization.
+func (s *Store) InboxByID(ctx context.Context, orgID, id string) (Inbox, error) {
+	list, err := s.InboxesByOrg(ctx, orgID)
+	if err != nil {
+		return Inbox{}, err
+	}
+	for _, i := range list {
+		if i.ID == id {
+			return i, nil
+		}
+	}
+	return Inbox{}, fmt.Errorf("store: inbox by id: %w", ErrNotFound)
+}

@@ -164,3 +164,27 @@ func (t *Tx) CountOrganizations() (int, error) {
 	}
 	return n, nil
 }
+
+// inboxToggleColumns maps a toggle's name to its column; nothing else can be set this way.
+var inboxToggleColumns = map[string]string{
+	"emailSignin":     "email_signin",
+	"googleSignin":    "google_signin",
+	"transcriptAfter": "transcript_after",
+}
+
+// SetInboxToggle switches one feature toggle of an inbox of the organization.
+func (t *Tx) SetInboxToggle(orgID, inboxID, toggle string, on bool, now time.Time) error {
+	col, ok := inboxToggleColumns[toggle]
+	if !ok {
+		return fmt.Errorf("store: unknown inbox toggle %q", toggle)
+	}
+	res, err := t.tx.ExecContext(t.ctx, "UPDATE inboxes SET "+col+" = ?, updated_at = ? WHERE org_id = ? AND id = ? AND deleted_at IS NULL",
+		b2i(on), Millis(now), orgID, inboxID)
+	if err != nil {
+		return fmt.Errorf("store: set inbox toggle: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("store: set inbox toggle: %w", ErrNotFound)
+	}
+	return nil
+}
