@@ -9,6 +9,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"vouchdesk/backend/engine"
+	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/services"
 	"vouchdesk/backend/store"
 )
@@ -40,7 +41,8 @@ func NewApp(cfg AppConfig) *App {
 
 // services are the structs whose methods the frontend calls.
 func (a *App) services() []any {
-	return []any{services.NewSetup(a.backend), services.NewWorkspace(a.backend)}
+	return []any{services.NewSetup(a.backend), services.NewWorkspace(a.backend), services.NewMail(a.backend),
+		services.NewInboxes(a.backend)}
 }
 
 // startup opens the engine. A failure is not fatal to the window: the UI shows the problem with
@@ -54,7 +56,9 @@ func (a *App) startup(ctx context.Context) {
 		return
 	}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: a.cfg.DatabasePath, Listen: a.cfg.Listen,
-		PublicURL: "http://" + a.cfg.Listen, Version: a.cfg.Version, Logger: a.log})
+		Version: a.cfg.Version, Logger: a.log, Secrets: secrets.Keyring{},
+		// The one place domain changes reach the Wails runtime: the UI reloads what changed.
+		OnEvent: func(name string) { runtime.EventsEmit(ctx, name) }})
 	if err != nil {
 		a.log.Error("cannot open the database", "err", err)
 		a.backend.Fail(ctx, err)

@@ -23,6 +23,32 @@ type Config struct {
 	Database string `toml:"database"`
 	HTTP     HTTP   `toml:"http"`
 	Log      Log    `toml:"log"`
+	// Organization sets up a database that has none (vouchd has no first-run screen).
+	Organization Organization `toml:"organization"`
+	// SMTP is the outgoing relay; IMAP the sender's mailbox to watch. Passwords come from the
+	// environment (VOUCHD_SMTP_PASSWORD / VOUCHD_IMAP_PASSWORD or their _FILE variants).
+	SMTP *MailAccount `toml:"smtp"`
+	IMAP *MailAccount `toml:"imap"`
+}
+
+// Organization is the headless first run, and the sender email to use.
+type Organization struct {
+	Name       string `toml:"name"`
+	OwnerName  string `toml:"owner_name"`
+	OwnerEmail string `toml:"owner_email"`
+	// SenderEmail, when set and not already the sender, is set (a verification email is queued).
+	SenderEmail string `toml:"sender_email"`
+}
+
+// MailAccount is a mail server account (no password: see Config).
+type MailAccount struct {
+	Host     string `toml:"host"`
+	Port     int    `toml:"port"`
+	TLS      string `toml:"tls"` // implicit, starttls or none (none: loopback only)
+	Username string `toml:"username"`
+	// CAFile is a PEM file of certificate authorities to trust for this server, in addition to
+	// nothing else: when set, only these verify the server (a private CA). Optional.
+	CAFile string `toml:"ca_file"`
 }
 
 // HTTP configures the widget server.
@@ -145,6 +171,32 @@ func (c *Config) normalize(base string) error {
 	case "debug", "info", "warn", "error":
 	default:
 		return &Error{Key: "log.level", Msg: fmt.Sprintf("%q is not one of debug, info, warn, error", c.Log.Level)}
+	}
+	for _, m := range []struct {
+		key string
+		a   *MailAccount
+	}{{"smtp", c.SMTP}, {"imap", c.IMAP}} {
+		if m.a == nil {
+			continue
+		}
+		if m.a.Host == "" {
+			return &Error{Key: m.key + ".host", Msg: "required"}
+		}
+		if m.a.Port < 1 || m.a.Port > 65535 {
+			return &Error{Key: m.key + ".port", Msg: "required: a port from 1 to 65535"}
+		}
+		switch m.a.TLS {
+		case "implicit", "starttls", "none":
+		default:
+			return &Error{Key: m.key + ".tls", Msg: fmt.Sprintf("%q is not implicit, starttls or none", m.a.TLS)}
+		}
+		if m.a.CAFile != "" && !filepath.IsAbs(m.a.CAFile) {
+			m.a.CAFile = filepath.Join(base, m.a.CAFile)
+		}
+	}
+	o := c.Organization
+	if (o.Name != "" || o.OwnerName != "" || o.OwnerEmail != "") && (o.Name == "" || o.OwnerName == "" || o.OwnerEmail == "") {
+		return &Error{Key: "organization", Msg: "name, owner_name and owner_email go together"}
 	}
 	switch c.Log.Format {
 	case "":

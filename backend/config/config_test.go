@@ -69,3 +69,44 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load(missing) error = %v", err)
 	}
 }
+
+func TestMailAndOrganizationSections(t *testing.T) {
+	p := write(t, `database = "x.db"
+[organization]
+name = "Acme"
+owner_name = "Olive"
+owner_email = "olive@acme.test"
+sender_email = "support@acme.test"
+[smtp]
+host = "127.0.0.1"
+port = 2525
+tls = "starttls"
+username = "support@acme.test"
+ca_file = "ca.pem"
+[imap]
+host = "127.0.0.1"
+port = 1143
+tls = "starttls"
+username = "support@acme.test"
+`)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTP == nil || c.SMTP.Port != 2525 || c.IMAP == nil || c.Organization.SenderEmail != "support@acme.test" ||
+		c.SMTP.CAFile != filepath.Join(filepath.Dir(p), "ca.pem") {
+		t.Errorf("Load() = %+v smtp %+v", c, c.SMTP)
+	}
+	for _, tc := range []struct{ body, key string }{
+		{"database = \"x.db\"\n[smtp]\nport = 25\ntls = \"starttls\"", "smtp.host"},
+		{"database = \"x.db\"\n[imap]\nhost = \"h\"\ntls = \"starttls\"", "imap.port"},
+		{"database = \"x.db\"\n[smtp]\nhost = \"h\"\nport = 25\ntls = \"ssl\"", "smtp.tls"},
+		{"database = \"x.db\"\n[organization]\nname = \"Acme\"", "organization"},
+	} {
+		_, err := Load(write(t, tc.body))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != tc.key {
+			t.Errorf("Load(%q) error = %v, want key %s", tc.body, err, tc.key)
+		}
+	}
+}

@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,12 @@ import (
 	"sync"
 	"time"
 
+	"vouchdesk/backend/mailaccounts"
+	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/secrets"
+	"vouchdesk/backend/senders"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/widget"
 )
@@ -34,18 +40,33 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Secrets holds mail passwords: the OS keyring on the desktop, the environment for vouchd.
+	// nil means the environment.
+	Secrets secrets.Store
+	// RootCAs verifies mail servers' certificates; nil means the system's roots.
+	RootCAs *x509.CertPool
+	// OnEvent receives live-change notifications (Event* names) for the UI; nil ignores them.
+	OnEvent func(name string)
 }
 
 // Engine is a running Vouch Desk core.
 type Engine struct {
-	cfg    Config
-	log    *slog.Logger
-	Store  *store.Store
-	Org    *org.Service
-	server *http.Server
-	ln     net.Listener
-	wg     sync.WaitGroup
-	once   sync.Once
+	cfg     Config
+	log     *slog.Logger
+	Store   *store.Store
+	Org     *org.Service
+	Mail    *mailaccounts.Service
+	Senders *senders.Service
+	Outbox  *outbox.Worker
+	server  *http.Server
+	ln      net.Listener
+	wg      sync.WaitGroup
+	once    sync.Once
+	stopBg  context.CancelFunc
+
+	mu       sync.Mutex
+	watcher  *mailbox.Watcher
+	mailKick chan struct{}
 }
 
 // Open opens the database (migrating it) and builds the services. Nothing runs in the background
@@ -61,13 +82,27 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, Store: st, Org: org.New(st, cfg.Now)}
+	if cfg.Secrets == nil {
+		cfg.Secrets = secrets.Env{}
+	}
+	e := &Engine{cfg: cfg, log: cfg.Logger, Store: st, Org: org.New(st, cfg.Now), mailKick: make(chan struct{}, 1),
+		stopBg: func() {}}
+	e.Mail = mailaccounts.New(st, cfg.Secrets, cfg.Now)
+	e.Mail.RootCAs = cfg.RootCAs
+	e.Outbox = outbox.NewWorker(st, e.transport, cfg.Now, cfg.Logger)
+	e.Outbox.Changed = func() { e.emit(EventOutboxChanged) }
+	e.Senders = senders.New(st, cfg.Now, e.publicURL, e.Outbox.Wake)
 	return e, nil
 }
 
 // Start starts the background parts. The HTTP listener is bound before Start returns, so a busy
 // port is reported here rather than lost in a goroutine.
 func (e *Engine) Start(ctx context.Context) error {
+	bg, cancel := context.WithCancel(context.Background())
+	e.stopBg = cancel
+	e.wg.Add(2)
+	go func() { defer e.wg.Done(); e.Outbox.Run(bg) }()
+	go func() { defer e.wg.Done(); e.superviseMailbox(bg) }()
 	if e.cfg.Listen == "" {
 		return nil
 	}
@@ -77,7 +112,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.ln = ln
 	e.server = &http.Server{
-		Handler:           widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store}),
+		Handler:           widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -95,6 +130,14 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
+// publicURL is where customers' browsers reach the widget server (links in emails).
+func (e *Engine) publicURL() string {
+	if e.cfg.PublicURL != "" {
+		return e.cfg.PublicURL
+	}
+	return "http://" + e.Addr()
+}
+
 // Addr is the address the widget server listens on ("" when it is not running).
 func (e *Engine) Addr() string {
 	if e.ln == nil {
@@ -108,6 +151,7 @@ func (e *Engine) Addr() string {
 func (e *Engine) Close(ctx context.Context) error {
 	var err error
 	e.once.Do(func() {
+		e.stopBg()
 		if e.server != nil {
 			if serr := e.server.Shutdown(ctx); serr != nil {
 				err = errors.Join(err, serr)

@@ -34,6 +34,8 @@ type Worker struct {
 	Poll time.Duration
 	// MaxAge is how long temporary failures are retried before the message is marked failed.
 	MaxAge time.Duration
+	// Changed, when set, is called after a pass that recorded an outcome (for live UI updates).
+	Changed func()
 
 	wake chan struct{}
 	mu   sync.Mutex
@@ -149,6 +151,9 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	}
 	if firstErr == nil {
 		w.setStatus("", now)
+	}
+	if w.Changed != nil {
+		w.Changed()
 	}
 	return sent, firstErr
 }

@@ -124,3 +124,12 @@ func (b *Backend) jsError(op string, err error) error {
 	raw, _ := json.Marshal(e)
 	return errors.New(string(raw))
 }
+
+func asAppErr(err error) (*apperr.Error, bool) { return apperr.As(err) }
+
+func appMessage(err error) string {
+	if e, ok := apperr.As(err); ok {
+		return e.Message
+	}
+	return err.Error()
+}

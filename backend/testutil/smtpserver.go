@@ -21,11 +21,12 @@ type SMTPServer struct {
 	// Username/Password, when set, are the only credentials AUTH PLAIN accepts, and AUTH is required.
 	Username, Password string
 
-	mu       sync.Mutex
-	received []Received
-	refuse   []*smtp.SMTPError // answers for the next DATA commands, in order
-	srv      *smtp.Server
-	ln       net.Listener
+	mu        sync.Mutex
+	received  []Received
+	refuse    []*smtp.SMTPError // answers for the next DATA commands, in order
+	srv       *smtp.Server
+	ln        net.Listener
+	onMessage func(Received)
 }
 
 // Received is one delivered message.
@@ -44,12 +45,14 @@ type SMTPOptions struct {
 	Implicit bool
 	// Addr to listen on; "" picks a free port on 127.0.0.1.
 	Addr string
+	// OnMessage, when set, is called with every delivered message (e.g. to put it in a mailbox).
+	OnMessage func(Received)
 }
 
 // NewSMTPServer starts a server and stops it when the test ends.
 func NewSMTPServer(t testing.TB, opt SMTPOptions) *SMTPServer {
 	t.Helper()
-	s := &SMTPServer{Username: opt.Username, Password: opt.Password}
+	s := &SMTPServer{Username: opt.Username, Password: opt.Password, onMessage: opt.OnMessage}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) {
 		if s.Username == "" {
 			// Without credentials the server does not offer AUTH at all.
@@ -166,7 +169,11 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	if err != nil {
 		return errors.New("unparseable message: " + err.Error())
 	}
-	ss.s.received = append(ss.s.received, Received{From: ss.from, To: append([]string(nil), ss.to...), Data: data, Msg: msg})
+	rec := Received{From: ss.from, To: append([]string(nil), ss.to...), Data: data, Msg: msg}
+	ss.s.received = append(ss.s.received, rec)
+	if ss.s.onMessage != nil {
+		go ss.s.onMessage(rec) // outside the lock: the callback may take its time
+	}
 	return nil
 }
 

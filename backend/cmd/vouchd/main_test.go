@@ -15,6 +15,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3"
+
+	"vouchdesk/backend/testutil"
 )
 
 func freePort(t *testing.T) string {
@@ -142,5 +144,70 @@ func TestUsage(t *testing.T) {
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"version"}, &out, &stderr); code != 0 || !strings.HasPrefix(out.String(), "vouchd ") {
 		t.Errorf("run(version) = %d, %q", code, out.String())
+	}
+}
+
+func TestServeSetsUpFromConfigAndSendsTheSenderVerification(t *testing.T) {
+	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
+	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
+	addr := freePort(t)
+	cfg := writeConfig(t, fmt.Sprintf(`database = "vouchdesk.db"
+[http]
+listen = %q
+public_url = "https://support.acme.test"
+[organization]
+name = "Acme"
+owner_name = "Olive Owner"
+owner_email = "olive@acme.test"
+sender_email = "support@acme.test"
+[smtp]
+host = %q
+port = %s
+tls = "none"
+`, addr, host, port))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr bytes.Buffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr) }()
+	got := smtpSrv.WaitFor(1, 10*time.Second)
+	if len(got) != 1 {
+		cancel()
+		<-done
+		t.Fatalf("verification emails received = %d; stderr: %s", len(got), stderr.String())
+	}
+	body := string(got[0].Data)
+	if got[0].To[0] != "support@acme.test" || !strings.Contains(body, "https://support.acme.test/verify/sender/") {
+		t.Errorf("verification email to %v:\n%s", got[0].To, body)
+	}
+	var out bytes.Buffer
+	for i := 0; i < 50; i++ { // the "sent" record follows the delivery by a moment
+		out.Reset()
+		run(context.Background(), []string{"status", "--config", cfg, "--json"}, &out, &stderr)
+		if strings.Contains(out.String(), `"sent": 1`) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var s Status
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("status: %v\n%s", err, out.String())
+	}
+	if s.Organization == nil || s.Organization.Name != "Acme" || s.SenderEmail == nil ||
+		s.SenderEmail.Address != "support@acme.test" || s.SenderEmail.Status != "unverified" || s.Outbox["sent"] != 1 {
+		t.Errorf("status = %s", out.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exit %d: %s", code, stderr.String())
+	}
+	// A restart with the same config queues nothing new.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	go func() { done <- run(ctx2, []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr) }()
+	time.Sleep(500 * time.Millisecond)
+	cancel2()
+	<-done
+	if n := len(smtpSrv.Received()); n != 1 {
+		t.Errorf("after a restart %d emails were sent, want still 1", n)
 	}
 }

@@ -34,9 +34,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
-		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log})
+	pool, err := rootCAs(cfg)
 	if err != nil {
+		return fail(stderr, err)
+	}
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
+		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if err := applyConfig(ctx, e, cfg, log); err != nil {
+		e.Close(context.Background())
 		return fail(stderr, err)
 	}
 	if err := e.Start(ctx); err != nil {

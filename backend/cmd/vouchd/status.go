@@ -20,7 +20,11 @@ type Status struct {
 	Organization  *StatusOrganization `json:"organization"`
 	Inboxes       []StatusInbox       `json:"inboxes"`
 	SenderEmail   *StatusSender       `json:"senderEmail"`
-	Counts        StatusCounts        `json:"counts"`
+	// PendingSenderEmail is a replacement waiting for verification while SenderEmail stays in use.
+	PendingSenderEmail *StatusSender `json:"pendingSenderEmail"`
+	Counts             StatusCounts  `json:"counts"`
+	// Outbox counts emails by status: queued, sending, sent, retrying, failed.
+	Outbox map[string]int `json:"outbox"`
 }
 
 // StatusOrganization names the organization.
@@ -92,7 +96,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func readStatus(ctx context.Context, st *store.Store) (Status, error) {
-	s := Status{Database: st.Path(), Inboxes: []StatusInbox{}}
+	s := Status{Database: st.Path(), Inboxes: []StatusInbox{}, Outbox: map[string]int{}}
 	var err error
 	if s.SchemaVersion, err = st.SchemaVersion(ctx); err != nil {
 		return Status{}, err
@@ -113,10 +117,26 @@ func readStatus(ctx context.Context, st *store.Store) (Status, error) {
 		s.Inboxes = append(s.Inboxes, StatusInbox{ID: i.ID, Name: i.Name, Kind: i.Kind,
 			EmailSignin: i.EmailSignin, GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter})
 	}
-	if sum.SenderStatus != "" {
-		s.SenderEmail = &StatusSender{Address: sum.SenderAddress, Status: sum.SenderStatus}
+	list, err := st.SenderEmails(ctx, ws.Organization.ID)
+	if err != nil {
+		return Status{}, err
+	}
+	for _, se := range list {
+		// Verified first: the one in use, then the one waiting to replace it.
+		v := &StatusSender{Address: se.Address, Status: se.Status}
+		if s.SenderEmail == nil {
+			s.SenderEmail = v
+		} else {
+			s.PendingSenderEmail = v
+		}
 	}
 	s.Counts = StatusCounts(sum.Counts)
+	if s.Outbox, err = st.OutboxCounts(ctx, ws.Organization.ID); err != nil {
+		return Status{}, err
+	}
+	for _, k := range []string{store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxRetrying, store.OutboxFailed} {
+		s.Outbox[k] += 0
+	}
 	return s, nil
 }
 
@@ -135,6 +155,11 @@ func printStatus(w io.Writer, s Status) {
 	} else {
 		fmt.Fprintf(w, "sender email:   %s (%s)\n", s.SenderEmail.Address, s.SenderEmail.Status)
 	}
+	if s.PendingSenderEmail != nil {
+		fmt.Fprintf(w, "  replacing by: %s (%s)\n", s.PendingSenderEmail.Address, s.PendingSenderEmail.Status)
+	}
+	fmt.Fprintf(w, "outbox:         %d queued, %d retrying, %d sent, %d failed\n", s.Outbox["queued"]+s.Outbox["sending"],
+		s.Outbox["retrying"], s.Outbox["sent"], s.Outbox["failed"])
 	fmt.Fprintf(w, "contacts:       %d (+%d awaiting opt-in)\n", s.Counts.Contacts, s.Counts.PendingContacts)
 	fmt.Fprintf(w, "conversations:  %d (%d open)\n", s.Counts.Conversations, s.Counts.OpenConversations)
 }

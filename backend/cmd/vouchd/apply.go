@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"vouchdesk/backend/config"
+	"vouchdesk/backend/engine"
+	"vouchdesk/backend/mailaccounts"
+	"vouchdesk/backend/org"
+)
+
+// rootCAs loads the ca_file of the mail accounts into one pool; nil (the system's roots) when none is set.
+func rootCAs(cfg config.Config) (*x509.CertPool, error) {
+	var pool *x509.CertPool
+	for _, a := range []*config.MailAccount{cfg.SMTP, cfg.IMAP} {
+		if a == nil || a.CAFile == "" {
+			continue
+		}
+		pem, err := os.ReadFile(a.CAFile)
+		if err != nil {
+			return nil, &config.Error{File: "config", Key: "ca_file", Msg: err.Error()}
+		}
+		if pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, &config.Error{File: "config", Key: "ca_file", Msg: a.CAFile + " holds no PEM certificate"}
+		}
+	}
+	return pool, nil
+}
+
+// applyConfig makes the database match the configuration file: the organization (when the
+// database has none), the mail accounts, and the sender email. vouchd has no screens, so the file
+// is where these are set.
+func applyConfig(ctx context.Context, e *engine.Engine, cfg config.Config, log *slog.Logger) error {
+	ws, err := e.Org.Current(ctx)
+	if errors.Is(err, org.ErrNoOrganization) && cfg.Organization.Name != "" {
+		ws, err = e.Org.Setup(ctx, org.SetupInput{OrganizationName: cfg.Organization.Name,
+			OwnerName: cfg.Organization.OwnerName, OwnerEmail: cfg.Organization.OwnerEmail})
+		if err == nil {
+			log.Info("organization set up from the config", "organization", ws.Organization.Name)
+		}
+	}
+	if errors.Is(err, org.ErrNoOrganization) {
+		log.Warn("no organization yet: set [organization] in the config, or run the desktop app's first run on this database")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("organization: %w", err)
+	}
+	for _, a := range []struct {
+		purpose string
+		acc     *config.MailAccount
+	}{{mailaccounts.SMTP, cfg.SMTP}, {mailaccounts.IMAP, cfg.IMAP}} {
+		if a.acc == nil {
+			continue
+		}
+		if _, err := e.Mail.Save(ctx, ws.Me, ws.Organization.ID, a.purpose, mailaccounts.Input{Host: a.acc.Host,
+			Port: a.acc.Port, TLS: a.acc.TLS, Username: a.acc.Username}); err != nil {
+			return fmt.Errorf("[%s]: %w", a.purpose, err)
+		}
+	}
+	if addr := cfg.Organization.SenderEmail; addr != "" {
+		st, err := e.Senders.Current(ctx, ws.Organization.ID)
+		if err != nil {
+			return err
+		}
+		already := (st.Verified != nil && st.Verified.Address == addr) || (st.Pending != nil && st.Pending.Address == addr)
+		if !already {
+			if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, addr); err != nil {
+				return fmt.Errorf("organization.sender_email: %w", err)
+			}
+			log.Info("sender email set: a verification email is queued", "address", addr)
+		}
+	}
+	return nil
+}

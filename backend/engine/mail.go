@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"vouchdesk/backend/mailbox"
+	"vouchdesk/backend/outbox"
+)
+
+// Event names pushed to the desktop UI (see Config.OnEvent).
+const (
+	EventSenderChanged = "sender:changed"
+	EventOutboxChanged = "outbox:changed"
+)
+
+// transport gives the outbox worker an organization's relay, read fresh at every pass.
+func (e *Engine) transport(orgID string) (outbox.Transport, error) {
+	cfg, ok, err := e.Mail.SMTPConfig(context.Background(), orgID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return outbox.NewSMTP(cfg)
+}
+
+// MailboxState is whether the sender's mailbox is watched, and how that goes.
+type MailboxState struct {
+	Configured bool
+	Status     mailbox.Status
+}
+
+// MailboxState reports on the watcher of the sender's mailbox.
+func (e *Engine) MailboxState() MailboxState {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.watcher == nil {
+		return MailboxState{}
+	}
+	return MailboxState{Configured: true, Status: e.watcher.Status()}
+}
+
+// MailSettingsChanged makes the engine pick up new mail account settings now.
+func (e *Engine) MailSettingsChanged() {
+	select {
+	case e.mailKick <- struct{}{}:
+	default:
+	}
+	e.Outbox.Wake()
+}
+
+// superviseMailbox runs a watcher on the organization's IMAP account while one is set up, and
+// restarts it when the settings change. Every message that arrives is offered to the sender
+// verification: only an exact link token verifies anything.
+func (e *Engine) superviseMailbox(ctx context.Context) {
+	var key string
+	var stop context.CancelFunc = func() {}
+	defer func() { stop() }()
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		newKey, start := e.mailboxPlan(ctx)
+		if newKey != key {
+			stop()
+			e.mu.Lock()
+			e.watcher = nil
+			e.mu.Unlock()
+			key, stop = newKey, func() {}
+			if start != nil {
+				wctx, cancel := context.WithCancel(ctx)
+				stop = cancel
+				w := start()
+				if w != nil {
+					e.mu.Lock()
+					e.watcher = w
+					e.mu.Unlock()
+					go w.Run(wctx)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case <-e.mailKick:
+		}
+	}
+}
+
+// mailboxPlan returns a key for the current IMAP settings and, when they are complete, a function
+// that makes the watcher.
+func (e *Engine) mailboxPlan(ctx context.Context) (string, func() *mailbox.Watcher) {
+	ws, err := e.Org.Current(ctx)
+	if err != nil {
+		return "", nil
+	}
+	orgID := ws.Organization.ID
+	acc, ok, err := e.Mail.Get(ctx, orgID, "imap")
+	if err != nil || !ok {
+		return "", nil
+	}
+	cfg, ok, err := e.Mail.IMAPConfig(ctx, orgID)
+	if err != nil || !ok {
+		return "", nil
+	}
+	key := fmt.Sprint(acc.ID, acc.UpdatedAt.UnixMilli())
+	return key, func() *mailbox.Watcher {
+		handler := func(ctx context.Context, m mailbox.Message) error {
+			addr, err := e.Senders.VerifyFromMailbox(ctx, m.Subject, m.Text)
+			if err != nil {
+				return err
+			}
+			if addr != "" {
+				e.log.Info("sender email verified from its mailbox", "address", addr)
+				e.emit(EventSenderChanged)
+			}
+			return nil
+		}
+		w, err := mailbox.NewWatcher(cfg, mailbox.StoreCheckpoints(e.Store, orgID, acc.ID), handler, e.log, e.cfg.Now)
+		if err != nil {
+			e.log.Warn("mailbox watcher not started", "err", err)
+			return nil
+		}
+		return w
+	}
+}
+
+func (e *Engine) emit(name string) {
+	if e.cfg.OnEvent != nil {
+		e.cfg.OnEvent(name)
+	}
+}

@@ -1,0 +1,236 @@
+// Package mailaccounts keeps the organization's two mail accounts: the outgoing SMTP relay the
+// outbox delivers through, and the IMAP mailbox the app watches to verify the sender email by
+// itself. Settings live in the database; passwords only in the secret store (the OS keyring on
+// the desktop, the environment for vouchd).
+package mailaccounts
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/mailbox"
+	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/secrets"
+	"vouchdesk/backend/store"
+)
+
+// Purposes.
+const (
+	SMTP = store.MailAccountSMTP
+	IMAP = store.MailAccountIMAP
+)
+
+// Service reads and writes the accounts.
+type Service struct {
+	st      *store.Store
+	secrets secrets.Store
+	now     func() time.Time
+	// RootCAs verifies servers' certificates (nil: the system's roots). Set by tests and by vouchd
+	// when an operator points it at a private CA.
+	RootCAs *x509.CertPool
+}
+
+// New returns the service.
+func New(st *store.Store, sec secrets.Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{st: st, secrets: sec, now: now}
+}
+
+// Input is what an admin enters for an account. An empty Password keeps the stored one.
+type Input struct {
+	Host     string
+	Port     int
+	TLS      string
+	Username string
+	Password string
+}
+
+// Account is an account as the UI shows it.
+type Account struct {
+	store.MailAccount
+	HasPassword bool
+}
+
+// SecretsAvailable says whether passwords can be stored here, and if not, why.
+func (s *Service) SecretsAvailable() (bool, string) { return s.secrets.Available() }
+
+// Get returns the organization's account for purpose; ok is false when none is set up.
+func (s *Service) Get(ctx context.Context, orgID, purpose string) (Account, bool, error) {
+	a, err := s.st.MailAccountByPurpose(ctx, orgID, purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		return Account{}, false, nil
+	}
+	if err != nil {
+		return Account{}, false, err
+	}
+	acc := Account{MailAccount: a}
+	if a.SecretRef != "" {
+		_, gerr := s.secrets.Get(a.SecretRef)
+		acc.HasPassword = gerr == nil
+	}
+	return acc, true, nil
+}
+
+// Save checks and stores an account (owner/admin only). The password goes to the secret store
+// first; only its reference is written to the database.
+func (s *Service) Save(ctx context.Context, actor store.User, orgID, purpose string, in Input) (Account, error) {
+	if actor.Role != store.RoleOwner && actor.Role != store.RoleAdmin {
+		return Account{}, apperr.Forbidden("Only an owner or an admin can change the mail accounts.")
+	}
+	if purpose != SMTP && purpose != IMAP {
+		return Account{}, fmt.Errorf("mailaccounts: unknown purpose %q", purpose)
+	}
+	if err := check(in); err != nil {
+		return Account{}, err
+	}
+	ref := purpose
+	if in.Password != "" {
+		if ok, why := s.secrets.Available(); !ok {
+			return Account{}, apperr.Invalid("password", why)
+		}
+		if err := s.secrets.Set(ref, in.Password); err != nil {
+			return Account{}, apperr.Invalid("password", "The password could not be stored in the system keyring. Nothing was saved.")
+		}
+	}
+	now := s.now()
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.UpsertMailAccount(store.MailAccount{ID: store.NewID(), OrgID: orgID, Purpose: purpose,
+			Host: strings.TrimSpace(in.Host), Port: in.Port, TLSMode: in.TLS, Username: strings.TrimSpace(in.Username),
+			SecretRef: ref, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		// The audit names what changed, never the password.
+		return tx.Audit(orgID, store.AgentActor(actor.ID), "mail_account.save", "mail_accounts", purpose,
+			map[string]any{"host": in.Host, "port": in.Port, "tls": in.TLS, "password_changed": in.Password != ""})
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	acc, _, err := s.Get(ctx, orgID, purpose)
+	return acc, err
+}
+
+func check(in Input) error {
+	host := strings.TrimSpace(in.Host)
+	if !validHost(host) {
+		return apperr.Invalid("host", "Enter the server's host name, like mail.example.com.")
+	}
+	if in.Port < 1 || in.Port > 65535 {
+		return apperr.Invalid("port", "Enter a port from 1 to 65535 (usually 587 or 465 for SMTP, 993 for IMAP).")
+	}
+	switch in.TLS {
+	case outbox.TLSImplicit, outbox.TLSStartTLS:
+	case outbox.TLSNone:
+		ip := net.ParseIP(host)
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return apperr.Invalid("tls", "Security can be turned off only for a server on this computer (127.0.0.1). Choose TLS or STARTTLS.")
+		}
+	default:
+		return apperr.Invalid("tls", "Choose implicit TLS, STARTTLS or none.")
+	}
+	if len(in.Username) > 254 || strings.ContainsAny(in.Username, "\r\n\x00") {
+		return apperr.Invalid("username", "The username is too long or contains a line break.")
+	}
+	if len(in.Password) > 1024 || strings.ContainsAny(in.Password, "\r\n\x00") {
+		return apperr.Invalid("password", "The password is too long or contains a line break.")
+	}
+	return nil
+}
+
+func (s *Service) password(ref string) func() (string, error) {
+	return func() (string, error) {
+		if ref == "" {
+			return "", nil
+		}
+		return s.secrets.Get(ref)
+	}
+}
+
+// SMTPConfig returns the outbox transport settings; ok is false when no SMTP account is set up.
+func (s *Service) SMTPConfig(ctx context.Context, orgID string) (outbox.SMTPConfig, bool, error) {
+	a, ok, err := s.Get(ctx, orgID, SMTP)
+	if err != nil || !ok {
+		return outbox.SMTPConfig{}, false, err
+	}
+	return outbox.SMTPConfig{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
+		Password: s.password(a.SecretRef), RootCAs: s.RootCAs}, true, nil
+}
+
+// IMAPConfig returns the watcher settings; ok is false when no IMAP account is set up.
+func (s *Service) IMAPConfig(ctx context.Context, orgID string) (mailbox.Config, bool, error) {
+	a, ok, err := s.Get(ctx, orgID, IMAP)
+	if err != nil || !ok {
+		return mailbox.Config{}, false, err
+	}
+	return mailbox.Config{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
+		Password: s.password(a.SecretRef), RootCAs: s.RootCAs}, true, nil
+}
+
+// TestSMTP connects (TLS, AUTH) to the organization's relay and disconnects. The error says what
+// to fix: authentication, reachability or TLS.
+func (s *Service) TestSMTP(ctx context.Context, orgID string) error {
+	cfg, ok, err := s.SMTPConfig(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.NotFound("Save the SMTP settings first.")
+	}
+	tr, err := outbox.NewSMTP(cfg)
+	if err != nil {
+		return apperr.Invalid("", err.Error())
+	}
+	conn, err := tr.Dial(ctx)
+	if err != nil {
+		var se *outbox.SendError
+		if errors.As(err, &se) {
+			return &apperr.Error{Code: "connection_failed", Message: se.Msg}
+		}
+		return &apperr.Error{Code: "connection_failed", Message: err.Error()}
+	}
+	return conn.Close()
+}
+
+// TestIMAP connects (TLS, login, select) to the organization's mailbox and disconnects.
+func (s *Service) TestIMAP(ctx context.Context, orgID string) error {
+	cfg, ok, err := s.IMAPConfig(ctx, orgID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.NotFound("Save the IMAP settings first.")
+	}
+	if err := mailbox.TestConnection(ctx, cfg); err != nil {
+		return &apperr.Error{Code: "connection_failed", Message: err.Error()}
+	}
+	return nil
+}
+
+// validHost accepts an IP address or a DNS name of letters, digits, hyphens and dots.
+func validHost(h string) bool {
+	if net.ParseIP(h) != nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}

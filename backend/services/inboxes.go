@@ -1,0 +1,88 @@
+package services
+
+import (
+	"vouchdesk/backend/senders"
+	"vouchdesk/backend/store"
+)
+
+// Inboxes is the Settings -> Inboxes service: feature toggles, gated on the sender email.
+type Inboxes struct{ b *Backend }
+
+// NewInboxes returns the Inboxes service.
+func NewInboxes(b *Backend) *Inboxes { return &Inboxes{b: b} }
+
+// MailGate says whether the toggles that send email may be switched on.
+type MailGate struct {
+	SenderVerified bool   `json:"senderVerified"`
+	SenderAddress  string `json:"senderAddress"`
+	Message        string `json:"message"`
+}
+
+// InboxSettings is one inbox with its toggles.
+type InboxSettings struct {
+	ID              string   `json:"id"`
+	Name            string   `json:"name"`
+	Kind            string   `json:"kind"`
+	EmailSignin     bool     `json:"emailSignin"`
+	GoogleSignin    bool     `json:"googleSignin"`
+	TranscriptAfter bool     `json:"transcriptAfter"`
+	MailGate        MailGate `json:"mailGate"`
+}
+
+func inboxView(i store.Inbox, gate MailGate) InboxSettings {
+	return InboxSettings{ID: i.ID, Name: i.Name, Kind: i.Kind, EmailSignin: i.EmailSignin,
+		GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter, MailGate: gate}
+}
+
+func (in *Inboxes) gate() (MailGate, error) {
+	ctx, e, ws, err := in.b.workspace()
+	if err != nil {
+		return MailGate{}, err
+	}
+	addr, ok, err := e.Senders.VerifiedAddress(ctx, ws.Organization.ID)
+	if err != nil {
+		return MailGate{}, err
+	}
+	if !ok {
+		return MailGate{Message: senders.GateMessage}, nil
+	}
+	return MailGate{SenderVerified: true, SenderAddress: addr}, nil
+}
+
+// List returns the organization's inboxes with their toggles and the mail gate.
+func (in *Inboxes) List() ([]InboxSettings, error) {
+	ctx, e, ws, err := in.b.workspace()
+	if err != nil {
+		return nil, in.b.jsError("inboxes.list", err)
+	}
+	gate, err := in.gate()
+	if err != nil {
+		return nil, in.b.jsError("inboxes.list", err)
+	}
+	list, err := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
+	if err != nil {
+		return nil, in.b.jsError("inboxes.list", err)
+	}
+	out := []InboxSettings{}
+	for _, i := range list {
+		out = append(out, inboxView(i, gate))
+	}
+	return out, nil
+}
+
+// SetToggle switches one toggle ("emailSignin", "googleSignin", "transcriptAfter") of an inbox.
+func (in *Inboxes) SetToggle(inboxID, toggle string, on bool) (InboxSettings, error) {
+	ctx, e, ws, err := in.b.workspace()
+	if err != nil {
+		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
+	}
+	i, err := e.Senders.SetInboxToggle(ctx, ws.Me, ws.Organization.ID, inboxID, toggle, on)
+	if err != nil {
+		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
+	}
+	gate, err := in.gate()
+	if err != nil {
+		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
+	}
+	return inboxView(i, gate), nil
+}

@@ -1,0 +1,267 @@
+package services
+
+import (
+	"time"
+
+	"vouchdesk/backend/mailaccounts"
+	"vouchdesk/backend/senders"
+	"vouchdesk/backend/store"
+)
+
+// Mail is the Organization page's service: the sender email, the mail accounts, the delivery log.
+type Mail struct{ b *Backend }
+
+// NewMail returns the Mail service.
+func NewMail(b *Backend) *Mail { return &Mail{b: b} }
+
+// SenderEmailView is one sender email.
+type SenderEmailView struct {
+	Address        string `json:"address"`
+	Status         string `json:"status"`
+	VerifiedAt     string `json:"verifiedAt"`
+	VerifiedMethod string `json:"verifiedMethod"`
+	LinkSentAt     string `json:"linkSentAt"`
+}
+
+// MailboxWatchView says whether the app watches the sender's mailbox and how that goes.
+type MailboxWatchView struct {
+	Configured bool   `json:"configured"`
+	Connected  bool   `json:"connected"`
+	LastError  string `json:"lastError"`
+	LastPoll   string `json:"lastPoll"`
+}
+
+// SenderState is the Sender's Email section.
+type SenderState struct {
+	CanManage bool             `json:"canManage"`
+	Verified  *SenderEmailView `json:"verified"`
+	Pending   *SenderEmailView `json:"pending"`
+	Mailbox   MailboxWatchView `json:"mailbox"`
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func senderView(se *store.SenderEmail) *SenderEmailView {
+	if se == nil {
+		return nil
+	}
+	return &SenderEmailView{Address: se.Address, Status: se.Status, VerifiedAt: stamp(se.VerifiedAt),
+		VerifiedMethod: se.VerifiedMethod, LinkSentAt: stamp(se.LinkSentAt)}
+}
+
+func canManage(u store.User) bool { return u.Role == store.RoleOwner || u.Role == store.RoleAdmin }
+
+func (m *Mail) senderState(st senders.State, me store.User) SenderState {
+	out := SenderState{CanManage: canManage(me), Verified: senderView(st.Verified), Pending: senderView(st.Pending)}
+	if _, e, _ := m.b.engine(); e != nil {
+		ms := e.MailboxState()
+		out.Mailbox = MailboxWatchView{Configured: ms.Configured, Connected: ms.Status.Connected,
+			LastError: ms.Status.LastError, LastPoll: stamp(ms.Status.LastPoll)}
+	}
+	return out
+}
+
+// SenderState reads the sender email state.
+func (m *Mail) SenderState() (SenderState, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.sender_state", err)
+	}
+	st, err := e.Senders.Current(ctx, ws.Organization.ID)
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.sender_state", err)
+	}
+	return m.senderState(st, ws.Me), nil
+}
+
+// SetSender adds a sender email or changes to another one; a verification link is emailed.
+func (m *Mail) SetSender(address string) (SenderState, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.set_sender", err)
+	}
+	st, err := e.Senders.Set(ctx, ws.Me, ws.Organization, address)
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.set_sender", err)
+	}
+	return m.senderState(st, ws.Me), nil
+}
+
+// ResendSenderLink emails a fresh verification link to the pending address.
+func (m *Mail) ResendSenderLink() (SenderState, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.resend", err)
+	}
+	st, err := e.Senders.Resend(ctx, ws.Me, ws.Organization)
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.resend", err)
+	}
+	return m.senderState(st, ws.Me), nil
+}
+
+// RemovePendingSender removes the address waiting for verification.
+func (m *Mail) RemovePendingSender() (SenderState, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.remove", err)
+	}
+	st, err := e.Senders.RemovePending(ctx, ws.Me, ws.Organization)
+	if err != nil {
+		return SenderState{}, m.b.jsError("mail.remove", err)
+	}
+	return m.senderState(st, ws.Me), nil
+}
+
+// AccountView is a mail account without its password.
+type AccountView struct {
+	Host        string `json:"host"`
+	Port        int    `json:"port"`
+	TLS         string `json:"tls"`
+	Username    string `json:"username"`
+	HasPassword bool   `json:"hasPassword"`
+}
+
+// AccountRequest is the account form. An empty Password keeps the stored one.
+type AccountRequest struct {
+	Host     string `json:"host"`
+	Port     int    `json:"port"`
+	TLS      string `json:"tls"`
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// MailSettings are the two accounts and whether passwords can be stored.
+type MailSettings struct {
+	SMTP             *AccountView `json:"smtp"`
+	IMAP             *AccountView `json:"imap"`
+	KeyringAvailable bool         `json:"keyringAvailable"`
+	KeyringProblem   string       `json:"keyringProblem"`
+}
+
+// TestResult is the answer of a "Test connection" button.
+type TestResult struct {
+	OK      bool   `json:"ok"`
+	Message string `json:"message"`
+}
+
+// Settings reads the mail accounts.
+func (m *Mail) Settings() (MailSettings, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return MailSettings{}, m.b.jsError("mail.settings", err)
+	}
+	var out MailSettings
+	out.KeyringAvailable, out.KeyringProblem = e.Mail.SecretsAvailable()
+	for _, p := range []struct {
+		purpose string
+		dst     **AccountView
+	}{{mailaccounts.SMTP, &out.SMTP}, {mailaccounts.IMAP, &out.IMAP}} {
+		a, ok, err := e.Mail.Get(ctx, ws.Organization.ID, p.purpose)
+		if err != nil {
+			return MailSettings{}, m.b.jsError("mail.settings", err)
+		}
+		if ok {
+			*p.dst = &AccountView{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username, HasPassword: a.HasPassword}
+		}
+	}
+	return out, nil
+}
+
+func (m *Mail) save(purpose string, req AccountRequest) (MailSettings, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return MailSettings{}, m.b.jsError("mail.save", err)
+	}
+	_, err = e.Mail.Save(ctx, ws.Me, ws.Organization.ID, purpose, mailaccounts.Input{Host: req.Host, Port: req.Port,
+		TLS: req.TLS, Username: req.Username, Password: req.Password})
+	if err != nil {
+		return MailSettings{}, m.b.jsError("mail.save", err)
+	}
+	e.MailSettingsChanged()
+	return m.Settings()
+}
+
+// SaveSMTP stores the outgoing relay's settings.
+func (m *Mail) SaveSMTP(req AccountRequest) (MailSettings, error) {
+	return m.save(mailaccounts.SMTP, req)
+}
+
+// SaveIMAP stores the watched mailbox's settings.
+func (m *Mail) SaveIMAP(req AccountRequest) (MailSettings, error) {
+	return m.save(mailaccounts.IMAP, req)
+}
+
+func (m *Mail) test(op string, run func(*Mail) error) (TestResult, error) {
+	if err := run(m); err != nil {
+		if _, ok := asAppErr(err); ok {
+			return TestResult{OK: false, Message: appMessage(err)}, nil
+		}
+		return TestResult{}, m.b.jsError(op, err)
+	}
+	return TestResult{OK: true, Message: "Connected and signed in."}, nil
+}
+
+// TestSMTP connects to the relay with the saved settings.
+func (m *Mail) TestSMTP() (TestResult, error) {
+	return m.test("mail.test_smtp", func(m *Mail) error {
+		ctx, e, ws, err := m.b.workspace()
+		if err != nil {
+			return err
+		}
+		return e.Mail.TestSMTP(ctx, ws.Organization.ID)
+	})
+}
+
+// TestIMAP connects to the mailbox with the saved settings.
+func (m *Mail) TestIMAP() (TestResult, error) {
+	return m.test("mail.test_imap", func(m *Mail) error {
+		ctx, e, ws, err := m.b.workspace()
+		if err != nil {
+			return err
+		}
+		return e.Mail.TestIMAP(ctx, ws.Organization.ID)
+	})
+}
+
+// DeliveryEntry is one row of the delivery log.
+type DeliveryEntry struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	To        string `json:"to"`
+	Subject   string `json:"subject"`
+	Status    string `json:"status"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"lastError"`
+	CreatedAt string `json:"createdAt"`
+	SentAt    string `json:"sentAt"`
+}
+
+// DeliveryLog is the newest emails and the worker's connection problem, if any.
+type DeliveryLog struct {
+	Entries     []DeliveryEntry `json:"entries"`
+	WorkerError string          `json:"workerError"`
+}
+
+// DeliveryLog lists the newest 200 emails.
+func (m *Mail) DeliveryLog() (DeliveryLog, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return DeliveryLog{}, m.b.jsError("mail.delivery_log", err)
+	}
+	rows, err := e.Store.OutboxLog(ctx, ws.Organization.ID, 200)
+	if err != nil {
+		return DeliveryLog{}, m.b.jsError("mail.delivery_log", err)
+	}
+	out := DeliveryLog{Entries: []DeliveryEntry{}, WorkerError: e.Outbox.Status().LastError}
+	for _, r := range rows {
+		out.Entries = append(out.Entries, DeliveryEntry{ID: r.ID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
+			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: stamp(r.CreatedAt), SentAt: stamp(r.SentAt)})
+	}
+	return out, nil
+}
