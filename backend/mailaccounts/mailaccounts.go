@@ -170,8 +170,10 @@ func (s *Service) IMAPConfig(ctx context.Context, orgID string) (mailbox.Config,
 	if err != nil || !ok {
 		return mailbox.Config{}, false, err
 	}
+	// Lookback: a verification email that landed before the mailbox was set up still counts
+	// (only a live, exact token verifies anything, so older mail is harmless).
 	return mailbox.Config{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
-		Password: s.password(a.SecretRef), RootCAs: s.RootCAs}, true, nil
+		Password: s.password(a.SecretRef), RootCAs: s.RootCAs, Lookback: 50}, true, nil
 }
 
 // TestSMTP connects (TLS, AUTH) to the organization's relay and disconnects. The error says what

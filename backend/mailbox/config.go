@@ -66,6 +66,10 @@ type Config struct {
 	// PollInterval is how often the mailbox is checked when the server has no IDLE, and also with
 	// IDLE, as a safety net (30 s when zero).
 	PollInterval time.Duration
+	// Lookback is how many of the newest UIDs already in the mailbox the first look hands over
+	// (0: only mail that arrives later). It lets a message that landed before the watcher was
+	// set up still count.
+	Lookback uint32
 	// Timeout bounds each network operation: dialing, the TLS handshake, each command (15 s when zero).
 	Timeout time.Duration
 }

@@ -37,9 +37,9 @@ func (w *Watcher) fetchNew(ctx context.Context, s *session) (int, error) {
 
 	switch {
 	case w.uidValidity == 0:
-		w.uidValidity, w.lastUID = data.UIDValidity, uidNext-1
-		w.log.Info("mailbox watcher: first look at this mailbox; only mail arriving from now on is handed over",
-			"uidvalidity", w.uidValidity, "last_uid", w.lastUID)
+		w.uidValidity, w.lastUID = data.UIDValidity, uidNext-1-min(w.cfg.Lookback, uidNext-1)
+		w.log.Info("mailbox watcher: first look at this mailbox; handing over only the newest mail already there and what arrives from now on",
+			"uidvalidity", w.uidValidity, "last_uid", w.lastUID, "lookback", w.cfg.Lookback)
 		if err := w.saveLocked(ctx, ""); err != nil {
 			return 0, err
 		}
