@@ -1,19 +1,31 @@
-import { describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { render, screen, within } from '@testing-library/svelte'
 import userEvent from '@testing-library/user-event'
 import App from './App.svelte'
 import * as api from './lib/api'
-import { firstRunState, overview, readyState } from './test/fixtures'
+import { fakeEvents } from './test/apiMock'
+import {
+  deliveryEntry,
+  deliveryLog,
+  firstRunState,
+  inboxSettings,
+  mailSettings,
+  overview,
+  readyState,
+  senderState,
+  verifiedSender,
+  pendingSender,
+} from './test/fixtures'
 
-vi.mock('./lib/api', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('./lib/api')>()),
-  getSetupState: vi.fn(),
-  completeSetup: vi.fn(),
-  getOverview: vi.fn(),
-  quitApp: vi.fn(),
-}))
+vi.mock('./lib/api', async (importOriginal) =>
+  (await import('./test/apiMock')).mockCalls(await importOriginal()),
+)
 
 const mocked = vi.mocked(api)
+
+beforeEach(() => {
+  fakeEvents(mocked.subscribe)
+})
 
 const PROBLEMS: Array<[string, RegExp]> = [
   ['db_locked', /Close the other Vouch Desk window or the vouchd server using this database, then start Vouch Desk again\./],
@@ -101,14 +113,39 @@ describe('App', () => {
         senderEmail: { address: evil, status: 'verified' },
       }),
     )
+    mocked.getSenderState.mockResolvedValue(
+      senderState({
+        verified: verifiedSender({ address: evil }),
+        pending: pendingSender({ address: evil }),
+        mailbox: { configured: true, connected: false, lastError: evil, lastPoll: '' },
+      }),
+    )
+    mocked.getMailSettings.mockResolvedValue(
+      mailSettings({ keyringAvailable: false, keyringProblem: evil, smtp: { host: evil, port: 1, tls: 'none', username: evil, hasPassword: false } }),
+    )
+    mocked.getDeliveryLog.mockResolvedValue(
+      deliveryLog({ workerError: evil, entries: [deliveryEntry({ kind: evil, to: evil, subject: evil, status: evil, lastError: evil })] }),
+    )
+    mocked.listInboxes.mockResolvedValue([
+      inboxSettings({ name: evil, mailGate: { senderVerified: false, senderAddress: '', message: evil } }),
+      inboxSettings({ id: 'i2', name: 'Shop', mailGate: { senderVerified: true, senderAddress: evil, message: '' } }),
+    ])
     render(App)
     await screen.findByRole('heading', { level: 1, name: 'Inbox' })
     expect(within(screen.getByRole('banner')).getAllByText(evil)).toHaveLength(2)
     expect(screen.getByRole('main')).toHaveTextContent(evil)
     expect(document.querySelector('img')).toBeNull()
 
-    for (const view of ['Organization', 'Settings']) {
-      await user.click(screen.getByRole('button', { name: view }))
+    const sections = [
+      ['Organization', 'Sender’s Email'],
+      ['Mail accounts', 'Outgoing mail (SMTP)'],
+      ['Delivery log', 'Email can’t be sent right now'],
+      ['Settings', 'Shop'],
+    ]
+    for (const [button, wait] of sections) {
+      await user.click(screen.getByRole('button', { name: button }))
+      await screen.findByText(wait)
+      await vi.waitFor(() => expect(screen.queryByText(/^Loading/)).not.toBeInTheDocument())
       expect(screen.getByRole('main')).toHaveTextContent(evil)
       expect(document.querySelector('img')).toBeNull()
     }

@@ -1,4 +1,15 @@
-import type { Overview, SetupState } from '../lib/api'
+import type {
+  AccountView,
+  DeliveryEntry,
+  DeliveryLog,
+  InboxSettings,
+  MailSettings,
+  MailboxWatch,
+  Overview,
+  SenderEmailView,
+  SenderState,
+  SetupState,
+} from '../lib/api'
 
 export function readyState(overrides: Partial<SetupState> = {}): SetupState {
   return {
@@ -27,4 +38,89 @@ export function overview(overrides: Partial<Overview> = {}): Overview {
     senderEmail: null,
     ...overrides,
   }
+}
+
+const noMailbox: MailboxWatch = { configured: false, connected: false, lastError: '', lastPoll: '' }
+
+export function verifiedSender(overrides: Partial<SenderEmailView> = {}): SenderEmailView {
+  return {
+    address: 'help@acme.example',
+    status: 'verified',
+    verifiedAt: '2026-05-02T09:30:00Z',
+    verifiedMethod: 'link',
+    linkSentAt: '2026-05-02T09:00:00Z',
+    ...overrides,
+  }
+}
+
+export function pendingSender(overrides: Partial<SenderEmailView> = {}): SenderEmailView {
+  return {
+    address: 'support@acme.example',
+    status: 'unverified',
+    verifiedAt: '',
+    verifiedMethod: '',
+    linkSentAt: new Date(Date.now() - 3 * 60_000).toISOString(),
+    ...overrides,
+  }
+}
+
+export function senderState(overrides: Partial<SenderState> = {}): SenderState {
+  return { canManage: true, verified: null, pending: null, mailbox: noMailbox, ...overrides }
+}
+
+export function account(overrides: Partial<AccountView> = {}): AccountView {
+  return {
+    host: 'smtp.acme.example',
+    port: 587,
+    tls: 'starttls',
+    username: 'help@acme.example',
+    hasPassword: true,
+    ...overrides,
+  }
+}
+
+export function mailSettings(overrides: Partial<MailSettings> = {}): MailSettings {
+  return { smtp: null, imap: null, keyringAvailable: true, keyringProblem: '', ...overrides }
+}
+
+export function deliveryEntry(overrides: Partial<DeliveryEntry> = {}): DeliveryEntry {
+  return {
+    id: 'out_1',
+    kind: 'sender_verify',
+    to: 'support@acme.example',
+    subject: 'Confirm your sender email',
+    status: 'sent',
+    attempts: 1,
+    lastError: '',
+    createdAt: '2026-05-09T10:00:00Z',
+    sentAt: '2026-05-09T10:00:05Z',
+    ...overrides,
+  }
+}
+
+export function deliveryLog(overrides: Partial<DeliveryLog> = {}): DeliveryLog {
+  return { entries: [], workerError: '', ...overrides }
+}
+
+const closedGate = {
+  senderVerified: false,
+  senderAddress: '',
+  message: 'Set up and verify a sender email in Address',
+}
+
+export function inboxSettings(overrides: Partial<InboxSettings> = {}): InboxSettings {
+  return {
+    id: 'ibx_1',
+    name: 'Website',
+    kind: 'chat',
+    emailSignin: false,
+    googleSignin: false,
+    transcriptAfter: false,
+    mailGate: closedGate,
+    ...overrides,
+  }
+}
+
+export function openGate(address = 'help@acme.example') {
+  return { senderVerified: true, senderAddress: address, message: '' }
 }

@@ -1,5 +1,45 @@
 export namespace services {
 	
+	export class AccountRequest {
+	    host: string;
+	    port: number;
+	    tls: string;
+	    username: string;
+	    password: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AccountRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.port = source["port"];
+	        this.tls = source["tls"];
+	        this.username = source["username"];
+	        this.password = source["password"];
+	    }
+	}
+	export class AccountView {
+	    host: string;
+	    port: number;
+	    tls: string;
+	    username: string;
+	    hasPassword: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new AccountView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.port = source["port"];
+	        this.tls = source["tls"];
+	        this.username = source["username"];
+	        this.hasPassword = source["hasPassword"];
+	    }
+	}
 	export class Agent {
 	    id: string;
 	    name: string;
@@ -36,6 +76,66 @@ export namespace services {
 	        this.openConversations = source["openConversations"];
 	    }
 	}
+	export class DeliveryEntry {
+	    id: string;
+	    kind: string;
+	    to: string;
+	    subject: string;
+	    status: string;
+	    attempts: number;
+	    lastError: string;
+	    createdAt: string;
+	    sentAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DeliveryEntry(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.to = source["to"];
+	        this.subject = source["subject"];
+	        this.status = source["status"];
+	        this.attempts = source["attempts"];
+	        this.lastError = source["lastError"];
+	        this.createdAt = source["createdAt"];
+	        this.sentAt = source["sentAt"];
+	    }
+	}
+	export class DeliveryLog {
+	    entries: DeliveryEntry[];
+	    workerError: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new DeliveryLog(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.entries = this.convertValues(source["entries"], DeliveryEntry);
+	        this.workerError = source["workerError"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Inbox {
 	    id: string;
 	    name: string;
@@ -50,6 +150,119 @@ export namespace services {
 	        this.id = source["id"];
 	        this.name = source["name"];
 	        this.kind = source["kind"];
+	    }
+	}
+	export class MailGate {
+	    senderVerified: boolean;
+	    senderAddress: string;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new MailGate(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.senderVerified = source["senderVerified"];
+	        this.senderAddress = source["senderAddress"];
+	        this.message = source["message"];
+	    }
+	}
+	export class InboxSettings {
+	    id: string;
+	    name: string;
+	    kind: string;
+	    emailSignin: boolean;
+	    googleSignin: boolean;
+	    transcriptAfter: boolean;
+	    mailGate: MailGate;
+	
+	    static createFrom(source: any = {}) {
+	        return new InboxSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.kind = source["kind"];
+	        this.emailSignin = source["emailSignin"];
+	        this.googleSignin = source["googleSignin"];
+	        this.transcriptAfter = source["transcriptAfter"];
+	        this.mailGate = this.convertValues(source["mailGate"], MailGate);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
+	export class MailSettings {
+	    smtp?: AccountView;
+	    imap?: AccountView;
+	    keyringAvailable: boolean;
+	    keyringProblem: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new MailSettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.smtp = this.convertValues(source["smtp"], AccountView);
+	        this.imap = this.convertValues(source["imap"], AccountView);
+	        this.keyringAvailable = source["keyringAvailable"];
+	        this.keyringProblem = source["keyringProblem"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class MailboxWatchView {
+	    configured: boolean;
+	    connected: boolean;
+	    lastError: string;
+	    lastPoll: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new MailboxWatchView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.configured = source["configured"];
+	        this.connected = source["connected"];
+	        this.lastError = source["lastError"];
+	        this.lastPoll = source["lastPoll"];
 	    }
 	}
 	export class Organization {
@@ -117,6 +330,62 @@ export namespace services {
 		}
 	}
 	
+	export class SenderEmailView {
+	    address: string;
+	    status: string;
+	    verifiedAt: string;
+	    verifiedMethod: string;
+	    linkSentAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SenderEmailView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.address = source["address"];
+	        this.status = source["status"];
+	        this.verifiedAt = source["verifiedAt"];
+	        this.verifiedMethod = source["verifiedMethod"];
+	        this.linkSentAt = source["linkSentAt"];
+	    }
+	}
+	export class SenderState {
+	    canManage: boolean;
+	    verified?: SenderEmailView;
+	    pending?: SenderEmailView;
+	    mailbox: MailboxWatchView;
+	
+	    static createFrom(source: any = {}) {
+	        return new SenderState(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.canManage = source["canManage"];
+	        this.verified = this.convertValues(source["verified"], SenderEmailView);
+	        this.pending = this.convertValues(source["pending"], SenderEmailView);
+	        this.mailbox = this.convertValues(source["mailbox"], MailboxWatchView);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class SetupRequest {
 	    organizationName: string;
 	    ownerName: string;
@@ -190,6 +459,21 @@ export namespace services {
 		    }
 		    return a;
 		}
+	}
+	
+	export class TestResult {
+	    ok: boolean;
+	    message: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TestResult(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.ok = source["ok"];
+	        this.message = source["message"];
+	    }
 	}
 
 }

@@ -1,24 +1,19 @@
-// The only module that talks to the Go side. Views import from here and
-// never from wailsjs/ directly; every failure comes out as an ApiError.
+// The api folder is the only code that talks to the Go side (this file and
+// ./mail, ./inboxes, ./events). Views import from here and never from
+// wailsjs/ directly; every failure comes out as an ApiError.
 import * as Setup from '../../../wailsjs/go/services/Setup'
 import * as Workspace from '../../../wailsjs/go/services/Workspace'
 import { services } from '../../../wailsjs/go/models'
 import { Quit } from '../../../wailsjs/runtime/runtime'
-import { toApiError } from './errors'
+import { call } from './call'
 import { toOverview, toSetupState } from './normalize'
 import type { Overview, SetupRequest, SetupState } from './types'
 
 export { ApiError, toApiError } from './errors'
 export type * from './types'
-
-/** Runs a binding call; a throw or a rejection becomes an ApiError. */
-async function call<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (reason) {
-    throw toApiError(reason)
-  }
-}
+export * from './mail'
+export * from './inboxes'
+export { subscribe } from './events'
 
 /** Where the engine stands: a startup problem, first run, or ready. */
 export async function getSetupState(): Promise<SetupState> {

@@ -16,15 +16,15 @@ import type {
 
 type Raw = Record<string, unknown> | null | undefined
 
-function obj(value: unknown): Raw {
+export function obj(value: unknown): Raw {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null
 }
 
-function str(value: unknown): string {
+export function str(value: unknown): string {
   return typeof value === 'string' ? value : ''
 }
 
-function num(value: unknown): number {
+export function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0
 }
 
@@ -62,7 +62,7 @@ export function toSetupState(value: unknown): SetupState {
   }
 }
 
-function toInbox(value: unknown): Inbox | null {
+export function toInbox(value: unknown): Inbox | null {
   const o = obj(value)
   if (!o) return null
   return { id: str(o.id), name: str(o.name), kind: o.kind === 'phone' ? 'phone' : 'chat' }

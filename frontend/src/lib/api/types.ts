@@ -75,3 +75,120 @@ export interface Overview {
   counts: Counts
   senderEmail: SenderEmail | null
 }
+
+// ---- Mail: sender email, mail accounts, delivery log ----------------------
+
+export type SenderStatus = 'verified' | 'unverified'
+
+/** How a sender email was verified: by its link, by the app reading the mailbox, or not yet. */
+export type VerifiedMethod = 'link' | 'imap' | ''
+
+export interface SenderEmailView {
+  address: string
+  status: SenderStatus
+  /** RFC 3339, or '' while unverified. */
+  verifiedAt: string
+  verifiedMethod: VerifiedMethod
+  /** RFC 3339, or '' when no link was sent. */
+  linkSentAt: string
+}
+
+/** The app watching the sender's IMAP mailbox to verify by itself. */
+export interface MailboxWatch {
+  configured: boolean
+  connected: boolean
+  lastError: string
+  /** RFC 3339, or ''. */
+  lastPoll: string
+}
+
+export interface SenderState {
+  /** Owners and admins may change the sender; agents only see it. */
+  canManage: boolean
+  verified: SenderEmailView | null
+  pending: SenderEmailView | null
+  mailbox: MailboxWatch
+}
+
+export type TlsMode = 'implicit' | 'starttls' | 'none'
+
+export interface AccountView {
+  host: string
+  port: number
+  tls: TlsMode
+  username: string
+  hasPassword: boolean
+}
+
+export interface AccountRequest {
+  host: string
+  port: number
+  tls: TlsMode
+  username: string
+  /** '' keeps the stored password. */
+  password: string
+}
+
+/** Field names the Go side may name in an invalid_input error about an account. */
+export type AccountField = 'host' | 'port' | 'tls' | 'username' | 'password'
+
+export interface MailSettings {
+  smtp: AccountView | null
+  imap: AccountView | null
+  keyringAvailable: boolean
+  keyringProblem: string
+}
+
+export interface TestResult {
+  ok: boolean
+  message: string
+}
+
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed'
+
+export interface DeliveryEntry {
+  id: string
+  /** sender_verify, transcript, signin_code, …: see deliveryKindLabel. */
+  kind: string
+  to: string
+  subject: string
+  /** One of DeliveryStatus; anything else is shown as it came. */
+  status: string
+  attempts: number
+  lastError: string
+  /** RFC 3339. */
+  createdAt: string
+  /** RFC 3339, or '' until sent. */
+  sentAt: string
+}
+
+export interface DeliveryLog {
+  entries: DeliveryEntry[]
+  /** Why the sending worker cannot deliver right now; '' when it can. */
+  workerError: string
+}
+
+// ---- Inboxes -----------------------------------------------------------------
+
+export type InboxToggle = 'emailSignin' | 'googleSignin' | 'transcriptAfter'
+
+/** Whether the toggles that send email may be switched on. */
+export interface MailGate {
+  senderVerified: boolean
+  senderAddress: string
+  /** Why they may not, e.g. "Set up and verify a sender email in Address". */
+  message: string
+}
+
+export interface InboxSettings {
+  id: string
+  name: string
+  kind: InboxKind
+  emailSignin: boolean
+  googleSignin: boolean
+  transcriptAfter: boolean
+  mailGate: MailGate
+}
+
+/** Events the Go side emits (no payload): reload the matching data on each. */
+export type AppEvent = 'sender:changed' | 'outbox:changed'

@@ -1,19 +1,41 @@
-import { describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { render, screen, within } from '@testing-library/svelte'
 import userEvent from '@testing-library/user-event'
 import Shell from './Shell.svelte'
 import * as api from '../api'
-import { overview, readyState } from '../../test/fixtures'
+import { fakeEvents } from '../../test/apiMock'
+import {
+  deliveryLog,
+  inboxSettings,
+  mailSettings,
+  overview,
+  pendingSender,
+  readyState,
+  senderState,
+} from '../../test/fixtures'
 
-vi.mock('../api', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('../api')>()),
-  getSetupState: vi.fn(),
-  completeSetup: vi.fn(),
-  getOverview: vi.fn(),
-  quitApp: vi.fn(),
-}))
+vi.mock('../api', async (importOriginal) =>
+  (await import('../../test/apiMock')).mockCalls(await importOriginal()),
+)
 
-const getOverview = vi.mocked(api.getOverview)
+const m = vi.mocked(api)
+const getOverview = m.getOverview
+
+beforeEach(() => {
+  fakeEvents(m.subscribe)
+  m.getSenderState.mockResolvedValue(senderState())
+  m.getMailSettings.mockResolvedValue(mailSettings())
+  m.getDeliveryLog.mockResolvedValue(deliveryLog())
+  m.listInboxes.mockResolvedValue([
+    inboxSettings(),
+    inboxSettings({ id: 'ibx_2', name: 'Hotline', kind: 'phone' }),
+  ])
+})
+
+function subnavButton(name: string) {
+  const nav = screen.getByRole('navigation', { name: 'Organization sections' })
+  return within(nav).getByRole('button', { name })
+}
 
 function navButton(name: string) {
   const nav = screen.getByRole('navigation', { name: 'Main' })
@@ -104,7 +126,7 @@ describe('Shell', () => {
     expect(screen.queryByText(/awaiting double opt-in/)).not.toBeInTheDocument()
   })
 
-  it('Organization: the name and an honest "No sender email yet"', async () => {
+  it('Organization: the name and an honest "No sender email yet" under Address', async () => {
     const user = userEvent.setup()
     getOverview.mockResolvedValue(overview())
     render(Shell, { setup: readyState() })
@@ -112,24 +134,54 @@ describe('Shell', () => {
     await user.click(navButton('Organization'))
     const main = screen.getByRole('main')
     expect(within(main).getByText('Acme Support')).toBeInTheDocument()
+    expect(subnavButton('Address')).toHaveAttribute('aria-current', 'page')
     expect(within(main).getByRole('heading', { name: 'Address' })).toBeInTheDocument()
     expect(within(main).getByRole('heading', { name: 'Sender’s Email' })).toBeInTheDocument()
-    expect(within(main).getByRole('heading', { name: 'No sender email yet' })).toBeInTheDocument()
+    expect(await within(main).findByRole('heading', { name: 'No sender email yet' })).toBeInTheDocument()
     expect(main).toHaveTextContent(/transcripts and email sign-in/i)
-    expect(within(main).queryByRole('button')).not.toBeInTheDocument()
+    expect(within(main).getByRole('button', { name: 'Add sender email' })).toBeInTheDocument()
   })
 
-  it('Organization: shows a sender email and its status', async () => {
+  it('Organization: the sub-navigation opens Mail accounts and Delivery log', async () => {
     const user = userEvent.setup()
-    getOverview.mockResolvedValue(overview({ senderEmail: { address: 'help@acme.example', status: 'unverified' } }))
+    getOverview.mockResolvedValue(overview())
     render(Shell, { setup: readyState() })
     await screen.findByRole('heading', { level: 1, name: 'Inbox' })
     await user.click(navButton('Organization'))
-    expect(screen.getByText('help@acme.example')).toBeInTheDocument()
-    expect(screen.getByText('Not verified yet')).toBeInTheDocument()
+    await user.click(subnavButton('Mail accounts'))
+    expect(subnavButton('Mail accounts')).toHaveAttribute('aria-current', 'page')
+    expect(subnavButton('Address')).not.toHaveAttribute('aria-current')
+    expect(await screen.findByRole('region', { name: 'Outgoing mail (SMTP)' })).toBeInTheDocument()
+    await user.click(subnavButton('Delivery log'))
+    expect(await screen.findByRole('heading', { name: 'No emails yet' })).toBeInTheDocument()
+    // The section survives a trip elsewhere.
+    await user.click(navButton('Inbox'))
+    await user.click(navButton('Organization'))
+    expect(subnavButton('Delivery log')).toHaveAttribute('aria-current', 'page')
   })
 
-  it('Settings: regulatory data folder, inboxes with their kind, and version', async () => {
+  it('Organization: the mail accounts are read-only for an agent', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState({ me: { id: 'a', name: 'Ana', email: 'ana@acme.example', role: 'agent' } }) })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Organization'))
+    await user.click(subnavButton('Mail accounts'))
+    expect(await screen.findByText('Only owners and admins can change this.')).toBeInTheDocument()
+  })
+
+  it('Organization: shows a pending sender email and its status', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    m.getSenderState.mockResolvedValue(senderState({ pending: pendingSender() }))
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Organization'))
+    expect(await screen.findByText('support@acme.example')).toBeInTheDocument()
+    expect(screen.getByText('Unverified')).toBeInTheDocument()
+  })
+
+  it('Settings: regulatory data folder, inboxes with their kind and toggles, and version', async () => {
     const user = userEvent.setup()
     getOverview.mockResolvedValue(overview())
     render(Shell, { setup: readyState() })
@@ -140,11 +192,28 @@ describe('Shell', () => {
     expect(within(main).getByRole('heading', { name: 'Inboxes' })).toBeInTheDocument()
     expect(within(main).getByText('/home/sam/.local/share/vouchdesk')).toBeInTheDocument()
     expect(within(main).getByText('0.1.0')).toBeInTheDocument()
-    const items = within(main).getAllByRole('listitem')
-    expect(items.map((li) => li.textContent?.replace(/\s+/g, ' ').trim())).toEqual([
-      'Website Chat',
-      'Hotline Phone',
-    ])
+    const items = await within(main).findAllByRole('listitem')
+    expect(items.map((li) => within(li).getByRole('heading').textContent)).toEqual(['Website', 'Hotline'])
+    expect(within(items[0]).getByText('Chat')).toBeInTheDocument()
+    expect(within(items[1]).getByText('Phone')).toBeInTheDocument()
+    expect(within(items[0]).getAllByRole('switch')).toHaveLength(3)
+  })
+
+  it('Settings: the gate’s "Address" link opens Organization → Address', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { level: 1, name: 'Inbox' })
+    await user.click(navButton('Organization'))
+    await user.click(subnavButton('Delivery log'))
+    await user.click(navButton('Settings'))
+    const [first] = await within(screen.getByRole('main')).findAllByRole('listitem')
+    await user.click(within(first).getByRole('button', { name: 'Address' }))
+    expect(screen.getByRole('heading', { level: 1, name: 'Organization' })).toBeInTheDocument()
+    expect(navButton('Organization')).toHaveAttribute('aria-current', 'page')
+    expect(subnavButton('Address')).toHaveAttribute('aria-current', 'page')
+    expect(screen.getByRole('heading', { level: 2, name: 'Address' })).toHaveFocus()
+    expect(await screen.findByRole('heading', { name: 'Sender’s Email' })).toBeInTheDocument()
   })
 
   it('reports a failed Overview and retries', async () => {

@@ -14,3 +14,20 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { id: 'organization', label: 'Organization', icon: 'organization' },
   { id: 'settings', label: 'Settings', icon: 'settings' },
 ]
+
+/** The parts of the Organization view, each reachable directly. */
+export type OrgSection = 'address' | 'mail-accounts' | 'delivery-log'
+
+export interface OrgSectionItem {
+  id: OrgSection
+  label: string
+}
+
+export const ORG_SECTIONS: readonly OrgSectionItem[] = [
+  { id: 'address', label: 'Address' },
+  { id: 'mail-accounts', label: 'Mail accounts' },
+  { id: 'delivery-log', label: 'Delivery log' },
+]
+
+/** Where a link inside a view may take the person. */
+export type Destination = { view: 'organization'; section: OrgSection } | { view: Exclude<ViewId, 'organization'> }

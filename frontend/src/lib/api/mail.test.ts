@@ -1,0 +1,157 @@
+// The Mail and Inboxes calls and event subscription, against a stubbed
+// window.go / window.runtime the way the Wails window provides them.
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import {
+  ApiError,
+  getDeliveryLog,
+  getMailSettings,
+  getSenderState,
+  listInboxes,
+  resendSenderLink,
+  saveSmtp,
+  setInboxToggle,
+  setSender,
+  subscribe,
+  testImap,
+} from './index'
+
+type Bound = Record<string, (...args: unknown[]) => unknown>
+type W = { go?: unknown; runtime?: unknown }
+
+function stubGo(mail: Bound = {}, inboxes: Bound = {}) {
+  ;(window as unknown as W).go = { services: { Mail: mail, Inboxes: inboxes } }
+}
+
+afterEach(() => {
+  delete (window as unknown as W).go
+  delete (window as unknown as W).runtime
+})
+
+describe('mail api', () => {
+  it('getSenderState turns nil senders into null and fills the mailbox watch', async () => {
+    stubGo({ SenderState: () => Promise.resolve({ canManage: true, verified: null, pending: null }) })
+    await expect(getSenderState()).resolves.toEqual({
+      canManage: true,
+      verified: null,
+      pending: null,
+      mailbox: { configured: false, connected: false, lastError: '', lastPoll: '' },
+    })
+  })
+
+  it('setSender passes the address and keeps the sender views', async () => {
+    const pending = {
+      address: 'support@acme.example',
+      status: 'unverified',
+      verifiedAt: '',
+      verifiedMethod: '',
+      linkSentAt: '2026-05-09T10:00:00Z',
+    }
+    const SetSender = vi.fn(() =>
+      Promise.resolve({ canManage: true, verified: null, pending, mailbox: { configured: true, connected: true, lastError: '', lastPoll: '' } }),
+    )
+    stubGo({ SetSender })
+    const state = await setSender('support@acme.example')
+    expect(SetSender).toHaveBeenCalledWith('support@acme.example')
+    expect(state.pending).toEqual(pending)
+    expect(state.mailbox.configured).toBe(true)
+  })
+
+  it('a rate-limited resend becomes an ApiError with its message', async () => {
+    stubGo({
+      ResendSenderLink: () =>
+        Promise.reject('{"code":"rate_limited","message":"A link was sent to this address moments ago."}'),
+    })
+    const err = await resendSenderLink().catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ApiError)
+    expect(err).toMatchObject({ code: 'rate_limited', message: 'A link was sent to this address moments ago.' })
+  })
+
+  it('getMailSettings keeps nil accounts as null; saveSmtp sends the request with a numeric port', async () => {
+    stubGo({
+      Settings: () => Promise.resolve({ smtp: null, imap: null, keyringAvailable: false, keyringProblem: 'No D-Bus' }),
+      SaveSMTP: vi.fn(() =>
+        Promise.resolve({
+          smtp: { host: 'h', port: 465, tls: 'implicit', username: 'u', hasPassword: true },
+          imap: null,
+          keyringAvailable: true,
+          keyringProblem: '',
+        }),
+      ),
+    })
+    await expect(getMailSettings()).resolves.toEqual({
+      smtp: null,
+      imap: null,
+      keyringAvailable: false,
+      keyringProblem: 'No D-Bus',
+    })
+    const req = { host: 'h', port: 465, tls: 'implicit' as const, username: 'u', password: 'p' }
+    const saved = await saveSmtp(req)
+    const go = (window as unknown as { go: { services: { Mail: { SaveSMTP: ReturnType<typeof vi.fn> } } } }).go
+    expect(go.services.Mail.SaveSMTP).toHaveBeenCalledWith(expect.objectContaining(req))
+    expect(saved.smtp).toEqual({ host: 'h', port: 465, tls: 'implicit', username: 'u', hasPassword: true })
+  })
+
+  it('a test result always has a message', async () => {
+    stubGo({ TestIMAP: () => Promise.resolve({ ok: false, message: '' }) })
+    await expect(testImap()).resolves.toEqual({ ok: false, message: 'The connection failed.' })
+  })
+
+  it('getDeliveryLog turns a nil slice into []', async () => {
+    stubGo({ DeliveryLog: () => Promise.resolve({ entries: null, workerError: 'relay refused' }) })
+    await expect(getDeliveryLog()).resolves.toEqual({ entries: [], workerError: 'relay refused' })
+  })
+})
+
+describe('inboxes api', () => {
+  it('listInboxes fills the mail gate; setInboxToggle passes its three arguments', async () => {
+    const inbox = {
+      id: 'ibx_1',
+      name: 'Website',
+      kind: 'chat',
+      emailSignin: true,
+      googleSignin: false,
+      transcriptAfter: false,
+      mailGate: { senderVerified: true, senderAddress: 'help@acme.example', message: '' },
+    }
+    const SetToggle = vi.fn(() => Promise.resolve(inbox))
+    stubGo({}, { List: () => Promise.resolve([{ id: 'ibx_2', name: 'Hotline', kind: 'phone' }]), SetToggle })
+    await expect(listInboxes()).resolves.toEqual([
+      {
+        id: 'ibx_2',
+        name: 'Hotline',
+        kind: 'phone',
+        emailSignin: false,
+        googleSignin: false,
+        transcriptAfter: false,
+        mailGate: { senderVerified: false, senderAddress: '', message: '' },
+      },
+    ])
+    await expect(setInboxToggle('ibx_1', 'emailSignin', true)).resolves.toEqual(inbox)
+    expect(SetToggle).toHaveBeenCalledWith('ibx_1', 'emailSignin', true)
+  })
+
+  it('listInboxes turns a nil slice into []', async () => {
+    stubGo({}, { List: () => Promise.resolve(null) })
+    await expect(listInboxes()).resolves.toEqual([])
+  })
+})
+
+describe('subscribe', () => {
+  it('listens through the Wails runtime and returns its unsubscribe function', () => {
+    const off = vi.fn()
+    const EventsOnMultiple = vi.fn((_name: string, _cb: () => void, _max: number) => off)
+    ;(window as unknown as W).runtime = { EventsOnMultiple }
+    const handler = vi.fn()
+    const stop = subscribe('sender:changed', handler)
+    expect(EventsOnMultiple).toHaveBeenCalledWith('sender:changed', expect.any(Function), -1)
+    EventsOnMultiple.mock.calls[0][1]()
+    expect(handler).toHaveBeenCalledOnce()
+    stop()
+    expect(off).toHaveBeenCalledOnce()
+  })
+
+  it('is harmless outside the Wails window', () => {
+    const stop = subscribe('outbox:changed', () => {})
+    expect(() => stop()).not.toThrow()
+  })
+})

@@ -1,0 +1,69 @@
+// The Mail service: the sender email, the mail accounts and the delivery log.
+import * as Mail from '../../../wailsjs/go/services/Mail'
+import { services } from '../../../wailsjs/go/models'
+import { call } from './call'
+import { toDeliveryLog, toMailSettings, toSenderState, toTestResult } from './normalizeMail'
+import type { AccountRequest, DeliveryLog, MailSettings, SenderState, TestResult } from './types'
+
+/** The verified and the pending sender email, and the mailbox watch. */
+export async function getSenderState(): Promise<SenderState> {
+  return toSenderState(await call(() => Mail.SenderState()))
+}
+
+/**
+ * Adds a sender email, or changes to another one, and emails it a
+ * verification link. A bad address rejects with field "address".
+ */
+export async function setSender(address: string): Promise<SenderState> {
+  return toSenderState(await call(() => Mail.SetSender(address)))
+}
+
+/** Emails a fresh link to the pending address (may reject with "rate_limited"). */
+export async function resendSenderLink(): Promise<SenderState> {
+  return toSenderState(await call(() => Mail.ResendSenderLink()))
+}
+
+/** Removes the address waiting for verification. */
+export async function removePendingSender(): Promise<SenderState> {
+  return toSenderState(await call(() => Mail.RemovePendingSender()))
+}
+
+/** The SMTP and IMAP accounts (never their passwords) and whether the keyring works. */
+export async function getMailSettings(): Promise<MailSettings> {
+  return toMailSettings(await call(() => Mail.Settings()))
+}
+
+function accountRequest(req: AccountRequest): services.AccountRequest {
+  return services.AccountRequest.createFrom({
+    host: req.host,
+    port: req.port,
+    tls: req.tls,
+    username: req.username,
+    password: req.password,
+  })
+}
+
+/** Saves the outgoing relay. Field errors name host, port, tls, username or password. */
+export async function saveSmtp(req: AccountRequest): Promise<MailSettings> {
+  return toMailSettings(await call(() => Mail.SaveSMTP(accountRequest(req))))
+}
+
+/** Saves the mailbox to watch. Field errors name host, port, tls, username or password. */
+export async function saveImap(req: AccountRequest): Promise<MailSettings> {
+  return toMailSettings(await call(() => Mail.SaveIMAP(accountRequest(req))))
+}
+
+/** Connects to the relay with the saved settings. */
+export async function testSmtp(): Promise<TestResult> {
+  return toTestResult(await call(() => Mail.TestSMTP()))
+}
+
+/** Connects to the mailbox with the saved settings. */
+export async function testImap(): Promise<TestResult> {
+  return toTestResult(await call(() => Mail.TestIMAP()))
+}
+
+/** The newest emails and the sending worker's problem, if any. */
+export async function getDeliveryLog(): Promise<DeliveryLog> {
+  return toDeliveryLog(await call(() => Mail.DeliveryLog()))
+}
