@@ -56,8 +56,12 @@ func (e *Engine) superviseMailbox(ctx context.Context) {
 	var key string
 	var stop context.CancelFunc = func() {}
 	defer func() { stop() }()
-	tick := time.NewTicker(10 * time.Second)
+	tick := time.NewTicker(10 * time.Second) // settings are re-read this often (and at once on a kick)
 	defer tick.Stop()
+	// The watcher's state (connected, last error) is pushed to the UI when it changes.
+	statusTick := time.NewTicker(time.Second)
+	defer statusTick.Stop()
+	var lastSeen string
 	for {
 		newKey, start := e.mailboxPlan(ctx)
 		if newKey != key {
@@ -78,11 +82,23 @@ func (e *Engine) superviseMailbox(ctx context.Context) {
 				}
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		case <-e.mailKick:
+	wait:
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				break wait
+			case <-e.mailKick:
+				break wait
+			case <-statusTick.C:
+				ms := e.MailboxState()
+				seen := fmt.Sprint(ms.Configured, ms.Status.Connected, ms.Status.LastError)
+				if seen != lastSeen {
+					lastSeen = seen
+					e.emit(EventSenderChanged)
+				}
+			}
 		}
 	}
 }
