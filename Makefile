@@ -13,7 +13,7 @@ LDFLAGS := -X vouchdesk/backend/version.Version=$(VERSION)
 GOBIN := $(shell go env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 
-.PHONY: all deps build desktop vouchd frontend run test test-go test-frontend test-keyring vet smoke bench bench-store measure-desktop clean
+.PHONY: all deps build desktop vouchd frontend run test test-go test-frontend test-keyring test-integration vet smoke bench bench-store measure-desktop clean
 
 all: build
 
@@ -33,7 +33,7 @@ build: desktop vouchd
 run: desktop
 	./build/bin/vouchdesk
 
-test: deps test-frontend build vet test-go test-keyring smoke
+test: deps test-frontend build vet test-go test-keyring test-integration smoke
 	@echo "make test: all passed"
 
 test-frontend: deps
@@ -45,6 +45,10 @@ vet:
 
 test-go:
 	go test -race -tags "$(TAGS)" -count=1 ./...
+
+# Real mail servers: Debian's Postfix (SMTP, STARTTLS, AUTH) and Dovecot (IMAP) on loopback.
+test-integration:
+	scripts/integration-test.sh
 
 # The OS keyring path against a real Secret Service (gnome-keyring in a private D-Bus session).
 test-keyring:

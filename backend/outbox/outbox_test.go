@@ -336,3 +336,24 @@ func TestNoRelayKeepsMailQueued(t *testing.T) {
 		t.Errorf("status = %s, want retrying", m.Status)
 	}
 }
+
+func TestRecoveredRelayPullsRetriesForward(t *testing.T) {
+	st, orgID := setup(t)
+	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
+	a := enqueue(t, st, email(orgID, 1))
+	srv.Refuse(451)
+	now := time.Now().Add(time.Second)
+	w := outbox.NewWorker(st, plainSMTP(srv.Addr), func() time.Time { return now }, nil)
+	w.DeliverDue(ctx) // a: 451, retry in 15 s
+	enqueue(t, st, email(orgID, 2))
+	now = now.Add(2 * time.Second)
+	if n, err := w.DeliverDue(ctx); n != 1 || err != nil { // b goes out: the relay works
+		t.Fatalf("DeliverDue() = %d, %v", n, err)
+	}
+	if m, _ := st.OutboxByID(ctx, a); m.Status != store.OutboxRetrying || m.NextAttemptAt.After(now) {
+		t.Fatalf("a = %s due %v, want due now", m.Status, m.NextAttemptAt)
+	}
+	if n, err := w.DeliverDue(ctx); n != 1 || err != nil {
+		t.Errorf("DeliverDue() after recovery = %d, %v; want a sent without waiting out its backoff", n, err)
+	}
+}

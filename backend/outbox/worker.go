@@ -196,11 +196,20 @@ func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store
 			continue
 		}
 		if err := w.st.MarkOutboxSent(rec, m.ID, w.now()); err != nil {
-			// Sent but not recorded: on the next start it is requeued and sent again with the same
-			// Message-ID (at least once; receivers can drop the duplicate).
-			return sent, err
+			// Sent but not recorded: it stays "sending" and the next start requeues it, sent again
+			// with the same Message-ID (at least once; receivers can drop the duplicate). The rest
+			// of the batch goes on.
+			w.log.Error("outbox: recording a delivery", "id", m.ID, "err", err)
+			continue
 		}
 		sent++
+	}
+	if sent > 0 {
+		// The relay works again: mail waiting out a backoff from the outage goes now, not up to
+		// 30 minutes later.
+		if err := w.st.RetryOutboxNow(rec, orgID, w.now()); err != nil {
+			w.log.Error("outbox: pulling retries forward", "err", err)
+		}
 	}
 	if connErr != nil {
 		w.setStatus(connErr.Msg, now)

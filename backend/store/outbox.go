@@ -159,6 +159,14 @@ func (s *Store) RequeueInterruptedOutbox(ctx context.Context, now time.Time) (in
 	return int(n), nil
 }
 
+// RetryOutboxNow makes the organization's retrying messages due now (the relay answers again).
+func (s *Store) RetryOutboxNow(ctx context.Context, orgID string, now time.Time) error {
+	return s.Write(ctx, func(tx *Tx) error {
+		return tx.exec("retry outbox now", `UPDATE outbox SET next_attempt_at = ?1
+			WHERE org_id = ?2 AND status = 'retrying' AND next_attempt_at > ?1`, Millis(now), orgID)
+	})
+}
+
 // NextOutboxDue returns when the next queued or retrying message is due; ok is false when none is.
 func (s *Store) NextOutboxDue(ctx context.Context) (next time.Time, ok bool, err error) {
 	var ms sql.NullInt64

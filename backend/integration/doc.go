@@ -1,0 +1,11 @@
+// Package integration is Vouch Desk's integration suite against real mail servers: Debian's
+// Postfix (SMTP submission with STARTTLS and AUTH PLAIN through Dovecot's SASL) delivering over
+// LMTP into Dovecot, read back over IMAP with STARTTLS. It drives the project's own outbox (queue,
+// worker, SMTP transport) and checks what lands in the mailbox: delivery and headers, refusals
+// (wrong password, untrusted certificate, plain text), and 1,000-email throughput with and
+// without a 30-second SMTP outage, each email exactly once.
+//
+// The servers are started by scripts/mailservers.sh, and the whole suite by
+// scripts/integration-test.sh, which exports the VOUCHDESK_IT_* variables the tests read. Without
+// VOUCHDESK_IT_SMTP_ADDR every test is skipped, so `go test ./...` stays self-contained.
+package integration
