@@ -6,9 +6,9 @@ cd "$(dirname "$0")/.."
 export HOME_SAVE=$HOME
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/run" && chmod 700 "$tmp/run"
 # A throwaway home so no real keyring is touched.
 HOME=$tmp XDG_DATA_HOME=$tmp/data XDG_RUNTIME_DIR=$tmp/run dbus-run-session -- bash -c '
-  mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
   eval "$(printf "\n" | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
   VOUCHDESK_KEYRING_IT=1 GOCACHE=$(HOME=$HOME_SAVE go env GOCACHE) GOPATH=$(HOME=$HOME_SAVE go env GOPATH) \
     go test -count=1 -run Keyring -v ./backend/secrets/

@@ -254,3 +254,12 @@ func gcd(a, b uint64) uint64 {
 	}
 	return a
 }
+
+func TestRunStopsWhenCancelled(t *testing.T) {
+	st := testutil.NewStore(t)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := Run(cctx, st, Options{Contacts: 5000, Seed: 1}); err == nil {
+		t.Fatal("Run with a cancelled context succeeded, want an error")
+	}
+}

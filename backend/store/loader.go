@@ -10,12 +10,13 @@ import (
 // batch rows. It is the store's bulk API, used by the seed generator and by imports. A Loader
 // holds the writer connection until Close, so other writes wait.
 type Loader struct {
-	s     *Store
-	ctx   context.Context
-	batch int
-	n     int
-	tx    *sql.Tx
-	stmts [4]*sql.Stmt // contact, field, conversation, message
+	s      *Store
+	ctx    context.Context // for the statements: not cancellable
+	caller context.Context // checked between batches
+	batch  int
+	n      int
+	tx     *sql.Tx
+	stmts  [4]*sql.Stmt // contact, field, conversation, message
 }
 
 // NewLoader starts a bulk load that commits every batch rows (0 means 10,000).
@@ -26,7 +27,10 @@ func (s *Store) NewLoader(ctx context.Context, batch int) (*Loader, error) {
 	if batch <= 0 {
 		batch = 10_000
 	}
-	l := &Loader{s: s, ctx: ctx, batch: batch}
+	// Inserts run without the caller's cancellation: with a cancellable context the driver starts
+	// a watcher goroutine per statement (a quarter of the load rate). The caller's context is
+	// checked between batches instead.
+	l := &Loader{s: s, ctx: context.WithoutCancel(ctx), caller: ctx, batch: batch}
 	if err := l.begin(); err != nil {
 		return nil, err
 	}
@@ -54,6 +58,10 @@ func (l *Loader) add(i int, what string, args []any) error {
 	}
 	l.n++
 	if l.n%l.batch == 0 {
+		if err := l.caller.Err(); err != nil {
+			l.tx.Rollback()
+			return fmt.Errorf("store: load stopped: %w", err)
+		}
 		if err := l.tx.Commit(); err != nil {
 			return fmt.Errorf("store: loader commit: %w", err)
 		}

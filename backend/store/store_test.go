@@ -387,3 +387,28 @@ func fileHash(t *testing.T, path string) [32]byte {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestLoaderStopsBetweenBatchesWhenCancelled(t *testing.T) {
+	s := testutil.NewStore(t)
+	org, _ := seedOrg(t, s)
+	cctx, cancel := context.WithCancel(ctx)
+	l, err := s.NewLoader(cctx, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var loadErr error
+	for i := 0; i < 20 && loadErr == nil; i++ {
+		if i == 7 {
+			cancel()
+		}
+		loadErr = l.Contact(store.Contact{ID: store.NewID(), OrgID: org.ID, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now})
+	}
+	if !errors.Is(loadErr, context.Canceled) {
+		t.Fatalf("load error = %v, want context.Canceled", loadErr)
+	}
+	n, _ := s.ReaderQuery(ctx, "SELECT count(*) FROM contacts WHERE org_id = ?", org.ID)
+	if n != 5 {
+		t.Errorf("contacts kept = %d, want the 5 of the first committed batch", n)
+	}
+}
