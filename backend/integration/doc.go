@@ -2,8 +2,10 @@
 // Postfix (SMTP submission with STARTTLS and AUTH PLAIN through Dovecot's SASL) delivering over
 // LMTP into Dovecot, read back over IMAP with STARTTLS. It drives the project's own outbox (queue,
 // worker, SMTP transport) and checks what lands in the mailbox: delivery and headers, refusals
-// (wrong password, untrusted certificate, plain text), and 1,000-email throughput with and
-// without a 30-second SMTP outage, each email exactly once.
+// (wrong password, untrusted certificate, plain text), 1,000-email throughput with and without a
+// 30-second SMTP outage and across a kill -9 of vouchd mid-delivery (each email handed over once;
+// only the ones in flight at the kill may be sent again), and the sender verified end to end by the
+// engine's own mailbox watcher.
 //
 // The servers are started by scripts/mailservers.sh, and the whole suite by
 // scripts/integration-test.sh, which exports the VOUCHDESK_IT_* variables the tests read. Without

@@ -144,9 +144,11 @@ func (s *Store) MarkOutboxFailed(ctx context.Context, id, reason string, now tim
 func (s *Store) RequeueInterruptedOutbox(ctx context.Context, now time.Time) (int, error) {
 	var n int64
 	err := s.Write(ctx, func(tx *Tx) error {
-		res, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'retrying', next_attempt_at = ?,
+		// next_attempt_at is kept (it is in the past): the interrupted messages go first, not behind
+		// everything queued since.
+		res, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'retrying',
 			last_error = 'interrupted while sending; sent again with the same Message-ID', updated_at = ?
-			WHERE status = 'sending'`, Millis(now), Millis(now))
+			WHERE status = 'sending'`, Millis(now))
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,266 @@
+package integration
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/store"
+)
+
+// The same 1,000 emails delivered by the real server binary, `vouchd serve`, which is killed with
+// SIGKILL (no shutdown, no last write) in the middle of a batch and started again: every email
+// arrives, and only the ones in flight at the kill may arrive twice (at-least-once across a crash,
+// with the same Message-ID: docs/decisions.md, "Mail"). Postfix runs all along.
+func TestThroughput1000WithKill9(t *testing.T) {
+	e := env(t)
+	const (
+		// Kill when this many are sent and a batch is being sent: 325 is mid-way through the
+		// seventh batch of 50 (the worker's default batch).
+		killAfter = 325
+		batch     = 50
+	)
+	bin := buildVouchd(t)
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "vouchd.db")
+	cfgPath := filepath.Join(dir, "vouchd.toml")
+	// No sender_email: vouchd would queue a verification email of its own.
+	cfg := fmt.Sprintf(`database = "vouchd.db"
+
+[http]
+listen = "127.0.0.1:0"
+
+[log]
+level = "info"
+
+[organization]
+name = "Vouch Desk IT kill9"
+owner_name = "Olive Owner"
+owner_email = "olive@vouchdesk.test"
+
+[smtp]
+host = %q
+port = %d
+tls = "starttls"
+username = %q
+ca_file = %q
+`, e.smtpHost, e.smtpPort, e.user, os.Getenv("VOUCHDESK_IT_CA"))
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	password := "VOUCHD_SMTP_PASSWORD=" + e.password
+
+	// First start: vouchd creates the database and sets up the organization from the config;
+	// SIGTERM stops it cleanly.
+	setup := startVouchd(t, "setup", bin, cfgPath, password)
+	if !setup.waitOutput("vouchd started", 30*time.Second) {
+		t.Fatalf("vouchd did not start within 30 s:\n%s", setup.out.String())
+	}
+	setup.stop(15 * time.Second)
+
+	// Queue the 1,000 while vouchd is stopped (it holds the database's process lock when running).
+	st, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := org.New(st, nil).Current(ctx)
+	if err != nil {
+		st.Close()
+		t.Fatalf("the organization vouchd set up: %v", err)
+	}
+	orgID := ws.Organization.ID
+	box := openMailbox(t, e)
+	emails := make([]outbox.Email, bulk)
+	for i := range emails {
+		emails[i] = testEmail(orgID, e.user, fmt.Sprintf("kill9-%04d", i))
+		emails[i].FromAddr = e.user
+	}
+	msgs := enqueue(t, st, emails...)
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(msgs))
+	for i, m := range msgs {
+		want[i] = msgID(m)
+	}
+
+	ro, err := store.OpenReadOnly(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ro.Close() })
+	counts := func() map[string]int {
+		t.Helper()
+		c, err := ro.OutboxCounts(ctx, orgID)
+		if err != nil {
+			t.Fatalf("outbox counts: %v", err)
+		}
+		return c
+	}
+
+	// Run 1, killed mid-batch.
+	start := time.Now()
+	run1 := startVouchd(t, "run 1", bin, cfgPath, password)
+	for {
+		c := counts()
+		if c[store.OutboxSent] >= killAfter && c[store.OutboxSending] > 0 {
+			break
+		}
+		if run1.exited() {
+			t.Fatalf("vouchd exited by itself (%v) with outbox counts %v", run1.err, c)
+		}
+		if time.Since(start) > time.Minute {
+			t.Fatalf("outbox counts after a minute: %v", c)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	run1.kill9()
+	killedAt := time.Now()
+	atKill := counts()
+	sentAtKill := atKill[store.OutboxSent]
+	inFlight := map[string]bool{} // Message-IDs left "sending" by the killed process
+	left, err := ro.OutboxLog(ctx, orgID, 2*bulk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range left {
+		if m.Status == store.OutboxSending {
+			inFlight[msgID(m)] = true
+		}
+	}
+	t.Logf("killed vouchd (SIGKILL) %.2fs after its start: outbox %v", killedAt.Sub(start).Seconds(), atKill)
+	if len(inFlight) == 0 {
+		t.Logf("no message was in flight at the kill: it fell between two batches")
+	}
+	if len(inFlight) > batch || sentAtKill+len(inFlight)+atKill[store.OutboxQueued] != bulk {
+		t.Errorf("outbox after the kill = %v: want sent + sending + queued = %d, at most %d sending", atKill, bulk, batch)
+	}
+
+	// Run 2: puts the interrupted ones back and finishes.
+	restartedAt := time.Now()
+	run2 := startVouchd(t, "run 2", bin, cfgPath, password)
+	for {
+		c := counts()
+		if c[store.OutboxSent] == bulk {
+			break
+		}
+		if run2.exited() {
+			t.Fatalf("restarted vouchd exited by itself (%v) with outbox counts %v", run2.err, c)
+		}
+		if time.Since(restartedAt) > 2*time.Minute {
+			t.Fatalf("2 min after the restart, outbox counts = %v", c)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	allSent := time.Now()
+	run2.stop(15 * time.Second)
+	for _, p := range []*vouchdProc{run1, run2} {
+		for _, line := range strings.Split(p.out.String(), "\n") {
+			if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+				t.Logf("vouchd (%s): %s", p.name, line)
+			}
+		}
+	}
+	// The restart says how many it put back: exactly those the kill left "sending".
+	requeued := 0
+	if m := regexp.MustCompile(`requeued messages interrupted while sending" count=(\d+)`).FindStringSubmatch(run2.out.String()); m != nil {
+		requeued, _ = strconv.Atoi(m[1])
+	}
+	if requeued != len(inFlight) {
+		t.Errorf("the restarted vouchd requeued %d interrupted messages, want the %d left sending", requeued, len(inFlight))
+	}
+
+	got := box.waitFor(want, 2*time.Minute)
+	allIn := time.Now()
+	// A second copy may still be in Postfix's queue when the last first copy is in: wait until the
+	// mailbox has been quiet for 3 s (an accepted message arrives well within that), so it is
+	// counted here and does not land in the next test's mailbox.
+	for seen, quietSince, deadline := len(box.byUID), time.Now(), time.Now().Add(30*time.Second); time.Since(quietSince) < 3*time.Second; {
+		if time.Now().After(deadline) {
+			t.Fatalf("messages still arriving 30 s after all %d were in", bulk)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if err := box.poll(); err != nil {
+			t.Fatalf("IMAP FETCH: %v", err)
+		}
+		if len(box.byUID) != seen {
+			seen, quietSince = len(box.byUID), time.Now()
+		}
+	}
+	got = box.arrivals()
+	// Postfix runs all along, so it never delivers one accepted message twice (relayCopies stays
+	// an error). A message whose "250" came back but whose "sent" was not yet recorded at the kill
+	// is handed to Postfix again after the restart: only those in flight may arrive twice.
+	delivered, _, resent := exactlyOnce(t, want, got, tolerance{resends: batch})
+
+	final, err := ro.OutboxLog(ctx, orgID, 2*bulk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored := map[string]store.OutboxMessage{}
+	retried, maxAttempts := 0, 0
+	for _, m := range final {
+		stored[msgID(m)] = m
+		if m.Status != store.OutboxSent {
+			t.Errorf("%s: status %s, want sent", m.MessageID, m.Status)
+		}
+		if m.Attempts >= 2 {
+			retried++
+			if !inFlight[msgID(m)] {
+				t.Logf("%s was not in flight at the kill but took %d attempts (last error %q)", m.MessageID, m.Attempts, m.LastError)
+			}
+		}
+		maxAttempts = max(maxAttempts, m.Attempts)
+	}
+	if len(final) != bulk {
+		t.Errorf("the outbox holds %d messages, want %d", len(final), bulk)
+	}
+	for _, id := range resent {
+		if m := stored[id]; m.Attempts < 2 || !inFlight[id] {
+			t.Errorf("<%s> arrived twice but was not in flight at the kill (in flight: %v, %d attempts)", id, inFlight[id], m.Attempts)
+		}
+	}
+	for id := range inFlight {
+		if m := stored[id]; m.Attempts < 2 {
+			t.Errorf("<%s> was in flight at the kill but has %d attempts", id, m.Attempts)
+		}
+	}
+
+	// Where the interrupted ones went in the restarted queue (they are due from the restart, so
+	// they go after what was queued before it).
+	if len(inFlight) > 0 {
+		var firstRetried, lastRetried, lastOther time.Time
+		for id, m := range stored {
+			if inFlight[id] {
+				if firstRetried.IsZero() || m.SentAt.Before(firstRetried) {
+					firstRetried = m.SentAt
+				}
+				if m.SentAt.After(lastRetried) {
+					lastRetried = m.SentAt
+				}
+			} else if m.SentAt.After(lastOther) {
+				lastOther = m.SentAt
+			}
+		}
+		t.Logf("the %d interrupted were sent again %.2fs to %.2fs after the restart; the last of the others %.2fs after it",
+			len(inFlight), firstRetried.Sub(restartedAt).Seconds(), lastRetried.Sub(restartedAt).Seconds(), lastOther.Sub(restartedAt).Seconds())
+	}
+
+	run1Time := killedAt.Sub(start)
+	afterRestart := allSent.Sub(restartedAt)
+	t.Logf("FIGURE kill9: vouchd killed (kill -9) %.2fs after start with %d/%d sent (%.0f emails/s incl. process start) and %d in flight; "+
+		"restarted: all %d marked sent %.2fs after the restart (%d emails in %.2fs, %.0f emails/s incl. start and requeue); "+
+		"%d/%d in the IMAP mailbox, %d arrived twice (handed to Postfix again after the kill, same Message-ID; at most %d allowed), "+
+		"%d retried, at most %d attempts; whole run %.2fs from first start to all sent (%.0f emails/s overall), %.2fs to all in the mailbox",
+		run1Time.Seconds(), sentAtKill, bulk, float64(sentAtKill)/run1Time.Seconds(), len(inFlight),
+		bulk, afterRestart.Seconds(), bulk-sentAtKill, afterRestart.Seconds(), float64(bulk-sentAtKill)/afterRestart.Seconds(),
+		delivered, bulk, len(resent), batch, retried, maxAttempts,
+		allSent.Sub(start).Seconds(), float64(bulk)/allSent.Sub(start).Seconds(), allIn.Sub(start).Seconds())
+}
