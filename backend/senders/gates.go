@@ -30,6 +30,15 @@ func (s *Service) SetInboxToggle(ctx context.Context, actor store.User, orgID, i
 	if !known {
 		return store.Inbox{}, apperr.Invalid("toggle", "Unknown setting.")
 	}
+	inbox, err := s.st.InboxByID(ctx, orgID, inboxID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Inbox{}, apperr.NotFound("That inbox does not exist.")
+	} else if err != nil {
+		return store.Inbox{}, err
+	}
+	if inbox.Kind != store.InboxChat {
+		return store.Inbox{}, apperr.Invalid("toggle", "Calls need no sign-in or transcript settings; these are for chat inboxes.")
+	}
 	if on && mailToggles[toggle] {
 		if _, ok, err := s.VerifiedAddress(ctx, orgID); err != nil {
 			return store.Inbox{}, err
@@ -37,7 +46,7 @@ func (s *Service) SetInboxToggle(ctx context.Context, actor store.User, orgID, i
 			return store.Inbox{}, &apperr.Error{Code: "sender_required", Message: GateMessage + "."}
 		}
 	}
-	err := s.st.Write(ctx, func(tx *store.Tx) error {
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.SetInboxToggle(orgID, inboxID, toggle, on, s.now()); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return apperr.NotFound("That inbox does not exist.")

@@ -263,3 +263,16 @@ func TestMailTogglesNeedAVerifiedSender(t *testing.T) {
 		t.Error("an unknown toggle was accepted")
 	}
 }
+
+func TestPhoneInboxesHaveNoChatToggles(t *testing.T) {
+	f := setup(t)
+	phone := store.Inbox{ID: store.NewID(), OrgID: f.ws.Organization.ID, Kind: store.InboxPhone, Name: "Hotline",
+		PhoneNumber: "+12025550100", CreatedAt: f.now, UpdatedAt: f.now}
+	if err := f.st.Write(ctx, func(tx *store.Tx) error { return tx.InsertInbox(phone) }); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, phone.ID, "googleSignin", true)
+	if e, ok := apperr.As(err); !ok || e.Code != apperr.CodeInvalid {
+		t.Errorf("SetInboxToggle(phone inbox) error = %v, want invalid", err)
+	}
+}
