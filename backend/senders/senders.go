@@ -152,10 +152,8 @@ func (s *Service) Resend(ctx context.Context, actor store.User, org store.Organi
 	}
 	now := s.now()
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
-		se, err := tx.PendingSenderEmail(org.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("There is no sender email waiting for verification.")
-		} else if err != nil {
+		se, err := pending(tx, org.ID)
+		if err != nil {
 			return err
 		}
 		lastMinute, err := tx.CountChallengesSince(org.ID, store.PurposeSenderLink, store.FieldEmail, se.Address, now.Add(-resendGap))
@@ -185,10 +183,8 @@ func (s *Service) RemovePending(ctx context.Context, actor store.User, org store
 	}
 	now := s.now()
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
-		se, err := tx.PendingSenderEmail(org.ID)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("There is no sender email waiting for verification.")
-		} else if err != nil {
+		se, err := pending(tx, org.ID)
+		if err != nil {
 			return err
 		}
 		if err := tx.SetSenderStatus(se.ID, store.SenderRemoved, "", now); err != nil {
@@ -204,6 +200,15 @@ func (s *Service) RemovePending(ctx context.Context, actor store.User, org store
 		return State{}, err
 	}
 	return s.Current(ctx, org.ID)
+}
+
+// pending returns the address waiting for verification, or a NotFound a person can read.
+func pending(tx *store.Tx, orgID string) (store.SenderEmail, error) {
+	se, err := tx.PendingSenderEmail(orgID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.SenderEmail{}, apperr.NotFound("There is no sender email waiting for verification.")
+	}
+	return se, err
 }
 
 // sendLink makes a link challenge and queues the verification email, inside tx.
