@@ -329,7 +329,7 @@ func TestNoRelayKeepsMailQueued(t *testing.T) {
 	st, orgID := setup(t)
 	id := enqueue(t, st, email(orgID, 1))
 	w := outbox.NewWorker(st, func(string) (outbox.Transport, error) { return nil, nil }, nil, nil)
-	if _, err := w.DeliverDue(ctx); err == nil || !strings.Contains(w.Status().LastError, "no outgoing mail server") {
+	if _, err := w.DeliverDue(ctx); err == nil || !strings.Contains(w.Status().LastError, "No outgoing mail server") {
 		t.Errorf("DeliverDue() without relay = %v, status %q", err, w.Status().LastError)
 	}
 	if m, _ := st.OutboxByID(ctx, id); m.Status != store.OutboxRetrying {

@@ -161,7 +161,7 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store.OutboxMessage, now time.Time) (int, error) {
 	tr, err := w.transport(orgID)
 	if err != nil || tr == nil {
-		se := &SendError{Kind: ErrConfig, Msg: errText(err, "no outgoing mail server (SMTP) is set up")}
+		se := &SendError{Kind: ErrConfig, Msg: errText(err, "No outgoing mail server (SMTP) is set up")}
 		w.setStatus(se.Msg, now)
 		for _, m := range msgs {
 			w.retryOrFail(rec, m, se)
