@@ -392,6 +392,7 @@ func TestLoaderStopsBetweenBatchesWhenCancelled(t *testing.T) {
 	s := testutil.NewStore(t)
 	org, _ := seedOrg(t, s)
 	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	l, err := s.NewLoader(cctx, 5)
 	if err != nil {
 		t.Fatal(err)
