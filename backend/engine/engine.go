@@ -126,7 +126,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.log.Error("widget server stopped", "err", err)
 		}
 	}()
-	e.log.Info("widget server listening", "addr", ln.Addr().String(), "public_url", e.cfg.PublicURL)
+	e.log.Info("widget server listening", "addr", ln.Addr().String(), "public_url", e.publicURL())
 	return nil
 }
 
