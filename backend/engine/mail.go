@@ -111,8 +111,8 @@ func (e *Engine) mailboxPlan(ctx context.Context) (string, func() *mailbox.Watch
 		return "", nil
 	}
 	orgID := ws.Organization.ID
-	acc, ok, err := e.Mail.Get(ctx, orgID, "imap")
-	if err != nil || !ok {
+	acc, err := e.Store.MailAccountByPurpose(ctx, orgID, "imap")
+	if err != nil {
 		return "", nil
 	}
 	cfg, ok, err := e.Mail.IMAPConfig(ctx, orgID)

@@ -62,13 +62,21 @@ type Account struct {
 // SecretsAvailable says whether passwords can be stored here, and if not, why.
 func (s *Service) SecretsAvailable() (bool, string) { return s.secrets.Available() }
 
-// Get returns the organization's account for purpose; ok is false when none is set up.
-func (s *Service) Get(ctx context.Context, orgID, purpose string) (Account, bool, error) {
+// row reads the account's settings without asking the secret store anything: the configs below
+// run on every outbox pass and mailbox check, and the password is fetched only when dialing.
+func (s *Service) row(ctx context.Context, orgID, purpose string) (store.MailAccount, bool, error) {
 	a, err := s.st.MailAccountByPurpose(ctx, orgID, purpose)
 	if errors.Is(err, store.ErrNotFound) {
-		return Account{}, false, nil
+		return store.MailAccount{}, false, nil
 	}
-	if err != nil {
+	return a, err == nil, err
+}
+
+// Get returns the organization's account for purpose, with whether a password is stored (one
+// secret-store lookup); ok is false when none is set up.
+func (s *Service) Get(ctx context.Context, orgID, purpose string) (Account, bool, error) {
+	a, ok, err := s.row(ctx, orgID, purpose)
+	if err != nil || !ok {
 		return Account{}, false, err
 	}
 	acc := Account{MailAccount: a}
@@ -156,7 +164,7 @@ func (s *Service) password(ref string) func() (string, error) {
 
 // SMTPConfig returns the outbox transport settings; ok is false when no SMTP account is set up.
 func (s *Service) SMTPConfig(ctx context.Context, orgID string) (outbox.SMTPConfig, bool, error) {
-	a, ok, err := s.Get(ctx, orgID, SMTP)
+	a, ok, err := s.row(ctx, orgID, SMTP)
 	if err != nil || !ok {
 		return outbox.SMTPConfig{}, false, err
 	}
@@ -166,7 +174,7 @@ func (s *Service) SMTPConfig(ctx context.Context, orgID string) (outbox.SMTPConf
 
 // IMAPConfig returns the watcher settings; ok is false when no IMAP account is set up.
 func (s *Service) IMAPConfig(ctx context.Context, orgID string) (mailbox.Config, bool, error) {
-	a, ok, err := s.Get(ctx, orgID, IMAP)
+	a, ok, err := s.row(ctx, orgID, IMAP)
 	if err != nil || !ok {
 		return mailbox.Config{}, false, err
 	}
