@@ -89,13 +89,19 @@ func Run(ctx context.Context, st *store.Store, opt Options) (Stats, error) {
 	if err := g.workspace(ctx, st); err != nil {
 		return Stats{}, err
 	}
-	// The change sequence counts every row ever inserted, so it is larger than every number a
-	// previous run put into an email or phone: starting from it keeps this run's values unique.
+	// A previous run numbered its emails and phones from the change sequence as it was then, one
+	// number per field; the sequence never shrinks and the fields are still there (seeded data is
+	// never deleted), so sequence + fields is past every number used before and keeps this run's
+	// values unique.
 	seq, err := st.LastChangeSeq(ctx)
 	if err != nil {
 		return Stats{}, fmt.Errorf("seed: %w", err)
 	}
-	g.emailK, g.phoneK = uint64(seq), uint64(seq)
+	fields, err := st.ContactFieldTotal(ctx)
+	if err != nil {
+		return Stats{}, fmt.Errorf("seed: %w", err)
+	}
+	g.emailK, g.phoneK = uint64(seq+fields), uint64(seq+fields)
 
 	// The loader gets a context that is never cancelled: with a cancellable one the driver starts a
 	// goroutine for every row, which costs a quarter of the load. generate checks ctx itself.

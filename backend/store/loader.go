@@ -4,37 +4,121 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 )
+
+// DefaultLoadBatch is how many rows a Loader commits at once unless told otherwise. Larger
+// batches amortize the commit (fsync, trigger swap, range records); 50,000 rows are a few MB of
+// WAL.
+const DefaultLoadBatch = 50_000
 
 // Loader inserts many rows fast: prepared statements inside large transactions, committed every
 // batch rows. It is the store's bulk API, used by the seed generator and by imports. A Loader
 // holds the writer connection until Close, so other writes wait.
+//
+// The change sequence is kept batch by batch instead of row by row: inside each batch's
+// transaction the loader drops the insert triggers of the four tables it loads, and before the
+// commit it puts them back and appends one range record per (organization, table) covering the
+// keys it loaded (see migrations/0003_change_ranges.sql). SQLite's DDL is transactional, so no
+// other connection ever sees the tables without their triggers, and a crash or Abort rolls the
+// triggers back together with the rows.
 type Loader struct {
-	s      *Store
-	ctx    context.Context // for the statements: not cancellable
-	caller context.Context // checked between batches
-	batch  int
-	n      int
-	tx     *sql.Tx
-	stmts  [4]*sql.Stmt // contact, field, conversation, message
+	s        *Store
+	ctx      context.Context // for the statements: not cancellable
+	caller   context.Context // checked between batches
+	batch    int
+	n        int
+	tx       *sql.Tx
+	stmts    [len(loadTables)]*sql.Stmt
+	triggers []trigger
+	spans    map[spanKey]*span
 }
 
-// NewLoader starts a bulk load that commits every batch rows (0 means 10,000).
+// loadTables are the tables a Loader writes, in the order of its statements.
+var loadTables = [...]struct{ table, what, insert string }{
+	{"contacts", "contact", insertContactSQL},
+	{"contact_fields", "contact field", insertFieldSQL},
+	{"conversations", "conversation", insertConversationSQL},
+	{"messages", "message", insertMessageSQL},
+}
+
+type trigger struct{ name, sql string }
+
+type spanKey struct {
+	table int
+	orgID string
+}
+
+// span is the smallest and largest key loaded into one table for one organization in a batch.
+type span struct{ first, last string }
+
+// NewLoader starts a bulk load that commits every batch rows (0 means DefaultLoadBatch).
 func (s *Store) NewLoader(ctx context.Context, batch int) (*Loader, error) {
 	if s.readOnly {
 		return nil, ErrReadOnly
 	}
 	if batch <= 0 {
-		batch = 10_000
+		batch = DefaultLoadBatch
 	}
 	// Inserts run without the caller's cancellation: with a cancellable context the driver starts
 	// a watcher goroutine per statement (a quarter of the load rate). The caller's context is
 	// checked between batches instead.
-	l := &Loader{s: s, ctx: context.WithoutCancel(ctx), caller: ctx, batch: batch}
+	l := &Loader{s: s, ctx: context.WithoutCancel(ctx), caller: ctx, batch: batch, spans: map[spanKey]*span{}}
+	if err := l.loadTriggers(); err != nil {
+		return nil, err
+	}
+	// No automatic checkpoints during the load: each one copies the WAL into the database file and
+	// fsyncs both, every 1,000 pages, rewriting the same hot index pages again and again (a third
+	// of the load time). Close checkpoints once, when every page has its final content. The
+	// writer pool has a single connection, so the setting applies to the connection the loader
+	// uses, and Close or Abort sets it back.
+	if _, err := l.s.w.ExecContext(l.ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		return nil, fmt.Errorf("store: loader: %w", err)
+	}
 	if err := l.begin(); err != nil {
+		l.restoreCheckpoints()
 		return nil, err
 	}
 	return l, nil
+}
+
+// walAutocheckpoint is SQLite's default, which the store otherwise keeps.
+const walAutocheckpoint = 1000
+
+func (l *Loader) restoreCheckpoints() error {
+	_, err := l.s.w.ExecContext(l.ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutocheckpoint))
+	return err
+}
+
+// loadTriggers reads the insert triggers of the loaded tables from the schema itself, so the
+// loader puts back exactly what the migrations made.
+func (l *Loader) loadTriggers() error {
+	names := make([]string, len(loadTables))
+	for i, t := range loadTables {
+		names[i] = "'" + t.table + "_change_insert'"
+	}
+	rows, err := l.s.w.QueryContext(l.ctx, `SELECT name, sql FROM sqlite_schema
+		WHERE type = 'trigger' AND name IN (`+strings.Join(names, ", ")+`) ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("store: loader triggers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t trigger
+		if err := rows.Scan(&t.name, &t.sql); err != nil {
+			return fmt.Errorf("store: loader triggers: %w", err)
+		}
+		l.triggers = append(l.triggers, t)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: loader triggers: %w", err)
+	}
+	if len(l.triggers) != len(loadTables) {
+		return fmt.Errorf("store: loader: found %d of the %d change triggers it expects", len(l.triggers), len(loadTables))
+	}
+	return nil
 }
 
 func (l *Loader) begin() error {
@@ -43,8 +127,14 @@ func (l *Loader) begin() error {
 		return fmt.Errorf("store: loader begin: %w", err)
 	}
 	l.tx = tx
-	for i, q := range []string{insertContactSQL, insertFieldSQL, insertConversationSQL, insertMessageSQL} {
-		if l.stmts[i], err = tx.PrepareContext(l.ctx, q); err != nil {
+	for _, t := range l.triggers {
+		if _, err := tx.ExecContext(l.ctx, "DROP TRIGGER "+t.name); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: loader: suspend %s: %w", t.name, err)
+		}
+	}
+	for i, t := range loadTables {
+		if l.stmts[i], err = tx.PrepareContext(l.ctx, t.insert); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("store: loader prepare: %w", err)
 		}
@@ -52,9 +142,60 @@ func (l *Loader) begin() error {
 	return nil
 }
 
-func (l *Loader) add(i int, what string, args []any) error {
+// commit restores the triggers, records what the batch loaded and commits it.
+func (l *Loader) commit() error {
+	fail := func(err error) error {
+		l.tx.Rollback()
+		return err
+	}
+	for i, st := range l.stmts {
+		st.Close()
+		l.stmts[i] = nil
+	}
+	for _, t := range l.triggers {
+		if _, err := l.tx.ExecContext(l.ctx, t.sql); err != nil {
+			return fail(fmt.Errorf("store: loader: restore %s: %w", t.name, err))
+		}
+	}
+	// In a fixed order, so the same load writes the same sequence.
+	keys := make([]spanKey, 0, len(l.spans))
+	for k := range l.spans {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].table != keys[j].table {
+			return keys[i].table < keys[j].table
+		}
+		return keys[i].orgID < keys[j].orgID
+	})
+	at := Millis(time.Now())
+	for _, k := range keys {
+		sp := l.spans[k]
+		if _, err := l.tx.ExecContext(l.ctx, `INSERT INTO changes (org_id, entity, entity_id, last_entity_id, op, at)
+			VALUES (?, ?, ?, ?, 'insert', ?)`, k.orgID, loadTables[k.table].table, sp.first, sp.last, at); err != nil {
+			return fail(fmt.Errorf("store: loader: record changes: %w", err))
+		}
+	}
+	clear(l.spans)
+	if err := l.tx.Commit(); err != nil {
+		return fmt.Errorf("store: loader commit: %w", err)
+	}
+	return nil
+}
+
+func (l *Loader) add(i int, args []any) error {
 	if _, err := l.stmts[i].ExecContext(l.ctx, args...); err != nil {
-		return fmt.Errorf("store: load %s: %w", what, err)
+		return fmt.Errorf("store: load %s: %w", loadTables[i].what, err)
+	}
+	// args[0] is the key and args[1] the organization for every loaded table.
+	id, org := args[0].(string), args[1].(string)
+	k := spanKey{i, org}
+	if sp := l.spans[k]; sp == nil {
+		l.spans[k] = &span{id, id}
+	} else if id < sp.first {
+		sp.first = id
+	} else if id > sp.last {
+		sp.last = id
 	}
 	l.n++
 	if l.n%l.batch == 0 {
@@ -62,8 +203,8 @@ func (l *Loader) add(i int, what string, args []any) error {
 			l.tx.Rollback()
 			return fmt.Errorf("store: load stopped: %w", err)
 		}
-		if err := l.tx.Commit(); err != nil {
-			return fmt.Errorf("store: loader commit: %w", err)
+		if err := l.commit(); err != nil {
+			return err
 		}
 		return l.begin()
 	}
@@ -71,29 +212,43 @@ func (l *Loader) add(i int, what string, args []any) error {
 }
 
 // Contact adds a contact.
-func (l *Loader) Contact(c Contact) error { return l.add(0, "contact", contactArgs(c)) }
+func (l *Loader) Contact(c Contact) error { return l.add(0, contactArgs(c)) }
 
 // Field adds a contact field.
-func (l *Loader) Field(f Field) error { return l.add(1, "contact field", fieldArgs(f)) }
+func (l *Loader) Field(f Field) error { return l.add(1, fieldArgs(f)) }
 
 // Conversation adds a conversation.
 func (l *Loader) Conversation(c Conversation) error {
-	return l.add(2, "conversation", conversationArgs(c))
+	return l.add(2, conversationArgs(c))
 }
 
 // Message adds a message.
-func (l *Loader) Message(m Message) error { return l.add(3, "message", messageArgs(m)) }
+func (l *Loader) Message(m Message) error { return l.add(3, messageArgs(m)) }
 
 // Rows is how many rows the loader has added so far.
 func (l *Loader) Rows() int { return l.n }
 
-// Close commits what is left.
+// Close commits what is left and copies the load into the database file (a checkpoint), so the
+// WAL does not stay large.
 func (l *Loader) Close() error {
-	if err := l.tx.Commit(); err != nil {
-		return fmt.Errorf("store: loader commit: %w", err)
+	err := l.commit()
+	if err == nil {
+		// PASSIVE: copies what no reader still needs, never waits for readers. Anything left is
+		// copied by a later automatic checkpoint.
+		_, err = l.s.w.ExecContext(l.ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	}
+	if rerr := l.restoreCheckpoints(); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return fmt.Errorf("store: loader close: %w", err)
 	}
 	return nil
 }
 
 // Abort rolls back the rows added since the last batch commit.
-func (l *Loader) Abort() error { return l.tx.Rollback() }
+func (l *Loader) Abort() error {
+	err := l.tx.Rollback()
+	l.restoreCheckpoints()
+	return err
+}

@@ -214,6 +214,16 @@ func (s *Store) LastChangeSeq(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
+// ContactFieldTotal counts every contact field in the file, removed ones included, across all
+// organizations.
+func (s *Store) ContactFieldTotal(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM contact_fields").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count contact fields: %w", err)
+	}
+	return n, nil
+}
+
 // InboxByID returns one inbox of the organization.
 func (s *Store) InboxByID(ctx context.Context, orgID, id string) (Inbox, error) {
 	list, err := s.InboxesByOrg(ctx, orgID)

@@ -246,10 +246,12 @@ func classify(abs string, err error) error {
 
 // writerDSN: _txlock=immediate makes every transaction take the write lock at BEGIN, so two
 // writers never deadlock upgrading from a read lock (SQLITE_BUSY mid-transaction).
-func writerDSN(abs string) string { return "file:" + abs + "?_txlock=immediate" }
+// _mutex=no (SQLITE_OPEN_NOMUTEX) drops SQLite's per-connection mutex, a lock and unlock around
+// every call: database/sql already hands a connection to one goroutine at a time.
+func writerDSN(abs string) string { return "file:" + abs + "?_txlock=immediate&_mutex=no" }
 
 // readerDSN: query_only turns any accidental write through the read pool into an error.
-func readerDSN(abs string) string { return "file:" + abs + "?_query_only=1" }
+func readerDSN(abs string) string { return "file:" + abs + "?_query_only=1&_mutex=no" }
 
 func readers() int { return max(4, runtime.NumCPU()) }
 

@@ -323,6 +323,81 @@ func TestLoaderCommitsInBatches(t *testing.T) {
 	}
 }
 
+// TestLoaderRecordsRangesAndRestoresTriggers checks the loader's side of the change sequence:
+// every loaded row lies in a range record of its table and organization, written by the batch
+// that loaded it; the per-row triggers are back afterwards (an ordinary write records itself);
+// and an aborted batch leaves neither rows nor records.
+func TestLoaderRecordsRangesAndRestoresTriggers(t *testing.T) {
+	s := testutil.NewStore(t)
+	org, _ := seedOrg(t, s)
+	before, _ := s.ReaderQuery(ctx, "SELECT coalesce(max(seq), 0) FROM changes")
+	l, err := s.NewLoader(ctx, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := 0; i < 10; i++ {
+		c := store.Contact{ID: store.NewID(), OrgID: org.ID, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
+		if err := l.Contact(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Field(store.Field{ID: store.NewID(), OrgID: org.ID, ContactID: c.ID, Kind: store.FieldEmail,
+			ValueNorm: "r" + itoa(i) + "@example.com", ValueDisplay: "r" + itoa(i) + "@example.com", CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// 20 rows in batches of 6: four commits, each with a contacts and a contact_fields record.
+	records, _ := s.ReaderQuery(ctx, "SELECT count(*) FROM changes WHERE seq > ? AND last_entity_id IS NOT NULL", before)
+	if records != 8 {
+		t.Errorf("range records = %d, want 8 (4 batches x 2 tables)", records)
+	}
+	perRow, _ := s.ReaderQuery(ctx, "SELECT count(*) FROM changes WHERE seq > ? AND last_entity_id IS NULL", before)
+	if perRow != 0 {
+		t.Errorf("per-row change records during the load = %d, want 0", perRow)
+	}
+	for _, table := range []string{"contacts", "contact_fields"} {
+		uncovered, err := s.ReaderQuery(ctx, `SELECT count(*) FROM `+table+` AS t WHERE t.org_id = ? AND NOT EXISTS (
+			SELECT 1 FROM changes c WHERE c.seq > ? AND c.entity = ? AND c.org_id = t.org_id
+			AND t.id BETWEEN c.entity_id AND c.last_entity_id)`, org.ID, before, table)
+		if err != nil || uncovered != 0 {
+			t.Errorf("%s rows outside every range record = %d, %v; want 0", table, uncovered, err)
+		}
+	}
+	triggers, _ := s.ReaderQuery(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_change_insert'")
+	if triggers != 17 {
+		t.Errorf("insert triggers after the load = %d, want 17", triggers)
+	}
+	c := store.Contact{ID: store.NewID(), OrgID: org.ID, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
+	if err := s.Write(ctx, func(tx *store.Tx) error { return tx.InsertContact(c) }); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.ReaderQuery(ctx, "SELECT count(*) FROM changes WHERE entity = 'contacts' AND entity_id = ? AND last_entity_id IS NULL", c.ID); n != 1 {
+		t.Errorf("change records for a contact written after the load = %d, want 1", n)
+	}
+
+	// An aborted batch: its rows and its suspension of the triggers roll back together.
+	last, _ := s.ReaderQuery(ctx, "SELECT max(seq) FROM changes")
+	l, err = s.NewLoader(ctx, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Contact(store.Contact{ID: store.NewID(), OrgID: org.ID, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.ReaderQuery(ctx, "SELECT count(*) FROM changes WHERE seq > ?", last); n != 0 {
+		t.Errorf("change records after an aborted load = %d, want 0", n)
+	}
+	if n, _ := s.ReaderQuery(ctx, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%_change_insert'"); n != 17 {
+		t.Errorf("insert triggers after an aborted load = %d, want 17", n)
+	}
+}
+
 // helpers
 
 func seedOrg(t *testing.T, s *store.Store) (store.Organization, store.User) {
