@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"vouchdesk/backend/chat"
 	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/org"
@@ -23,6 +24,7 @@ import (
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/senders"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/verify"
 	"vouchdesk/backend/widget"
 )
 
@@ -58,6 +60,8 @@ type Engine struct {
 	Mail    *mailaccounts.Service
 	Senders *senders.Service
 	Outbox  *outbox.Worker
+	Chat    *chat.Service
+	Verify  *verify.Service
 	server  *http.Server
 	ln      net.Listener
 	wg      sync.WaitGroup
@@ -92,6 +96,11 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.Outbox = outbox.NewWorker(st, e.transport, cfg.Now, cfg.Logger)
 	e.Outbox.Changed = func() { e.emit(EventOutboxChanged) }
 	e.Senders = senders.New(st, cfg.Now, e.publicURL, e.Outbox.Wake)
+	e.Chat = chat.New(st, cfg.Now, chat.NewHub())
+	// Every chat change reaches the desktop as one event name; the UI re-reads what it shows.
+	e.Chat.Changed = func(string, string) { e.emit(EventChatChanged) }
+	e.Verify = verify.New(st, cfg.Now, e.publicURL, e.Chat)
+	e.Verify.Queued = e.Outbox.Wake
 	return e, nil
 }
 
@@ -112,7 +121,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.ln = ln
 	e.server = &http.Server{
-		Handler:           widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders}),
+		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders,
+			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: e.log}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

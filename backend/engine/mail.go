@@ -13,6 +13,8 @@ import (
 const (
 	EventSenderChanged = "sender:changed"
 	EventOutboxChanged = "outbox:changed"
+	// EventChatChanged: a conversation or message changed (the Inbox view re-reads).
+	EventChatChanged = "chat:changed"
 )
 
 // transport gives the outbox worker an organization's relay, read fresh at every pass.

@@ -105,6 +105,17 @@ type Conversation struct {
 	StartedAt      time.Time
 	LastActivityAt time.Time
 	EndedAt        time.Time
+
+	// Chat details (read by the chat queries; the bulk Loader leaves them empty).
+	LinkFieldID    string // the field the link rests on
+	DeviceID       string // the customer's browser
+	VisitorName    string // what the customer typed before any contact was known
+	VisitorEmail   string // the email given in this conversation (display form)
+	CustomerTZ     string
+	UnreadCount    int
+	EndedBy        string
+	EmailRequested bool
+	LastAgentID    string
 }
 
 // Message is one message of a conversation.
@@ -116,6 +127,8 @@ type Message struct {
 	SenderUserID   string
 	Body           string
 	CreatedAt      time.Time
+	ClientMsgID    string // set by the widget so a resend is not stored twice
+	AuthorName     string // read only: the agent's name for agent messages
 }
 
 // Counts summarises an organization for the desktop's empty states and `vouchd status`.

@@ -105,3 +105,13 @@ func (t *Tx) TouchSenderLinkSent(id string, now time.Time) error {
 	return t.exec("sender link sent", `UPDATE sender_emails SET link_sent_at = ?, updated_at = ? WHERE id = ?`,
 		Millis(now), Millis(now), id)
 }
+
+// VerifiedSenderEmail returns the organization's verified sender email inside a transaction, or
+// ErrNotFound: the From address of everything the organization emails.
+func (t *Tx) VerifiedSenderEmail(orgID string) (SenderEmail, error) {
+	se, err := scanSender(t.tx.QueryRowContext(t.ctx, "SELECT "+senderColumns+" FROM sender_emails WHERE org_id = ? AND status = 'verified'", orgID))
+	if err != nil {
+		return SenderEmail{}, fmt.Errorf("store: verified sender email: %w", notFound(err))
+	}
+	return se, nil
+}

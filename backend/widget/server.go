@@ -20,6 +20,7 @@ type Deps struct {
 	Version string
 	DB      Pinger
 	Senders SenderLinks // nil: the sender link pages are not served
+	Chat    *ChatDeps   // nil: no chat API, widget or demo
 }
 
 // NewHandler returns the HTTP handler of the widget server.
@@ -29,6 +30,9 @@ func NewHandler(d Deps) http.Handler {
 	if d.Senders != nil {
 		mux.HandleFunc("GET /verify/sender/{token}", d.senderLinkGet)
 		mux.HandleFunc("POST /verify/sender/{token}", d.senderLinkPost)
+	}
+	if d.Chat != nil {
+		d.Chat.routes(mux)
 	}
 	return securityHeaders(mux)
 }

@@ -1,0 +1,290 @@
+// Package chat is live chat: widget sessions, conversations and their messages, and the hub that
+// pushes each change to whoever is watching. Who the customer is (emails, verification) is the
+// verify package's business; chat only carries the conversation.
+package chat
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/store"
+	"vouchdesk/backend/token"
+)
+
+// Limits the widget API documents (docs/api/widget.md).
+const (
+	MaxMessageChars = 4000
+	MaxNameChars    = 200
+	MaxClientMsgID  = 64
+)
+
+// Error codes beyond apperr's, stable for the widget API.
+const (
+	CodeEnded        = "conversation_ended"
+	CodeEmptyMessage = "empty_message"
+	CodeTooLong      = "message_too_long"
+	CodeInvalidName  = "invalid_name"
+	CodeUnauthorized = "unauthorized"
+	CodeNoInbox      = "inbox_not_found"
+)
+
+// Message is a stored message (the store's row, with the agent's name).
+type Message = store.Message
+
+// Service runs conversations.
+type Service struct {
+	st  *store.Store
+	now func() time.Time
+	hub *Hub
+	// Changed is told about every change, for the desktop's live view; nil ignores them.
+	Changed func(orgID, conversationID string)
+}
+
+// New returns the chat service.
+func New(st *store.Store, now func() time.Time, hub *Hub) *Service {
+	return &Service{st: st, now: now, hub: hub}
+}
+
+// Hub is the service's live fan-out.
+func (s *Service) Hub() *Hub { return s.hub }
+
+// Notify tells the conversation's listeners and the desktop that its state changed.
+func (s *Service) Notify(orgID, conversationID string) {
+	s.hub.Publish(conversationID, Event{Kind: EventState})
+	if s.Changed != nil {
+		s.Changed(orgID, conversationID)
+	}
+}
+
+func (s *Service) published(orgID string, m Message) {
+	s.hub.Publish(m.ConversationID, Event{Kind: EventMessage, Message: m})
+	if s.Changed != nil {
+		s.Changed(orgID, m.ConversationID)
+	}
+}
+
+// StartInput is what a widget gives when it opens a conversation.
+type StartInput struct {
+	InboxID  string
+	DeviceID string // the customer's browser (verify.Devices), may be ""
+	Name     string
+	Timezone string
+}
+
+// Session is an opened conversation and the token that opens it again.
+type Session struct {
+	Token        string
+	Conversation store.Conversation
+}
+
+// CleanName checks a name a customer typed: trimmed, at most MaxNameChars, no control characters.
+func CleanName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	if utf8.RuneCountInString(name) > MaxNameChars {
+		return "", &apperr.Error{Code: CodeInvalidName, Field: "name", Message: "A name can be at most 200 characters."}
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return "", &apperr.Error{Code: CodeInvalidName, Field: "name", Message: "A name cannot contain control characters."}
+		}
+	}
+	return name, nil
+}
+
+// CleanBody checks a message: not empty after trimming, at most MaxMessageChars.
+func CleanBody(raw string) (string, error) {
+	body := strings.TrimSpace(strings.ToValidUTF8(raw, "\uFFFD"))
+	if body == "" {
+		return "", &apperr.Error{Code: CodeEmptyMessage, Field: "body", Message: "Type a message first."}
+	}
+	if utf8.RuneCountInString(body) > MaxMessageChars {
+		return "", &apperr.Error{Code: CodeTooLong, Field: "body", Message: "A message can be at most 4,000 characters."}
+	}
+	return body, nil
+}
+
+// ChatInbox returns the live chat inbox with this id, in whichever organization it is.
+func (s *Service) ChatInbox(ctx context.Context, inboxID string) (store.Inbox, store.Organization, error) {
+	orgs, err := s.st.Organizations(ctx)
+	if err != nil {
+		return store.Inbox{}, store.Organization{}, err
+	}
+	for _, o := range orgs {
+		in, err := s.st.InboxByID(ctx, o.ID, inboxID)
+		if err == nil && in.Kind == store.InboxChat {
+			return in, o, nil
+		}
+	}
+	return store.Inbox{}, store.Organization{}, &apperr.Error{Code: CodeNoInbox, Message: "There is no chat inbox with this id."}
+}
+
+// Start opens a conversation in a chat inbox.
+func (s *Service) Start(ctx context.Context, orgID string, in StartInput) (Session, error) {
+	name, err := CleanName(in.Name)
+	if err != nil {
+		return Session{}, err
+	}
+	tz := in.Timezone
+	if len(tz) > 64 {
+		tz = ""
+	}
+	plain, hash := token.NewLink()
+	now := s.now()
+	c := store.Conversation{ID: store.NewID(), OrgID: orgID, InboxID: in.InboxID, Kind: store.ConversationChat,
+		Status: store.ConversationOpen, LinkState: store.LinkNone, DeviceID: in.DeviceID, VisitorName: name,
+		CustomerTZ: tz, StartedAt: now, LastActivityAt: now}
+	if err := s.st.Write(ctx, func(tx *store.Tx) error { return tx.InsertChat(c, hash) }); err != nil {
+		return Session{}, err
+	}
+	if s.Changed != nil {
+		s.Changed(orgID, c.ID)
+	}
+	return Session{Token: plain, Conversation: c}, nil
+}
+
+// BySession returns the conversation a session token opens.
+func (s *Service) BySession(ctx context.Context, sessionToken string) (store.Conversation, error) {
+	if !token.IsLinkShaped(sessionToken) {
+		return store.Conversation{}, unauthorized
+	}
+	c, err := s.st.ConversationBySession(ctx, token.Hash(sessionToken))
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Conversation{}, unauthorized
+	}
+	return c, err
+}
+
+var unauthorized = &apperr.Error{Code: CodeUnauthorized, Message: "This chat session is unknown. Start a new chat."}
+
+var ended = &apperr.Error{Code: CodeEnded, Message: "This chat has ended. Start a new one to write again."}
+
+// CustomerSays adds a customer's message. The same clientMsgID twice stores one message: the
+// second call returns the first message with dup = true.
+func (s *Service) CustomerSays(ctx context.Context, conv store.Conversation, clientMsgID, body string) (Message, bool, error) {
+	body, err := CleanBody(body)
+	if err != nil {
+		return Message{}, false, err
+	}
+	if clientMsgID == "" || len(clientMsgID) > MaxClientMsgID {
+		return Message{}, false, apperr.Invalid("clientMsgId", "clientMsgId must be 1 to 64 characters.")
+	}
+	var stored Message
+	var dup bool
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Conversation(conv.OrgID, conv.ID)
+		if err != nil {
+			return err
+		}
+		m := store.Message{ID: store.NewID(), OrgID: conv.OrgID, ConversationID: conv.ID, SenderKind: store.SenderCustomer,
+			Body: body, ClientMsgID: clientMsgID, CreatedAt: s.now()}
+		if stored, dup, err = tx.AddMessage(m); err != nil || dup {
+			return err
+		}
+		if cur.Status != store.ConversationOpen {
+			return ended
+		}
+		return nil
+	})
+	if err != nil {
+		return Message{}, false, err
+	}
+	if !dup {
+		s.published(conv.OrgID, stored)
+	}
+	return stored, dup, nil
+}
+
+// AgentSays adds an agent's message; agent is the acting agent.
+func (s *Service) AgentSays(ctx context.Context, agent store.User, conversationID, body string) (Message, error) {
+	body, err := CleanBody(body)
+	if err != nil {
+		return Message{}, err
+	}
+	var stored Message
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Conversation(agent.OrgID, conversationID)
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.NotFound("This conversation does not exist.")
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Status != store.ConversationOpen {
+			return ended
+		}
+		stored, _, err = tx.AddMessage(store.Message{ID: store.NewID(), OrgID: agent.OrgID, ConversationID: conversationID,
+			SenderKind: store.SenderAgent, SenderUserID: agent.ID, Body: body, CreatedAt: s.now()})
+		return err
+	})
+	if err != nil {
+		return Message{}, err
+	}
+	stored.AuthorName = agent.Name
+	s.published(agent.OrgID, stored)
+	return stored, nil
+}
+
+// SystemSays adds a message from Vouch Desk itself, inside the caller's transaction; the caller
+// publishes it after the commit with Published.
+func SystemSays(tx *store.Tx, orgID, conversationID, body string, now time.Time) (Message, error) {
+	m, _, err := tx.AddMessage(store.Message{ID: store.NewID(), OrgID: orgID, ConversationID: conversationID,
+		SenderKind: store.SenderSystem, Body: body, CreatedAt: now})
+	return m, err
+}
+
+// Published pushes a message written by someone else's transaction.
+func (s *Service) Published(orgID string, m Message) { s.published(orgID, m) }
+
+// End ends an open conversation. by is "agent" or "customer".
+func (s *Service) End(ctx context.Context, orgID, conversationID string, actor store.Actor) error {
+	var note Message
+	var didEnd bool
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if didEnd, err = tx.EndConversation(orgID, conversationID, actor.Kind, s.now()); err != nil || !didEnd {
+			return err
+		}
+		text := "The chat was ended by the customer."
+		if actor.Kind == "agent" {
+			text = "The chat was ended by the agent."
+		}
+		if note, err = SystemSays(tx, orgID, conversationID, text, s.now()); err != nil {
+			return err
+		}
+		return tx.Audit(orgID, actor, "conversation.end", "conversations", conversationID, nil)
+	})
+	if err != nil || !didEnd {
+		return err
+	}
+	s.published(orgID, note)
+	s.Notify(orgID, conversationID)
+	return nil
+}
+
+// RequestEmail asks the customer for their email in the widget.
+func (s *Service) RequestEmail(ctx context.Context, agent store.User, conversationID string) error {
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Conversation(agent.OrgID, conversationID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != store.ConversationOpen {
+			return ended
+		}
+		return tx.SetEmailRequested(agent.OrgID, conversationID, true)
+	})
+	if err != nil {
+		return err
+	}
+	s.Notify(agent.OrgID, conversationID)
+	return nil
+}
+
+// MarkRead clears the unread count of a conversation.
+func (s *Service) MarkRead(ctx context.Context, orgID, conversationID string) error {
+	return s.st.Write(ctx, func(tx *store.Tx) error { return tx.MarkRead(orgID, conversationID) })
+}

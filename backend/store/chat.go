@@ -1,0 +1,283 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sender kinds of a message.
+const (
+	SenderCustomer = "customer"
+	SenderAgent    = "agent"
+	SenderSystem   = "system"
+)
+
+const conversationColumns = `c.id, c.org_id, c.inbox_id, c.kind, c.status, coalesce(c.contact_id, ''), c.link_state,
+	c.started_at, c.last_activity_at, c.ended_at, coalesce(c.link_field_id, ''), coalesce(c.device_id, ''),
+	c.visitor_name, c.visitor_email, c.customer_tz, c.unread_count, c.ended_by, c.email_requested,
+	coalesce(c.last_agent_id, '')`
+
+func scanConversation(row scanner) (Conversation, error) {
+	var c Conversation
+	var started, last int64
+	var ended *int64
+	if err := row.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
+		&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
+		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID); err != nil {
+		return Conversation{}, err
+	}
+	c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
+	return c, nil
+}
+
+// InsertChat writes a new chat conversation opened by the widget; sessionHash is the hash of the
+// session token the widget keeps.
+func (t *Tx) InsertChat(c Conversation, sessionHash []byte) error {
+	return t.exec("insert chat", `INSERT INTO conversations (id, org_id, inbox_id, kind, status, link_state,
+		device_id, visitor_name, customer_tz, started_at, last_activity_at, session_hash)
+		VALUES (?, ?, ?, 'chat', 'open', 'none', ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.OrgID, c.InboxID, nullString(c.DeviceID), c.VisitorName, c.CustomerTZ,
+		Millis(c.StartedAt), Millis(c.LastActivityAt), sessionHash)
+}
+
+// ConversationBySession returns the conversation a widget session token (by hash) opens.
+func (s *Store) ConversationBySession(ctx context.Context, hash []byte) (Conversation, error) {
+	c, err := scanConversation(s.r.QueryRowContext(ctx, "SELECT "+conversationColumns+
+		" FROM conversations c WHERE c.session_hash = ?", hash))
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: conversation by session: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// ConversationByID returns one conversation of the organization.
+func (s *Store) ConversationByID(ctx context.Context, orgID, id string) (Conversation, error) {
+	c, err := scanConversation(s.r.QueryRowContext(ctx, "SELECT "+conversationColumns+
+		" FROM conversations c WHERE c.org_id = ? AND c.id = ?", orgID, id))
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: conversation: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// Conversation reads one conversation inside the transaction (for read-check-write).
+func (t *Tx) Conversation(orgID, id string) (Conversation, error) {
+	c, err := scanConversation(t.tx.QueryRowContext(t.ctx, "SELECT "+conversationColumns+
+		" FROM conversations c WHERE c.org_id = ? AND c.id = ?", orgID, id))
+	if err != nil {
+		return Conversation{}, fmt.Errorf("store: conversation: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// AddMessage stores a message and moves the conversation's activity time. A customer message
+// also counts as unread for the agents; an agent message marks everything read and records who
+// answered. A customer message whose ClientMsgID is already stored is not stored again: the
+// stored one is returned with dup = true.
+func (t *Tx) AddMessage(m Message) (stored Message, dup bool, err error) {
+	if m.ClientMsgID != "" {
+		existing, err := scanMessage(t.tx.QueryRowContext(t.ctx, "SELECT "+messageColumns+
+			" FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id WHERE m.conversation_id = ? AND m.client_msg_id = ?",
+			m.ConversationID, m.ClientMsgID))
+		if err == nil {
+			return existing, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Message{}, false, fmt.Errorf("store: find message: %w", err)
+		}
+	}
+	if err := t.exec("insert message", `INSERT INTO messages (id, org_id, conversation_id, sender_kind,
+		sender_user_id, body, client_msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.OrgID, m.ConversationID, m.SenderKind, nullString(m.SenderUserID), m.Body,
+		nullString(m.ClientMsgID), Millis(m.CreatedAt)); err != nil {
+		return Message{}, false, err
+	}
+	switch m.SenderKind {
+	case SenderCustomer:
+		err = t.exec("touch conversation", `UPDATE conversations SET last_activity_at = ?, unread_count = unread_count + 1
+			WHERE org_id = ? AND id = ?`, Millis(m.CreatedAt), m.OrgID, m.ConversationID)
+	case SenderAgent:
+		err = t.exec("touch conversation", `UPDATE conversations SET last_activity_at = ?, unread_count = 0,
+			last_agent_id = ? WHERE org_id = ? AND id = ?`, Millis(m.CreatedAt), m.SenderUserID, m.OrgID, m.ConversationID)
+	default:
+		err = t.exec("touch conversation", `UPDATE conversations SET last_activity_at = ? WHERE org_id = ? AND id = ?`,
+			Millis(m.CreatedAt), m.OrgID, m.ConversationID)
+	}
+	if err != nil {
+		return Message{}, false, err
+	}
+	return m, false, nil
+}
+
+const messageColumns = `m.id, m.org_id, m.conversation_id, m.sender_kind, coalesce(m.sender_user_id, ''), m.body,
+	m.created_at, coalesce(m.client_msg_id, ''), coalesce(u.name, '')`
+
+func scanMessage(row scanner) (Message, error) {
+	var m Message
+	var created int64
+	if err := row.Scan(&m.ID, &m.OrgID, &m.ConversationID, &m.SenderKind, &m.SenderUserID, &m.Body,
+		&created, &m.ClientMsgID, &m.AuthorName); err != nil {
+		return Message{}, err
+	}
+	m.CreatedAt = FromMillis(created)
+	return m, nil
+}
+
+// Messages returns a conversation's messages oldest first; with afterID, only those added after
+// that message (ids are UUIDv7, so their order is the order they were added in).
+func (s *Store) Messages(ctx context.Context, orgID, conversationID, afterID string, limit int) ([]Message, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT "+messageColumns+` FROM messages m
+		LEFT JOIN users u ON u.id = m.sender_user_id
+		WHERE m.org_id = ? AND m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`,
+		orgID, conversationID, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: messages: %w", err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ConversationListItem is a row of the agent's inbox.
+type ConversationListItem struct {
+	Conversation
+	InboxName   string
+	ContactName string
+	LastMessage string
+}
+
+// ListConversations returns the organization's conversations with status ("" for all), newest
+// activity first.
+func (s *Store) ListConversations(ctx context.Context, orgID, status string, limit int) ([]ConversationListItem, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	q := "SELECT " + conversationColumns + `, i.name, coalesce(ct.name, ''),
+		coalesce((SELECT substr(m.body, 1, 200) FROM messages m WHERE m.conversation_id = c.id
+			ORDER BY m.created_at DESC LIMIT 1), '')
+		FROM conversations c JOIN inboxes i ON i.id = c.inbox_id
+		LEFT JOIN contacts ct ON ct.id = c.contact_id
+		WHERE c.org_id = ?1 AND (?2 = '' OR c.status = ?2)
+		ORDER BY c.last_activity_at DESC LIMIT ?3`
+	rows, err := s.r.QueryContext(ctx, q, orgID, status, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list conversations: %w", err)
+	}
+	defer rows.Close()
+	out := []ConversationListItem{}
+	for rows.Next() {
+		var it ConversationListItem
+		var started, last int64
+		var ended *int64
+		c := &it.Conversation
+		if err := rows.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
+			&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
+			&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID,
+			&it.InboxName, &it.ContactName, &it.LastMessage); err != nil {
+			return nil, fmt.Errorf("store: list conversations: %w", err)
+		}
+		c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// MarkRead clears a conversation's unread count.
+func (t *Tx) MarkRead(orgID, id string) error {
+	return t.exec("mark read", "UPDATE conversations SET unread_count = 0 WHERE org_id = ? AND id = ? AND unread_count <> 0", orgID, id)
+}
+
+// EndConversation ends an open conversation; ended reports whether it was open.
+func (t *Tx) EndConversation(orgID, id, by string, now time.Time) (ended bool, err error) {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE conversations SET status = 'ended', ended_at = ?, ended_by = ?,
+		email_requested = 0, last_activity_at = ? WHERE org_id = ? AND id = ? AND status = 'open'`,
+		Millis(now), by, Millis(now), orgID, id)
+	if err != nil {
+		return false, fmt.Errorf("store: end conversation: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// SetEmailRequested records that the agent asked for the customer's email (or that it came).
+func (t *Tx) SetEmailRequested(orgID, id string, on bool) error {
+	return t.exec("set email requested", "UPDATE conversations SET email_requested = ? WHERE org_id = ? AND id = ?",
+		b2i(on), orgID, id)
+}
+
+// SetVisitorEmail records the email given in a conversation and whether it is linked: contactID
+// and fieldID empty with LinkNone, or both set with LinkPreliminary or LinkVerified.
+func (t *Tx) SetVisitorEmail(orgID, id, display string) error {
+	return t.exec("set visitor email", "UPDATE conversations SET visitor_email = ?, email_requested = 0 WHERE org_id = ? AND id = ?",
+		display, orgID, id)
+}
+
+// SetLink sets what a conversation is linked to.
+func (t *Tx) SetLink(orgID, id, contactID, fieldID, state string) error {
+	return t.exec("set link", "UPDATE conversations SET contact_id = ?, link_field_id = ?, link_state = ? WHERE org_id = ? AND id = ?",
+		nullString(contactID), nullString(fieldID), state, orgID, id)
+}
+
+// ConversationIDsByContact lists the open conversations waiting on a contact (double opt-in).
+func (t *Tx) ConversationCountByContact(orgID, contactID string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM conversations WHERE org_id = ? AND contact_id = ?", orgID, contactID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count conversations: %w", err)
+	}
+	return n, nil
+}
+
+// ContactHistory returns a contact's conversations, newest first, without the one given.
+func (s *Store) ContactHistory(ctx context.Context, orgID, contactID, except string, limit int) ([]ConversationListItem, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT "+conversationColumns+`, '', '',
+		coalesce((SELECT substr(m.body, 1, 200) FROM messages m WHERE m.conversation_id = c.id
+			ORDER BY m.created_at DESC LIMIT 1), '')
+		FROM conversations c WHERE c.contact_id = ? AND c.org_id = ? AND c.id <> ?
+		ORDER BY c.started_at DESC LIMIT ?`, contactID, orgID, except, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: contact history: %w", err)
+	}
+	defer rows.Close()
+	out := []ConversationListItem{}
+	for rows.Next() {
+		var it ConversationListItem
+		var started, last int64
+		var ended *int64
+		c := &it.Conversation
+		if err := rows.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
+			&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
+			&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID,
+			&it.InboxName, &it.ContactName, &it.LastMessage); err != nil {
+			return nil, fmt.Errorf("store: contact history: %w", err)
+		}
+		c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// CountContactHistory counts a contact's conversations other than the one given, and its live fields.
+func (s *Store) CountContactHistory(ctx context.Context, orgID, contactID, except string) (conversations, fields int, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM conversations WHERE contact_id = ?2 AND org_id = ?1 AND id <> ?3),
+		(SELECT count(*) FROM contact_fields WHERE contact_id = ?2 AND org_id = ?1 AND removed_at IS NULL)`,
+		orgID, contactID, except).Scan(&conversations, &fields)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: count contact history: %w", err)
+	}
+	return conversations, fields, nil
+}

@@ -1,0 +1,323 @@
+package verify
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/chat"
+	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/store"
+	"vouchdesk/backend/token"
+)
+
+func rateLimited(msg string) error {
+	return &apperr.Error{Code: CodeRateLimited, Message: msg}
+}
+
+var errNoSender = &apperr.Error{Code: CodeNoSender, Message: NoSenderMessage}
+
+// addressBudget refuses a send when the address already got sendsPerAddress codes, links or
+// confirmations within addressWindow: the limit holds across conversations and agents.
+func addressBudget(tx *store.Tx, orgID, norm string, now time.Time) (bool, error) {
+	total := 0
+	for _, p := range []string{store.PurposeChatCode, store.PurposeChatLink, store.PurposeDoubleOptIn} {
+		n, err := tx.CountChallengesSince(orgID, p, store.FieldEmail, norm, now.Add(-addressWindow))
+		if err != nil {
+			return false, err
+		}
+		total += n
+	}
+	return total < sendsPerAddress, nil
+}
+
+// sendOptIn queues the double opt-in confirmation for a pending contact, bound to the
+// conversation. Without a verified sender, or over the address's budget, nothing is sent (the
+// agent's panel says so); sent reports whether an email was queued.
+func (s *Service) sendOptIn(tx *store.Tx, org store.Organization, cur store.Conversation, c store.Contact, norm, display string, now time.Time) (bool, error) {
+	sender, err := tx.VerifiedSenderEmail(org.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if ok, err := addressBudget(tx, org.ID, norm, now); err != nil || !ok {
+		return false, err
+	}
+	plain, hash := token.NewLink()
+	ch := store.Challenge{ID: store.NewID(), OrgID: org.ID, Purpose: store.PurposeDoubleOptIn, SecretHash: hash,
+		TargetKind: store.FieldEmail, TargetValue: norm, ConversationID: cur.ID, ContactID: c.ID,
+		CreatedAt: now, ExpiresAt: now.Add(OptInLife)}
+	if err := tx.InsertChallenge(ch); err != nil {
+		return false, err
+	}
+	msg := optInEmail(org.Name, org.ConsentText, s.link(verifyPathOptIn, plain))
+	_, err = outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: outbox.KindDoubleOptIn, IdempotencyKey: "double_opt_in:" + ch.ID,
+		FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
+		ConversationID: cur.ID, ContactID: c.ID}, now)
+	return err == nil, err
+}
+
+func (s *Service) link(path, plain string) string {
+	return strings.TrimRight(s.publicURL(), "/") + path + plain
+}
+
+// SendCode emails a one-time code to the email given in the conversation; the customer types it
+// into the widget. A new code replaces the conversation's previous one.
+func (s *Service) SendCode(ctx context.Context, agent store.User, conversationID string) error {
+	return s.send(ctx, agent, conversationID, store.PurposeChatCode)
+}
+
+// SendLink emails a verification link to the email given in the conversation.
+func (s *Service) SendLink(ctx context.Context, agent store.User, conversationID string) error {
+	return s.send(ctx, agent, conversationID, store.PurposeChatLink)
+}
+
+func (s *Service) send(ctx context.Context, agent store.User, conversationID, purpose string) error {
+	now := s.now()
+	var note chat.Message
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := s.openConversation(tx, agent.OrgID, conversationID)
+		if err != nil {
+			return err
+		}
+		norm, display, err := conversationEmail(cur)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Organization(agent.OrgID)
+		if err != nil {
+			return err
+		}
+		sender, err := tx.VerifiedSenderEmail(org.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNoSender
+		}
+		if err != nil {
+			return err
+		}
+		n, err := tx.CountConversationChallengesSince(org.ID, cur.ID, purpose, now.Add(-codeWindow))
+		if err != nil {
+			return err
+		}
+		if n >= codesPerChat {
+			return rateLimited("Three were sent in the last 10 minutes. Wait a few minutes before sending another.")
+		}
+		if ok, err := addressBudget(tx, org.ID, norm, now); err != nil {
+			return err
+		} else if !ok {
+			return rateLimited("This address got several emails from us in the last hour. Try again later, or mark the customer verified.")
+		}
+		if err := tx.RevokeConversationChallenges(org.ID, cur.ID, purpose, now); err != nil {
+			return err
+		}
+		ch := store.Challenge{ID: store.NewID(), OrgID: org.ID, Purpose: purpose, TargetKind: store.FieldEmail,
+			TargetValue: norm, ConversationID: cur.ID, ContactID: cur.ContactID, RequestedBy: agent.ID, CreatedAt: now}
+		var plain string
+		var msg email
+		kind := outbox.KindChatCode
+		if purpose == store.PurposeChatCode {
+			plain, ch.SecretHash = token.NewCode(CodeDigits)
+			ch.ExpiresAt, ch.MaxAttempts = now.Add(CodeLife), CodeAttempts
+			msg = codeEmail(org.Name, plain)
+		} else {
+			kind = outbox.KindChatLink
+			plain, ch.SecretHash = token.NewLink()
+			ch.ExpiresAt = now.Add(LinkLife)
+			msg = linkEmail(org.Name, display, s.link(verifyPathEmailLink, plain))
+		}
+		if err := tx.InsertChallenge(ch); err != nil {
+			return err
+		}
+		if _, err := outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: kind, IdempotencyKey: purpose + ":" + ch.ID,
+			FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
+			ConversationID: cur.ID, ContactID: cur.ContactID}, now); err != nil {
+			return err
+		}
+		what := "A verification code was emailed to %s. Type it below."
+		if purpose == store.PurposeChatLink {
+			what = "A verification link was emailed to %s. Open it in this browser to confirm."
+		}
+		note, err = chat.SystemSays(tx, org.ID, cur.ID, fmt.Sprintf(what, display), now)
+		if err != nil {
+			return err
+		}
+		return tx.Audit(org.ID, store.AgentActor(agent.ID), "verify."+purpose, "conversations", cur.ID, nil)
+	})
+	if err != nil {
+		return err
+	}
+	s.queued()
+	s.chat.Published(agent.OrgID, note)
+	s.chat.Notify(agent.OrgID, conversationID)
+	return nil
+}
+
+// CodeError is a wrong code: how many attempts remain.
+type CodeError struct {
+	Err          *apperr.Error
+	AttemptsLeft int
+}
+
+func (e *CodeError) Error() string { return e.Err.Error() }
+func (e *CodeError) Unwrap() error { return e.Err }
+
+// CheckCode checks a code the customer typed. A right code verifies the conversation's email on
+// this device; a wrong one uses up one of the code's attempts.
+func (s *Service) CheckCode(ctx context.Context, conv store.Conversation, code string) error {
+	code = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, code)
+	now := s.now()
+	var wrong error
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := s.openConversation(tx, conv.OrgID, conv.ID)
+		if err != nil {
+			return err
+		}
+		ch, err := tx.LiveChallenge(cur.OrgID, cur.ID, store.PurposeChatCode, now)
+		if errors.Is(err, store.ErrNotFound) {
+			n, cerr := tx.CountConversationChallengesSince(cur.OrgID, cur.ID, store.PurposeChatCode, time.Time{})
+			if cerr != nil {
+				return cerr
+			}
+			if n == 0 {
+				return &apperr.Error{Code: CodeNoCodePending, Message: "No code was sent in this chat."}
+			}
+			return &apperr.Error{Code: CodeExpired, Message: "This code no longer works. Ask the agent for a new one."}
+		}
+		if err != nil {
+			return err
+		}
+		if len(code) != CodeDigits || subtle.ConstantTimeCompare(token.Hash(code), ch.SecretHash) != 1 {
+			left, err := tx.FailChallengeAttempt(ch.ID, now)
+			if err != nil {
+				return err
+			}
+			if left <= 0 {
+				wrong = &apperr.Error{Code: CodeExpired, Message: "That code was wrong too many times. Ask the agent for a new one."}
+			} else {
+				wrong = &CodeError{Err: &apperr.Error{Code: CodeWrong, Field: "code",
+					Message: fmt.Sprintf("That code is not right. %d tries left.", left)}, AttemptsLeft: left}
+			}
+			return nil // the attempt is counted: commit it
+		}
+		if ok, err := tx.ConsumeChallenge(ch.ID, now); err != nil {
+			return err
+		} else if !ok {
+			return &apperr.Error{Code: CodeExpired, Message: "This code no longer works. Ask the agent for a new one."}
+		}
+		_, err = s.prove(tx, cur, ch.TargetValue, cur.VisitorEmail, store.MethodEmailOTP, "", "challenge:"+ch.ID, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if wrong != nil {
+		return wrong
+	}
+	s.chat.Notify(conv.OrgID, conv.ID)
+	return nil
+}
+
+// ErrLinkUnusable is a link that is unknown, used or expired; the page says only that.
+var ErrLinkUnusable = errors.New("verify: the link no longer works")
+
+// LinkKind says what a link page confirms.
+type LinkKind int
+
+// The two kinds of chat link.
+const (
+	EmailLink LinkKind = iota // an agent's verification link
+	OptInLink                 // a double opt-in confirmation
+)
+
+func (k LinkKind) purpose() string {
+	if k == OptInLink {
+		return store.PurposeDoubleOptIn
+	}
+	return store.PurposeChatLink
+}
+
+// LinkPreview is what a link page shows before the click.
+type LinkPreview struct {
+	Email, OrgName string
+}
+
+// PreviewLink tells what a link would confirm, without using it.
+func (s *Service) PreviewLink(ctx context.Context, kind LinkKind, plain string) (LinkPreview, error) {
+	if !token.IsLinkShaped(plain) {
+		return LinkPreview{}, ErrLinkUnusable
+	}
+	ch, err := s.st.LinkChallenge(ctx, kind.purpose(), token.Hash(plain), s.now())
+	if errors.Is(err, store.ErrChallengeUnusable) {
+		return LinkPreview{}, ErrLinkUnusable
+	}
+	if err != nil {
+		return LinkPreview{}, err
+	}
+	orgs, err := s.st.Organizations(ctx)
+	if err != nil {
+		return LinkPreview{}, err
+	}
+	p := LinkPreview{Email: ch.TargetValue}
+	for _, o := range orgs {
+		if o.ID == ch.OrgID {
+			p.OrgName = o.Name
+		}
+	}
+	return p, nil
+}
+
+// ConfirmLink uses a link (the page's button): the email is verified in its conversation, on the
+// device that chats there.
+func (s *Service) ConfirmLink(ctx context.Context, kind LinkKind, plain string) (LinkPreview, error) {
+	if !token.IsLinkShaped(plain) {
+		return LinkPreview{}, ErrLinkUnusable
+	}
+	now := s.now()
+	var ch store.Challenge
+	var p LinkPreview
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		ch, err = tx.ConsumeLinkChallenge(kind.purpose(), token.Hash(plain), now)
+		if err != nil {
+			return err
+		}
+		org, err := tx.Organization(ch.OrgID)
+		if err != nil {
+			return err
+		}
+		p = LinkPreview{Email: ch.TargetValue, OrgName: org.Name}
+		cur, err := tx.Conversation(ch.OrgID, ch.ConversationID)
+		if err != nil {
+			return err
+		}
+		method := store.MethodEmailLink
+		if kind == OptInLink {
+			method = store.MethodDoubleOptIn
+		}
+		display := cur.VisitorEmail
+		if display == "" {
+			display = ch.TargetValue
+		}
+		_, err = s.prove(tx, cur, ch.TargetValue, display, method, "", "challenge:"+ch.ID, now)
+		return err
+	})
+	if errors.Is(err, store.ErrChallengeUnusable) {
+		return LinkPreview{}, ErrLinkUnusable
+	}
+	if err != nil {
+		return LinkPreview{}, err
+	}
+	s.chat.Notify(ch.OrgID, ch.ConversationID)
+	return p, nil
+}

@@ -1,0 +1,127 @@
+package verify
+
+import (
+	"context"
+	"errors"
+
+	"vouchdesk/backend/store"
+)
+
+// Panel is what the agent may know about who is in a conversation. Contact is set only when the
+// conversation is linked; callers show its details only when State is PanelVerified.
+type Panel struct {
+	State        string
+	Email        string
+	Contact      store.Contact
+	FieldID      string
+	Reason       string
+	Verification store.Verification // when verified: how
+}
+
+// Panel reads the contact panel's state of a conversation.
+func (s *Service) Panel(ctx context.Context, conv store.Conversation) (Panel, error) {
+	var p Panel
+	err := s.st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		p, err = panel(tx, conv)
+		return err
+	})
+	return p, err
+}
+
+func panel(tx *store.Tx, conv store.Conversation) (Panel, error) {
+	p := Panel{Email: conv.VisitorEmail, FieldID: conv.LinkFieldID}
+	switch conv.LinkState {
+	case store.LinkNone:
+		if conv.VisitorEmail == "" {
+			p.State, p.Reason = PanelNone, ReasonNoEmail
+			return p, nil
+		}
+		p.State, p.Reason = PanelPending, ReasonAwaitingOptIn
+		if _, err := tx.VerifiedSenderEmail(conv.OrgID); errors.Is(err, store.ErrNotFound) {
+			p.Reason = ReasonOptInNotSent
+		} else if err != nil {
+			return Panel{}, err
+		}
+		return p, nil
+	}
+	c, err := tx.Contact(conv.OrgID, conv.ContactID)
+	if err != nil {
+		return Panel{}, err
+	}
+	p.Contact = c
+	if conv.LinkState == store.LinkVerified {
+		p.State = PanelVerified
+		v, err := tx.DeviceProof(conv.OrgID, conv.DeviceID, conv.LinkFieldID)
+		if errors.Is(err, store.ErrNotFound) {
+			v, err = tx.LatestVerification(conv.OrgID, conv.LinkFieldID)
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return Panel{}, err
+		}
+		p.Verification = v
+		return p, nil
+	}
+	p.State, p.Reason = PanelPreliminary, ReasonNeverVerified
+	verified, err := tx.FieldVerified(conv.OrgID, conv.LinkFieldID)
+	if err != nil {
+		return Panel{}, err
+	}
+	if verified {
+		p.Reason = ReasonOtherDevice
+	}
+	return p, nil
+}
+
+// Label says how a field was verified, in the words the design uses.
+func Label(v store.Verification) string {
+	switch v.Method {
+	case store.MethodGoogle:
+		return "Verified by Google Sign-In"
+	case store.MethodEmailOTP:
+		return "Verified by Email OTP"
+	case store.MethodEmailLink:
+		return "Verified by email link"
+	case store.MethodDoubleOptIn:
+		return "Verified by double opt-in confirmation"
+	case store.MethodSystem:
+		return "Verified by system"
+	case store.MethodAgent:
+		if v.ActorName != "" {
+			return "Verified by " + v.ActorName
+		}
+		return "Verified by an agent"
+	}
+	return ""
+}
+
+// Pending says what the customer has been asked for and not yet answered: "email" (the agent's
+// email request), "code" (a code was sent), or "".
+func (s *Service) Pending(ctx context.Context, conv store.Conversation) (request string, codeFor string, err error) {
+	if conv.Status != store.ConversationOpen {
+		return "", "", nil
+	}
+	if conv.LinkState != store.LinkVerified {
+		ch, err := s.st.LiveChallenge(ctx, conv.OrgID, conv.ID, store.PurposeChatCode, s.now())
+		if err == nil {
+			return "code", conv.VisitorEmail, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return "", "", err
+		}
+		_ = ch
+	}
+	if conv.EmailRequested {
+		return "email", "", nil
+	}
+	return "", "", nil
+}
+
+// LinkPending reports whether a verification link sent in the conversation is still unused.
+func (s *Service) LinkPending(ctx context.Context, conv store.Conversation) (bool, error) {
+	_, err := s.st.LiveChallenge(ctx, conv.OrgID, conv.ID, store.PurposeChatLink, s.now())
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,317 @@
+// Package verify decides who the person in a chat is: the one code path for an email given in a
+// chat (three outcomes), the ways to prove it (one-time code, link, double opt-in confirmation,
+// the agent's judgement), and device tokens, so a browser that proved an email is recognised when
+// it comes back. Only this package writes verifications; nothing a client sends can.
+package verify
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/chat"
+	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/store"
+	"vouchdesk/backend/token"
+)
+
+// Lifetimes and limits (docs/verification.md explains them).
+const (
+	CodeDigits          = 6
+	CodeLife            = 10 * time.Minute
+	CodeAttempts        = 5
+	LinkLife            = 30 * time.Minute
+	OptInLife           = 7 * 24 * time.Hour
+	codesPerChat        = 3 // per conversation per codeWindow
+	codeWindow          = 10 * time.Minute
+	sendsPerAddress     = 5 // codes, links and confirmations per address per addressWindow
+	addressWindow       = time.Hour
+	maxDeviceUserAgent  = 300
+	verifyPathEmailLink = "/verify/email/"
+	verifyPathOptIn     = "/confirm/"
+)
+
+// Error codes beyond apperr's, stable for the widget API and the desktop.
+const (
+	CodeInvalidEmail    = "invalid_email"
+	CodeConsentRequired = "consent_required"
+	CodeNoSender        = "no_sender"
+	CodeNoEmail         = "no_email"
+	CodeRateLimited     = "rate_limited"
+	CodeNoCodePending   = "no_code_pending"
+	CodeWrong           = "code_wrong"
+	CodeExpired         = "code_expired"
+)
+
+// Panel states: what the agent's contact panel shows.
+const (
+	PanelNone        = "none"
+	PanelPending     = "pending"
+	PanelPreliminary = "preliminary"
+	PanelVerified    = "verified"
+)
+
+// Texts the agent sees.
+const (
+	WarningUnverified    = "Unverified: verify before discussing account details"
+	ReasonOtherDevice    = "Not verified on this device"
+	ReasonNeverVerified  = "This email has not been verified yet"
+	ReasonAwaitingOptIn  = "Waiting for the customer to confirm by the emailed link"
+	ReasonOptInNotSent   = "No confirmation email could be sent: the organization has no verified sender email"
+	NoSenderMessage      = "Codes and links cannot be sent until the organization has a verified sender email. You can still mark the customer verified."
+	ReasonNoEmail        = "No email given yet"
+	codeSentNoteTemplate = "A verification code was emailed to %s."
+)
+
+// Service is chat verification.
+type Service struct {
+	st        *store.Store
+	now       func() time.Time
+	publicURL func() string
+	chat      *chat.Service
+	// Queued is called after an email was queued (wakes the outbox worker); nil ignores it.
+	Queued func()
+}
+
+// New returns the verification service.
+func New(st *store.Store, now func() time.Time, publicURL func() string, c *chat.Service) *Service {
+	return &Service{st: st, now: now, publicURL: publicURL, chat: c}
+}
+
+func (s *Service) queued() {
+	if s.Queued != nil {
+		s.Queued()
+	}
+}
+
+// Device returns the customer's browser for a device token: recognised if the token is one of the
+// organization's live devices, otherwise a new device with a new token (newToken, which the
+// widget must store). A forged, revoked or other organization's token is not recognised and
+// proves nothing.
+func (s *Service) Device(ctx context.Context, orgID, plain, userAgent string) (deviceID, newToken string, recognized bool, err error) {
+	if len(userAgent) > maxDeviceUserAgent {
+		userAgent = userAgent[:maxDeviceUserAgent]
+	}
+	now := s.now()
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		if token.IsLinkShaped(plain) {
+			id, err := tx.DeviceByToken(orgID, token.Hash(plain), now)
+			if err == nil {
+				deviceID, recognized = id, true
+				return nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		var hash []byte
+		newToken, hash = token.NewLink()
+		deviceID = store.NewID()
+		return tx.InsertDevice(deviceID, orgID, hash, strings.ToValidUTF8(userAgent, ""), now)
+	})
+	if err != nil {
+		return "", "", false, err
+	}
+	return deviceID, newToken, recognized, nil
+}
+
+// CheckEmail normalizes an email a person typed, or explains what is wrong with it.
+func CheckEmail(raw string) (norm, display string, err error) {
+	norm, display, err = contacts.NormalizeEmail(raw)
+	if err != nil {
+		return "", "", &apperr.Error{Code: CodeInvalidEmail, Field: "email", Message: "Enter a valid email address, like name@example.com.", Err: err}
+	}
+	return norm, display, nil
+}
+
+var errEnded = &apperr.Error{Code: chat.CodeEnded, Message: "This chat has ended."}
+
+// SubmitEmail is the one code path for an email given in a chat, whether the customer typed it
+// in the pre-chat form or in answer to the agent's request, or the agent typed it (by is then
+// the agent). The three outcomes:
+//  1. no contact has it: register one under the regulatory settings (double opt-in: pending until
+//     the emailed link is clicked; otherwise active at once and linked preliminarily);
+//  2. a contact has it and this device has not proven it: a preliminary link;
+//  3. a contact has it and this device proved it before: verified.
+//
+// consent says the customer ticked the consent box (required from customers when the
+// organization shows a consent text).
+func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw string, consent bool, by store.Actor) error {
+	norm, display, err := CheckEmail(raw)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	sent := false
+	err = s.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Conversation(conv.OrgID, conv.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != store.ConversationOpen {
+			return errEnded
+		}
+		org, err := tx.Organization(cur.OrgID)
+		if err != nil {
+			return err
+		}
+		if by.Kind == "customer" && org.ConsentText != "" && !consent {
+			return &apperr.Error{Code: CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
+		}
+		if err := tx.SetVisitorEmail(org.ID, cur.ID, display); err != nil {
+			return err
+		}
+		f, c, err := tx.FieldByValue(org.ID, store.FieldEmail, norm)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.ContactPending):
+			if err != nil { // nobody has it: register a contact
+				status := store.ContactActive
+				if org.DoubleOptIn {
+					status = store.ContactPending
+				}
+				c = store.Contact{ID: store.NewID(), OrgID: org.ID, Name: cur.VisitorName, Status: status, CreatedAt: now, UpdatedAt: now}
+				var consentAt time.Time
+				if consent {
+					consentAt = now
+				}
+				if err := tx.InsertRegisteredContact(c, org.ConsentText, consentAt); err != nil {
+					return err
+				}
+				f = store.Field{ID: store.NewID(), OrgID: org.ID, ContactID: c.ID, Kind: store.FieldEmail, ValueNorm: norm,
+					ValueDisplay: display, CreatedAt: now}
+				if err := tx.InsertField(f); err != nil {
+					return err
+				}
+				if err := tx.Audit(org.ID, by, "contact.register", "contacts", c.ID, map[string]any{"status": status, "conversation": cur.ID}); err != nil {
+					return err
+				}
+			}
+			if org.DoubleOptIn {
+				if err := tx.SetLink(org.ID, cur.ID, "", "", store.LinkNone); err != nil {
+					return err
+				}
+				sent, err = s.sendOptIn(tx, org, cur, c, norm, display, now)
+				return err
+			}
+			if err := tx.ConfirmContact(org.ID, c.ID, now); err != nil { // pending from when double opt-in was on
+				return err
+			}
+			return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkPreliminary)
+		case err != nil:
+			return err
+		}
+		// A contact has it: verified only if this very browser proved this very field.
+		state := store.LinkPreliminary
+		if cur.DeviceID != "" {
+			if _, err := tx.DeviceProof(org.ID, cur.DeviceID, f.ID); err == nil {
+				state = store.LinkVerified
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, state)
+	})
+	if err != nil {
+		return err
+	}
+	if sent {
+		s.queued()
+	}
+	s.chat.Notify(conv.OrgID, conv.ID)
+	return nil
+}
+
+// prove records that the conversation's customer proved an email, inside tx: the contact that
+// has it (registered or confirmed if needed), a verification record, a proof for the
+// conversation's device, and a verified link.
+func (s *Service) prove(tx *store.Tx, cur store.Conversation, norm, display, method, actorID, evidence string, now time.Time) (store.Verification, error) {
+	f, c, err := tx.FieldByValue(cur.OrgID, store.FieldEmail, norm)
+	if errors.Is(err, store.ErrNotFound) {
+		c = store.Contact{ID: store.NewID(), OrgID: cur.OrgID, Name: cur.VisitorName, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
+		if err := tx.InsertRegisteredContact(c, "", time.Time{}); err != nil {
+			return store.Verification{}, err
+		}
+		f = store.Field{ID: store.NewID(), OrgID: cur.OrgID, ContactID: c.ID, Kind: store.FieldEmail, ValueNorm: norm, ValueDisplay: display, CreatedAt: now}
+		if err := tx.InsertField(f); err != nil {
+			return store.Verification{}, err
+		}
+	} else if err != nil {
+		return store.Verification{}, err
+	}
+	if c.Status == store.ContactPending {
+		// Proving the address by any means is the confirmation double opt-in asks for.
+		if err := tx.ConfirmContact(cur.OrgID, c.ID, now); err != nil {
+			return store.Verification{}, err
+		}
+	}
+	v := store.Verification{ID: store.NewID(), OrgID: cur.OrgID, FieldID: f.ID, Method: method, ActorUserID: actorID,
+		ConversationID: cur.ID, Evidence: evidence, VerifiedAt: now}
+	if err := tx.InsertVerification(v); err != nil {
+		return store.Verification{}, err
+	}
+	if cur.DeviceID != "" {
+		if err := tx.InsertDeviceProof(store.NewID(), cur.OrgID, cur.DeviceID, f.ID, v.ID, now); err != nil {
+			return store.Verification{}, err
+		}
+	}
+	if cur.VisitorEmail == "" {
+		if err := tx.SetVisitorEmail(cur.OrgID, cur.ID, display); err != nil {
+			return store.Verification{}, err
+		}
+	}
+	if err := tx.SetLink(cur.OrgID, cur.ID, c.ID, f.ID, store.LinkVerified); err != nil {
+		return store.Verification{}, err
+	}
+	actor := store.Actor{Kind: "customer"}
+	if actorID != "" {
+		actor = store.AgentActor(actorID)
+	}
+	err = tx.Audit(cur.OrgID, actor, "field.verify", "contact_fields", f.ID, map[string]any{"method": method, "conversation": cur.ID})
+	return v, err
+}
+
+// MarkVerified records the agent's own judgement that the customer owns the email given in the
+// conversation ("Verified by <agent>").
+func (s *Service) MarkVerified(ctx context.Context, agent store.User, conversationID string) error {
+	now := s.now()
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		cur, err := s.openConversation(tx, agent.OrgID, conversationID)
+		if err != nil {
+			return err
+		}
+		norm, display, err := conversationEmail(cur)
+		if err != nil {
+			return err
+		}
+		_, err = s.prove(tx, cur, norm, display, store.MethodAgent, agent.ID, "", now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.chat.Notify(agent.OrgID, conversationID)
+	return nil
+}
+
+func (s *Service) openConversation(tx *store.Tx, orgID, id string) (store.Conversation, error) {
+	cur, err := tx.Conversation(orgID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Conversation{}, apperr.NotFound("This conversation does not exist.")
+	}
+	if err != nil {
+		return store.Conversation{}, err
+	}
+	if cur.Status != store.ConversationOpen {
+		return store.Conversation{}, errEnded
+	}
+	return cur, nil
+}
+
+func conversationEmail(cur store.Conversation) (norm, display string, err error) {
+	if cur.VisitorEmail == "" {
+		return "", "", &apperr.Error{Code: CodeNoEmail, Message: "The customer has not given an email yet. Ask for it or type it in first."}
+	}
+	return CheckEmail(cur.VisitorEmail)
+}

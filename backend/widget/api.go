@@ -1,0 +1,439 @@
+package widget
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/chat"
+	"vouchdesk/backend/store"
+	"vouchdesk/backend/verify"
+)
+
+// maxBody bounds every JSON request body (docs/api/widget.md).
+const maxBody = 16 << 10
+
+// ChatDeps are what the chat API needs; nil Chat serves no chat API.
+type ChatDeps struct {
+	Chat   *chat.Service
+	Verify *verify.Service
+	Store  *store.Store
+	Log    *slog.Logger
+	limits *limits
+}
+
+// apiError is the error body of every failed call.
+type apiError struct {
+	Code         string `json:"code"`
+	Message      string `json:"message"`
+	Field        string `json:"field,omitempty"`
+	AttemptsLeft *int   `json:"-"`
+}
+
+var statusOf = map[string]int{
+	"bad_request": 400, verify.CodeInvalidEmail: 400, chat.CodeInvalidName: 400, chat.CodeEmptyMessage: 400,
+	chat.CodeTooLong: 400, verify.CodeConsentRequired: 400, apperr.CodeInvalid: 400,
+	chat.CodeUnauthorized: 401, chat.CodeNoInbox: 404, apperr.CodeNotFound: 404,
+	chat.CodeEnded: 409, verify.CodeNoCodePending: 409, verify.CodeWrong: 422, verify.CodeExpired: 410,
+	verify.CodeRateLimited: 429,
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// fail answers an error. Errors meant for people keep their code and message; anything else is
+// an internal fault, logged and answered with a generic message.
+func (d *ChatDeps) fail(w http.ResponseWriter, r *http.Request, err error) {
+	body := map[string]any{}
+	var ce *verify.CodeError
+	if errors.As(err, &ce) {
+		body["attemptsLeft"] = ce.AttemptsLeft
+	}
+	if e, ok := apperr.As(err); ok {
+		code := e.Code
+		if code == apperr.CodeInvalid {
+			code = "bad_request"
+		}
+		status, known := statusOf[e.Code]
+		if !known {
+			status = 400
+		}
+		if status == 429 {
+			w.Header().Set("Retry-After", "60")
+		}
+		body["error"] = apiError{Code: code, Message: e.Message, Field: e.Field}
+		writeJSON(w, status, body)
+		return
+	}
+	d.Log.Error("widget api", "path", r.URL.Path, "err", err)
+	body["error"] = apiError{Code: "internal", Message: "Something went wrong on our side. Please try again."}
+	writeJSON(w, 500, body)
+}
+
+func badRequest(msg string) error { return &apperr.Error{Code: "bad_request", Message: msg} }
+
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
+	if err := dec.Decode(v); err != nil {
+		return badRequest("The request body must be JSON of at most 16 KiB, with the documented fields.")
+	}
+	return nil
+}
+
+// cors lets any site's page call the API: no cookies are used, a bearer token authorizes.
+func cors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Max-Age", "600")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (d *ChatDeps) routes(mux *http.ServeMux) {
+	d.limits = newLimits()
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/widget/v1/inboxes/{inbox}", d.inbox)
+	api.HandleFunc("POST /api/widget/v1/sessions", d.startSession)
+	api.HandleFunc("GET /api/widget/v1/conversation", d.authed(d.conversation))
+	api.HandleFunc("POST /api/widget/v1/messages", d.authed(d.postMessage))
+	api.HandleFunc("POST /api/widget/v1/email", d.authed(d.postEmail))
+	api.HandleFunc("POST /api/widget/v1/code", d.authed(d.postCode))
+	api.HandleFunc("POST /api/widget/v1/end", d.authed(d.end))
+	api.HandleFunc("GET /api/widget/v1/live", d.live)
+	mux.Handle("/api/widget/v1/", cors(d.throttle(api)))
+	mux.HandleFunc("GET /widget.js", serveWidgetJS)
+	mux.HandleFunc("GET /demo", d.demo)
+	mux.HandleFunc("GET "+verifyEmailPath+"{token}", d.linkGet(verify.EmailLink))
+	mux.HandleFunc("POST "+verifyEmailPath+"{token}", d.linkPost(verify.EmailLink))
+	mux.HandleFunc("GET "+confirmPath+"{token}", d.linkGet(verify.OptInLink))
+	mux.HandleFunc("POST "+confirmPath+"{token}", d.linkPost(verify.OptInLink))
+}
+
+const (
+	verifyEmailPath = "/verify/email/"
+	confirmPath     = "/confirm/"
+)
+
+// throttle answers 429 to an IP over its request budget.
+func (d *ChatDeps) throttle(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !d.limits.ip.allow(clientIP(r)) {
+			d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many requests. Wait a minute and try again."})
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+type sessionHandler func(w http.ResponseWriter, r *http.Request, conv store.Conversation)
+
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+func (d *ChatDeps) authed(h sessionHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		conv, err := d.Chat.BySession(r.Context(), bearer(r))
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		h(w, r, conv)
+	}
+}
+
+// Inbox is the public settings of a chat inbox.
+type Inbox struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Organization string `json:"organization"`
+	Prechat      struct {
+		AskName  bool `json:"askName"`
+		AskEmail bool `json:"askEmail"`
+	} `json:"prechat"`
+	Consent struct {
+		Required bool   `json:"required"`
+		Text     string `json:"text"`
+	} `json:"consent"`
+	Limits struct {
+		MessageChars int `json:"messageChars"`
+	} `json:"limits"`
+}
+
+func (d *ChatDeps) inbox(w http.ResponseWriter, r *http.Request) {
+	in, org, err := d.Chat.ChatInbox(r.Context(), r.PathValue("inbox"))
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var out Inbox
+	out.ID, out.Name, out.Organization = in.ID, in.Name, org.Name
+	out.Prechat.AskName, out.Prechat.AskEmail = in.PrechatAskName, in.PrechatAskEmail
+	out.Consent.Required, out.Consent.Text = org.ConsentText != "", org.ConsentText
+	out.Limits.MessageChars = chat.MaxMessageChars
+	writeJSON(w, 200, out)
+}
+
+// State is what the customer may know about their conversation.
+type State struct {
+	Status    string   `json:"status"`
+	Email     string   `json:"email"`
+	Verified  bool     `json:"verified"`
+	Request   *Request `json:"request"`
+	AgentName string   `json:"agentName"`
+}
+
+// Request is what the agent asked the customer for.
+type Request struct {
+	Kind  string `json:"kind"`
+	Email string `json:"email,omitempty"`
+}
+
+func (d *ChatDeps) state(ctx context.Context, conv store.Conversation) (State, error) {
+	st := State{Status: conv.Status, Email: conv.VisitorEmail, Verified: conv.LinkState == store.LinkVerified}
+	kind, codeFor, err := d.Verify.Pending(ctx, conv)
+	if err != nil {
+		return State{}, err
+	}
+	if kind != "" {
+		st.Request = &Request{Kind: kind, Email: codeFor}
+	}
+	if conv.LastAgentID != "" {
+		err := d.Store.Read(ctx, func(tx *store.Tx) error {
+			u, err := tx.User(conv.OrgID, conv.LastAgentID)
+			st.AgentName = u.Name
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return err
+		})
+		if err != nil {
+			return State{}, err
+		}
+	}
+	return st, nil
+}
+
+// freshState re-reads the conversation and its state.
+func (d *ChatDeps) freshState(ctx context.Context, conv store.Conversation) (State, error) {
+	cur, err := d.Store.ConversationByID(ctx, conv.OrgID, conv.ID)
+	if err != nil {
+		return State{}, err
+	}
+	return d.state(ctx, cur)
+}
+
+// MessageJSON is a message as the widget gets it.
+type MessageJSON struct {
+	ID          string `json:"id"`
+	From        string `json:"from"`
+	AuthorName  string `json:"authorName"`
+	Body        string `json:"body"`
+	ClientMsgID string `json:"clientMsgId,omitempty"`
+	CreatedAt   string `json:"createdAt"`
+}
+
+func messageJSON(m store.Message) MessageJSON {
+	return MessageJSON{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, ClientMsgID: m.ClientMsgID,
+		CreatedAt: m.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")}
+}
+
+func (d *ChatDeps) startSession(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Inbox       string `json:"inbox"`
+		Name        string `json:"name"`
+		Email       string `json:"email"`
+		Consent     bool   `json:"consent"`
+		DeviceToken string `json:"deviceToken"`
+		Timezone    string `json:"timezone"`
+	}
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if !d.limits.sessions.allow(clientIP(r)) {
+		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many new chats from here. Wait a minute and try again."})
+		return
+	}
+	ctx := r.Context()
+	inbox, org, err := d.Chat.ChatInbox(ctx, in.Inbox)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	// Check everything typed before anything is created.
+	if _, err := chat.CleanName(in.Name); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if in.Email != "" {
+		if _, _, err := verify.CheckEmail(in.Email); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		if org.ConsentText != "" && !in.Consent {
+			d.fail(w, r, &apperr.Error{Code: verify.CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."})
+			return
+		}
+	}
+	deviceID, newToken, recognized, err := d.Verify.Device(ctx, org.ID, in.DeviceToken, r.UserAgent())
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	sess, err := d.Chat.Start(ctx, org.ID, chat.StartInput{InboxID: inbox.ID, DeviceID: deviceID, Name: in.Name, Timezone: in.Timezone})
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if in.Email != "" {
+		if err := d.Verify.SubmitEmail(ctx, sess.Conversation, in.Email, in.Consent, store.Actor{Kind: "customer"}); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
+	st, err := d.freshState(ctx, sess.Conversation)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	out := map[string]any{"session": sess.Token, "conversation": sess.Conversation.ID, "deviceRecognized": recognized, "state": st}
+	if newToken != "" {
+		out["deviceToken"] = newToken
+	}
+	writeJSON(w, 201, out)
+}
+
+func (d *ChatDeps) conversation(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+	msgs, err := d.Store.Messages(r.Context(), conv.OrgID, conv.ID, r.URL.Query().Get("after"), 0)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	st, err := d.state(r.Context(), conv)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	out := make([]MessageJSON, len(msgs))
+	for i, m := range msgs {
+		out[i] = messageJSON(m)
+	}
+	writeJSON(w, 200, map[string]any{"conversation": conv.ID, "state": st, "messages": out})
+}
+
+func (d *ChatDeps) postMessage(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+	var in struct {
+		ClientMsgID string `json:"clientMsgId"`
+		Body        string `json:"body"`
+	}
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if !d.limits.messages.allow(conv.ID) {
+		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "You are sending messages very fast. Wait a moment."})
+		return
+	}
+	m, dup, err := d.Chat.CustomerSays(r.Context(), conv, in.ClientMsgID, in.Body)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	status := 201
+	if dup {
+		status = 200
+	}
+	writeJSON(w, status, map[string]any{"message": messageJSON(m)})
+}
+
+func (d *ChatDeps) postEmail(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+	var in struct {
+		Email   string `json:"email"`
+		Consent bool   `json:"consent"`
+	}
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if !d.limits.verify.allow(conv.ID) {
+		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many tries. Wait a minute."})
+		return
+	}
+	if err := d.Verify.SubmitEmail(r.Context(), conv, in.Email, in.Consent, store.Actor{Kind: "customer"}); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	d.answerState(w, r, conv)
+}
+
+func (d *ChatDeps) answerState(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+	st, err := d.freshState(r.Context(), conv)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	writeJSON(w, 200, map[string]any{"state": st})
+}
+
+func (d *ChatDeps) postCode(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := decode(r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if !d.limits.verify.allow(conv.ID) {
+		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many tries. Wait a minute."})
+		return
+	}
+	if err := d.Verify.CheckCode(r.Context(), conv, in.Code); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	d.answerState(w, r, conv)
+}
+
+func (d *ChatDeps) end(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+	if err := d.Chat.End(r.Context(), conv.OrgID, conv.ID, store.Actor{Kind: "customer"}); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	d.answerState(w, r, conv)
+}
+
+// retryAfter formats a wait for the Retry-After header.
+func retryAfter(d time.Duration) string { return strconv.Itoa(int(d.Seconds() + 0.999)) }
