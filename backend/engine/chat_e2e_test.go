@@ -240,7 +240,7 @@ func TestChatVerificationOutcomes(t *testing.T) {
 		t.Fatalf("no code in %s", mail)
 	}
 	var wrong struct {
-		AttemptsLeft int `json:"attemptsLeft"`
+		AttemptsLeft int                   `json:"attemptsLeft"`
 		Error        struct{ Code string } `json:"error"`
 	}
 	bad := "000000"

@@ -56,9 +56,9 @@ type limits struct {
 
 func newLimits() *limits {
 	return &limits{
-		ip:       newKeyed(10, 600),  // 600 per minute
-		sessions: newKeyed(0.5, 30),  // 30 per minute
-		messages: newKeyed(2, 20),    // 20 at once, then 2 per second
-		verify:   newKeyed(0.2, 10),  // 10 at once, then one per 5 s
+		ip:       newKeyed(10, 600), // 600 per minute
+		sessions: newKeyed(0.5, 30), // 30 per minute
+		messages: newKeyed(2, 20),   // 20 at once, then 2 per second
+		verify:   newKeyed(0.2, 10), // 10 at once, then one per 5 s
 	}
 }

@@ -189,4 +189,3 @@ func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
-

@@ -25,6 +25,18 @@ export const API_CALLS = [
   'getDeliveryLog',
   'listInboxes',
   'setInboxToggle',
+  'listConversations',
+  'openConversation',
+  'markConversationRead',
+  'sendMessage',
+  'endConversation',
+  'requestEmail',
+  'setConversationEmail',
+  'sendVerifyCode',
+  'sendVerifyLink',
+  'markVerified',
+  'getRegulatory',
+  'saveRegulatory',
   'subscribe',
 ] as const
 

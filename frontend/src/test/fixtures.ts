@@ -1,5 +1,10 @@
 import type {
   AccountView,
+  ChatMessage,
+  ContactPanel,
+  ConversationDetail,
+  ConversationSummary,
+  VerifyActions,
   DeliveryEntry,
   DeliveryLog,
   InboxSettings,
@@ -123,4 +128,100 @@ export function inboxSettings(overrides: Partial<InboxSettings> = {}): InboxSett
 
 export function openGate(address = 'help@acme.example') {
   return { senderVerified: true, senderAddress: address, message: '' }
+}
+
+// ---- Chat ----------------------------------------------------------------------
+
+export function conversation(overrides: Partial<ConversationSummary> = {}): ConversationSummary {
+  return {
+    id: 'cnv_1',
+    inboxId: 'ibx_1',
+    inboxName: 'Website',
+    kind: 'chat',
+    status: 'open',
+    title: 'Ada Byron',
+    email: 'ada@example.com',
+    panel: 'preliminary',
+    unread: 0,
+    lastMessage: 'Hello, I have a question about my order',
+    lastActivityAt: new Date(Date.now() - 2 * 60_000).toISOString(),
+    startedAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+    ...overrides,
+  }
+}
+
+export function message(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    id: 'msg_1',
+    from: 'customer',
+    authorName: '',
+    body: 'Hello, I have a question about my order',
+    createdAt: new Date(Date.now() - 2 * 60_000).toISOString(),
+    ...overrides,
+  }
+}
+
+export function contactPanel(overrides: Partial<ContactPanel> = {}): ContactPanel {
+  return {
+    state: 'preliminary',
+    email: 'ada@example.com',
+    contactId: 'ct_1',
+    name: '',
+    warning: 'Unverified: verify before discussing account details',
+    reason: 'Not verified on this device',
+    verifiedLabel: '',
+    method: '',
+    verifiedAt: '',
+    hiddenConversations: 3,
+    hiddenFields: 2,
+    fields: [],
+    history: [],
+    ...overrides,
+  }
+}
+
+export function verifiedPanel(overrides: Partial<ContactPanel> = {}): ContactPanel {
+  return contactPanel({
+    state: 'verified',
+    name: 'Ada Lovelace',
+    warning: '',
+    reason: '',
+    verifiedLabel: 'Verified by Email OTP',
+    method: 'email_otp',
+    verifiedAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+    hiddenConversations: 0,
+    hiddenFields: 0,
+    fields: [
+      { kind: 'email', value: 'ada@example.com', verifiedLabel: 'Verified by Email OTP' },
+      { kind: 'phone', value: '+44 20 7946 0018', verifiedLabel: '' },
+    ],
+    history: [
+      { id: 'cnv_0', kind: 'chat', status: 'ended', startedAt: '2026-04-02T09:00:00Z', preview: 'Where is my parcel?' },
+    ],
+    ...overrides,
+  })
+}
+
+export function verifyActions(overrides: Partial<VerifyActions> = {}): VerifyActions {
+  return {
+    canEmail: true,
+    mailBlockedReason: '',
+    codePending: false,
+    linkPending: false,
+    emailRequested: false,
+    ...overrides,
+  }
+}
+
+export function conversationDetail(
+  overrides: { summary?: Partial<ConversationSummary> } & Partial<Omit<ConversationDetail, 'summary'>> = {},
+): ConversationDetail {
+  const { summary, ...rest } = overrides
+  return {
+    summary: conversation(summary),
+    messages: [message()],
+    panel: contactPanel(),
+    actions: verifyActions(),
+    ...rest,
+  }
 }

@@ -58,6 +58,207 @@ export namespace services {
 	        this.role = source["role"];
 	    }
 	}
+	export class ChatMessage {
+	    id: string;
+	    from: string;
+	    authorName: string;
+	    body: string;
+	    createdAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ChatMessage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.from = source["from"];
+	        this.authorName = source["authorName"];
+	        this.body = source["body"];
+	        this.createdAt = source["createdAt"];
+	    }
+	}
+	export class ContactFieldView {
+	    kind: string;
+	    value: string;
+	    verifiedLabel: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactFieldView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.value = source["value"];
+	        this.verifiedLabel = source["verifiedLabel"];
+	    }
+	}
+	export class HistoryItem {
+	    id: string;
+	    kind: string;
+	    status: string;
+	    startedAt: string;
+	    preview: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new HistoryItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.status = source["status"];
+	        this.startedAt = source["startedAt"];
+	        this.preview = source["preview"];
+	    }
+	}
+	export class ContactPanel {
+	    state: string;
+	    email: string;
+	    contactId: string;
+	    name: string;
+	    warning: string;
+	    reason: string;
+	    verifiedLabel: string;
+	    method: string;
+	    verifiedAt: string;
+	    hiddenConversations: number;
+	    hiddenFields: number;
+	    fields: ContactFieldView[];
+	    history: HistoryItem[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactPanel(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.state = source["state"];
+	        this.email = source["email"];
+	        this.contactId = source["contactId"];
+	        this.name = source["name"];
+	        this.warning = source["warning"];
+	        this.reason = source["reason"];
+	        this.verifiedLabel = source["verifiedLabel"];
+	        this.method = source["method"];
+	        this.verifiedAt = source["verifiedAt"];
+	        this.hiddenConversations = source["hiddenConversations"];
+	        this.hiddenFields = source["hiddenFields"];
+	        this.fields = this.convertValues(source["fields"], ContactFieldView);
+	        this.history = this.convertValues(source["history"], HistoryItem);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class VerifyActions {
+	    canEmail: boolean;
+	    mailBlockedReason: string;
+	    codePending: boolean;
+	    linkPending: boolean;
+	    emailRequested: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new VerifyActions(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.canEmail = source["canEmail"];
+	        this.mailBlockedReason = source["mailBlockedReason"];
+	        this.codePending = source["codePending"];
+	        this.linkPending = source["linkPending"];
+	        this.emailRequested = source["emailRequested"];
+	    }
+	}
+	export class ConversationSummary {
+	    id: string;
+	    inboxId: string;
+	    inboxName: string;
+	    kind: string;
+	    status: string;
+	    title: string;
+	    email: string;
+	    panel: string;
+	    unread: number;
+	    lastMessage: string;
+	    lastActivityAt: string;
+	    startedAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ConversationSummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.inboxId = source["inboxId"];
+	        this.inboxName = source["inboxName"];
+	        this.kind = source["kind"];
+	        this.status = source["status"];
+	        this.title = source["title"];
+	        this.email = source["email"];
+	        this.panel = source["panel"];
+	        this.unread = source["unread"];
+	        this.lastMessage = source["lastMessage"];
+	        this.lastActivityAt = source["lastActivityAt"];
+	        this.startedAt = source["startedAt"];
+	    }
+	}
+	export class ConversationDetail {
+	    summary: ConversationSummary;
+	    messages: ChatMessage[];
+	    panel: ContactPanel;
+	    actions: VerifyActions;
+	
+	    static createFrom(source: any = {}) {
+	        return new ConversationDetail(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.summary = this.convertValues(source["summary"], ConversationSummary);
+	        this.messages = this.convertValues(source["messages"], ChatMessage);
+	        this.panel = this.convertValues(source["panel"], ContactPanel);
+	        this.actions = this.convertValues(source["actions"], VerifyActions);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
 	export class Counts {
 	    contacts: number;
 	    pendingContacts: number;
@@ -136,6 +337,7 @@ export namespace services {
 		    return a;
 		}
 	}
+	
 	export class Inbox {
 	    id: string;
 	    name: string;
@@ -328,6 +530,20 @@ export namespace services {
 		    }
 		    return a;
 		}
+	}
+	export class RegulatorySettings {
+	    doubleOptIn: boolean;
+	    consentText: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new RegulatorySettings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.doubleOptIn = source["doubleOptIn"];
+	        this.consentText = source["consentText"];
+	    }
 	}
 	
 	export class SenderEmailView {

@@ -1,5 +1,5 @@
 // The api folder is the only code that talks to the Go side (this file and
-// ./mail, ./inboxes, ./events). Views import from here and never from
+// ./mail, ./inboxes, ./chat, ./events). Views import from here and never from
 // wailsjs/ directly; every failure comes out as an ApiError.
 import * as Setup from '../../../wailsjs/go/services/Setup'
 import * as Workspace from '../../../wailsjs/go/services/Workspace'
@@ -13,6 +13,7 @@ export { ApiError, toApiError } from './errors'
 export type * from './types'
 export * from './mail'
 export * from './inboxes'
+export * from './chat'
 export { subscribe } from './events'
 
 /** Where the engine stands: a startup problem, first run, or ready. */

@@ -190,5 +190,124 @@ export interface InboxSettings {
   mailGate: MailGate
 }
 
+// ---- Chat: conversations, messages, the contact panel -----------------------
+// Mirrors backend/services/chat_types.go. Times are RFC 3339 strings in UTC,
+// or '' for "never". Every string that came from a customer (titles, emails,
+// bodies, previews, names) is plain text and must be rendered as text.
+
+/** Which conversations services.Chat.List returns. */
+export type ConversationFilter = 'open' | 'ended' | 'all'
+
+export type ConversationStatus = 'open' | 'ended'
+
+export type ConversationKind = 'chat' | 'call'
+
+/**
+ * What the agent may know about who is in the chat: no email given yet, a new
+ * contact waiting for the customer's double opt-in, an email that belongs to a
+ * contact but is not proven on this device, or verified.
+ */
+export type PanelState = 'none' | 'pending' | 'preliminary' | 'verified'
+
+export type MessageFrom = 'customer' | 'agent' | 'system'
+
+/** One row of the Inbox list. */
+export interface ConversationSummary {
+  id: string
+  inboxId: string
+  inboxName: string
+  kind: ConversationKind
+  status: ConversationStatus
+  /** The verified contact's name, else the name the visitor gave, else "Visitor". */
+  title: string
+  /** The address the visitor gave in this conversation, or ''. */
+  email: string
+  panel: PanelState
+  unread: number
+  /** Plain text, at most 140 characters. */
+  lastMessage: string
+  lastActivityAt: string
+  startedAt: string
+}
+
+/** One message. The body is plain text exactly as typed. */
+export interface ChatMessage {
+  id: string
+  from: MessageFrom
+  authorName: string
+  body: string
+  createdAt: string
+}
+
+/** One email or phone of a verified contact. */
+export interface ContactFieldView {
+  kind: 'email' | 'phone'
+  value: string
+  /** e.g. "Verified by Email OTP"; '' when not verified. */
+  verifiedLabel: string
+}
+
+/** One earlier conversation of the contact. */
+export interface HistoryItem {
+  id: string
+  kind: ConversationKind
+  status: ConversationStatus
+  startedAt: string
+  preview: string
+}
+
+/**
+ * What the agent may see about who is in the chat. Until the person is
+ * verified on this device only counts are given (hiddenConversations,
+ * hiddenFields); name, fields and history are filled only when verified.
+ */
+export interface ContactPanel {
+  state: PanelState
+  email: string
+  contactId: string
+  /** '' unless verified. */
+  name: string
+  /** e.g. "Unverified: verify before discussing account details". */
+  warning: string
+  /** e.g. "Not verified on this device". */
+  reason: string
+  /** e.g. "Verified by Email OTP" or "Verified by Olive Owner". */
+  verifiedLabel: string
+  /** Machine form: email_otp, email_link, double_opt_in, agent, … */
+  method: string
+  verifiedAt: string
+  hiddenConversations: number
+  hiddenFields: number
+  fields: ContactFieldView[]
+  history: HistoryItem[]
+}
+
+/** Which ways of verifying the agent can use now. */
+export interface VerifyActions {
+  /** False while the organization has no verified sender email. */
+  canEmail: boolean
+  mailBlockedReason: string
+  codePending: boolean
+  linkPending: boolean
+  emailRequested: boolean
+}
+
+/** An open conversation in the agent's view. */
+export interface ConversationDetail {
+  summary: ConversationSummary
+  /** Oldest first. */
+  messages: ChatMessage[]
+  panel: ContactPanel
+  actions: VerifyActions
+}
+
+/** Settings → Regulatory: how new contacts are registered. */
+export interface Regulatory {
+  /** A new contact stays pending until the customer confirms by the emailed link. */
+  doubleOptIn: boolean
+  /** Shown in the widget beside the email field; at most 1000 characters. */
+  consentText: string
+}
+
 /** Events the Go side emits (no payload): reload the matching data on each. */
-export type AppEvent = 'sender:changed' | 'outbox:changed'
+export type AppEvent = 'sender:changed' | 'outbox:changed' | 'chat:changed'
