@@ -100,8 +100,8 @@ type ConversationDetail struct {
 	Actions  VerifyActions       `json:"actions"`
 }
 
-// Regulatory is Settings -> Regulatory: how new contacts are registered.
-type Regulatory struct {
+// RegulatorySettings is Settings -> Regulatory: how new contacts are registered.
+type RegulatorySettings struct {
 	// DoubleOptIn: a new contact stays pending until the customer confirms by the emailed link.
 	DoubleOptIn bool `json:"doubleOptIn"`
 	// ConsentText is shown in the widget beside the email field; the customer's agreement is
