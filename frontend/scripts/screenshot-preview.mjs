@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Screenshots of the built frontend with the Go side faked, for a look check.
 //
-//   npm run build && node scripts/screenshot-preview.mjs [--out /tmp/shots] [--url http://127.0.0.1:4173] [--only base|mail]
+//   npm run build && node scripts/screenshot-preview.mjs [--out /tmp/shots] [--url http://127.0.0.1:4173] [--only base|mail|chat]
 //
 // --only mail takes just the sender email, mail accounts, delivery log and
 // inbox toggle screens (sender-*.png, mail-accounts*.png, delivery-log*.png,
-// inboxes-gate-*.png), e.g. with --out ../docs/screenshots; --only base the
-// rest. Without it, both.
+// inboxes-gate-*.png), e.g. with --out ../docs/screenshots; --only chat the
+// Inbox with conversations and Settings → Regulatory (inbox-*.png,
+// regulatory-*.png); --only base the rest. Without it, all three.
 //
 // Without --url it starts `vite preview` on 127.0.0.1:4173 itself and stops it
 // afterwards. It drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM)
@@ -148,6 +149,127 @@ for (const scenario of Object.values(mailScenarios)) {
   scenario.overview = overview
 }
 
+// ---- chat ------------------------------------------------------------------
+
+const regulatory = {
+  doubleOptIn: true,
+  consentText: 'We store your name and email address to answer your questions. See our privacy notice at acme.example/privacy.',
+}
+
+const summary = (id, fields) => ({
+  id,
+  inboxId: 'ibx_01',
+  inboxName: 'Website',
+  kind: 'chat',
+  status: 'open',
+  title: 'Visitor',
+  email: '',
+  panel: 'none',
+  unread: 0,
+  lastMessage: '',
+  lastActivityAt: ago(1),
+  startedAt: ago(20),
+  ...fields,
+})
+
+const msg = (id, from, body, minutes, authorName = '') => ({ id, from, authorName, body, createdAt: ago(minutes) })
+
+const unverified = {
+  warning: 'Unverified: verify before discussing account details',
+  reason: 'Not verified on this device',
+}
+
+const noPanel = {
+  state: 'none', email: '', contactId: '', name: '', warning: '', reason: '', verifiedLabel: '', method: '',
+  verifiedAt: '', hiddenConversations: 0, hiddenFields: 0, fields: [], history: [],
+}
+
+const emailActions = { canEmail: true, mailBlockedReason: '', codePending: false, linkPending: false, emailRequested: false }
+const blockedActions = { ...emailActions, canEmail: false, mailBlockedReason: 'Codes and links cannot be sent until the organization has a verified sender email. You can still mark the customer verified.' }
+
+const chatDetails = [
+  {
+    summary: summary('cnv_ada', { title: 'Ada Byron', email: 'ada.byron@example.org', panel: 'preliminary', unread: 2, lastMessage: 'It’s order 10-4471, placed last Tuesday.', lastActivityAt: ago(1), startedAt: ago(9) }),
+    messages: [
+      msg('a1', 'customer', 'Hi! My parcel hasn’t arrived yet. Can you tell me where it is?', 9),
+      msg('a2', 'system', 'Sam Rivera joined the chat', 8),
+      msg('a3', 'agent', 'Hello Ada, happy to help. Which order is it about?', 8, 'Sam Rivera'),
+      msg('a4', 'customer', 'It’s order 10-4471, placed last Tuesday.\nThe tracking page says “label created” since then.', 1),
+    ],
+    panel: { ...noPanel, state: 'preliminary', email: 'ada.byron@example.org', contactId: 'ct_ada', ...unverified, hiddenConversations: 3, hiddenFields: 2 },
+    actions: emailActions,
+  },
+  {
+    summary: summary('cnv_grace', { title: 'Grace Hopper', email: 'grace@navy.example', panel: 'verified', lastMessage: 'Thanks, that worked!', lastActivityAt: ago(14), startedAt: ago(35) }),
+    messages: [
+      msg('g1', 'customer', 'I’d like to change the delivery address on my subscription.', 35),
+      msg('g2', 'agent', 'Sure. I’ve sent a code to your email, please type it in the chat.', 33, 'Sam Rivera'),
+      msg('g3', 'system', 'Grace verified grace@navy.example with a one-time code', 31),
+      msg('g4', 'agent', 'Thanks Grace, you’re verified. The new address is saved.', 20, 'Sam Rivera'),
+      msg('g5', 'customer', 'Thanks, that worked!', 14),
+    ],
+    panel: {
+      ...noPanel, state: 'verified', email: 'grace@navy.example', contactId: 'ct_grace', name: 'Grace Hopper',
+      verifiedLabel: 'Verified by Email OTP', method: 'email_otp', verifiedAt: ago(31),
+      fields: [
+        { kind: 'email', value: 'grace@navy.example', verifiedLabel: 'Verified by Email OTP' },
+        { kind: 'phone', value: '+1 202 555 0143', verifiedLabel: '' },
+      ],
+      history: [
+        { id: 'h1', kind: 'chat', status: 'ended', startedAt: ago(60 * 24 * 12), preview: 'Can I pause my subscription over the summer?' },
+        { id: 'h2', kind: 'call', status: 'ended', startedAt: ago(60 * 24 * 40), preview: 'Billing question about the annual plan' },
+      ],
+    },
+    actions: emailActions,
+  },
+  {
+    summary: summary('cnv_linus', { title: 'Linus', email: 'linus@kernel.example', panel: 'pending', unread: 1, lastMessage: 'Do you ship to Finland?', lastActivityAt: ago(4), startedAt: ago(6) }),
+    messages: [msg('l1', 'customer', 'Do you ship to Finland?', 4)],
+    panel: { ...noPanel, state: 'pending', email: 'linus@kernel.example', warning: unverified.warning, reason: 'Waiting for the customer to confirm by the emailed link' },
+    actions: emailActions,
+  },
+  {
+    summary: summary('cnv_visitor', { lastMessage: 'hello? anyone there', lastActivityAt: ago(25), startedAt: ago(26) }),
+    messages: [msg('v1', 'customer', 'hello? anyone there', 25)],
+    panel: noPanel,
+    actions: emailActions,
+  },
+  {
+    summary: summary('cnv_margaret', { title: 'Margaret Hamilton', email: 'mh@apollo.example', panel: 'verified', status: 'ended', lastMessage: 'Great, thank you.', lastActivityAt: ago(60 * 26), startedAt: ago(60 * 27) }),
+    messages: [msg('mh1', 'customer', 'Great, thank you.', 60 * 26), msg('mh2', 'system', 'The chat ended', 60 * 26)],
+    panel: { ...noPanel, state: 'verified', email: 'mh@apollo.example', name: 'Margaret Hamilton', verifiedLabel: 'Verified by Olive Owner', method: 'agent', verifiedAt: ago(60 * 26.5), fields: [{ kind: 'email', value: 'mh@apollo.example', verifiedLabel: 'Verified by Olive Owner' }] },
+    actions: emailActions,
+  },
+]
+
+const longWord = 'a'.repeat(180)
+const hostileDetail = {
+  summary: summary('cnv_long', { title: `<script>alert(1)</script> ${'Bartholomew'.repeat(12)}`, email: `${'very.long.address'.repeat(8)}@example.com`, panel: 'preliminary', lastMessage: '<img src=x onerror=alert(1)>', lastActivityAt: ago(0.2) }),
+  messages: [
+    msg('x1', 'customer', '<img src=x onerror=alert(1)> <b>not bold</b>', 2),
+    msg('x2', 'customer', `https://example.com/${longWord}`, 1),
+    msg('x3', 'agent', longWord, 0.5, 'Sam Rivera'),
+  ],
+  panel: { ...noPanel, state: 'preliminary', email: `${'very.long.address'.repeat(8)}@example.com`, ...unverified, hiddenConversations: 1, hiddenFields: 0 },
+  actions: emailActions,
+}
+
+const chatState = (details, extra = {}) => ({ details, regulatory, ...extra })
+const busyOverview = { ...overview, counts: { contacts: 12, pendingContacts: 1, conversations: 5, openConversations: 4 } }
+
+const chatScenarios = {
+  inbox: { chat: chatState(chatDetails) },
+  noSender: { chat: chatState(chatDetails.map((d) => ({ ...d, actions: blockedActions }))) },
+  hostile: { chat: chatState([hostileDetail, ...chatDetails]) },
+  regulatory: { chat: chatState(chatDetails) },
+}
+
+for (const scenario of Object.values(chatScenarios)) {
+  scenario.state = readyState
+  scenario.overview = busyOverview
+  scenario.mail = mail
+}
+
 const scenarios = {
   firstRun: {
     state: { ...readyState, needsSetup: true, organization: null, me: null },
@@ -213,8 +335,89 @@ function installFakeGo(scenario) {
       DeliveryLog: () => later(m.log),
     }
   }
+  // The chat: conversations with their messages, contact panel and actions.
+  const c = structuredClone(scenario.chat ?? { details: [], regulatory: { doubleOptIn: false, consentText: '' } })
+  const byId = (id) => c.details.find((d) => d.summary.id === id)
+  const changed = () => setTimeout(() => listeners.get('chat:changed')?.forEach((cb) => cb()), 80)
+  const me = scenario.state?.me?.name ?? 'Sam Rivera'
+  function fakeChat() {
+    return {
+      List: (filter) =>
+        later(c.details.map((d) => d.summary).filter((s) => filter === 'all' || s.status === filter)),
+      Open: (id) => (byId(id) ? later(byId(id)) : reject('not_found', 'That conversation does not exist.')),
+      MarkRead: (id) => {
+        if (byId(id)) byId(id).summary.unread = 0
+        changed()
+        return later(null)
+      },
+      Send: (id, body) => {
+        const d = byId(id)
+        if (d.summary.status === 'ended') return reject('conversation_ended', 'This chat has ended.')
+        const m = { id: `m${Date.now()}`, from: 'agent', authorName: me, body, createdAt: new Date().toISOString() }
+        d.messages.push(m)
+        d.summary.lastMessage = body.slice(0, 140)
+        d.summary.lastActivityAt = m.createdAt
+        changed()
+        return later(m)
+      },
+      End: (id) => {
+        byId(id).summary.status = 'ended'
+        byId(id).messages.push({ id: `e${Date.now()}`, from: 'system', authorName: '', body: 'The chat ended', createdAt: new Date().toISOString() })
+        changed()
+        return later(null)
+      },
+      RequestEmail: (id) => {
+        byId(id).actions.emailRequested = true
+        changed()
+        return later(null)
+      },
+      SetEmail: (id, email) => {
+        const d = byId(id)
+        d.summary.email = email
+        d.summary.panel = 'preliminary'
+        d.panel = { ...d.panel, state: 'preliminary', email, warning: 'Unverified: verify before discussing account details', reason: 'Email entered by Sam Rivera', hiddenConversations: 1, hiddenFields: 1 }
+        changed()
+        return later(d.panel)
+      },
+      SendCode: (id) => {
+        const d = byId(id)
+        if (!d.actions.canEmail) return reject('no_sender', d.actions.mailBlockedReason)
+        d.actions.codePending = true
+        changed()
+        return later(null)
+      },
+      SendLink: (id) => {
+        const d = byId(id)
+        if (!d.actions.canEmail) return reject('no_sender', d.actions.mailBlockedReason)
+        d.actions.linkPending = true
+        changed()
+        return later(null)
+      },
+      MarkVerified: (id) => {
+        const d = byId(id)
+        d.summary.panel = 'verified'
+        d.panel = {
+          ...d.panel, state: 'verified', name: d.summary.title, warning: '', reason: '',
+          verifiedLabel: `Verified by ${me}`, method: 'agent', verifiedAt: new Date().toISOString(),
+          fields: [{ kind: 'email', value: d.panel.email, verifiedLabel: `Verified by ${me}` }], history: [],
+        }
+        changed()
+        return later(d.panel)
+      },
+    }
+  }
+
   window.go = {
     services: {
+      Chat: fakeChat(),
+      Regulatory: {
+        Get: () => later(c.regulatory),
+        Save: (r) => {
+          if (r.consentText.length > 1000) return reject('invalid_input', 'The consent text can be at most 1,000 characters.', 'consentText')
+          c.regulatory = { doubleOptIn: r.doubleOptIn, consentText: r.consentText }
+          return later(c.regulatory)
+        },
+      },
       Setup: {
         State: () => later(state),
         Complete: (req) => {
@@ -339,8 +542,9 @@ async function main() {
       return page
     }
 
-    if (only !== 'mail') await baseShots(open, shoot)
-    if (only !== 'base') await mailShots(open, shoot)
+    if (only === 'all' || only === 'base') await baseShots(open, shoot)
+    if (only === 'all' || only === 'mail') await mailShots(open, shoot)
+    if (only === 'all' || only === 'chat') await chatShots(open, shoot)
 
     console.log(shots.join('\n'))
   } finally {
@@ -489,6 +693,87 @@ async function mailShots(open, shoot) {
     await shoot(page, name)
     await page.close()
   }
+}
+
+/** Opens the Inbox and, if `title` is given, that conversation. */
+async function openInbox(open, scenario, title, size) {
+  const page = await open(scenario, size)
+  await page.getByRole('list', { name: 'Conversations' }).waitFor()
+  if (title) {
+    await page.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: title }).first().click()
+    await page.getByRole('log', { name: 'Messages' }).waitFor()
+  }
+  await settled(page)
+  return page
+}
+
+async function chatShots(open, shoot) {
+  let page = await openInbox(open, chatScenarios.inbox, 'Ada Byron')
+  await shoot(page, 'inbox-preliminary')
+  await page.getByRole('button', { name: 'Send code' }).click()
+  await page.getByText('Code sent — waiting for the customer').waitFor()
+  await settled(page)
+  await shoot(page, 'inbox-code-sent')
+  await page.getByRole('button', { name: 'Mark verified' }).click()
+  await page.getByRole('dialog').waitFor()
+  await shoot(page, 'inbox-mark-verified-confirm')
+  await page.getByRole('dialog').getByRole('button', { name: 'Mark verified' }).click()
+  await page.getByText('Verified by Sam Rivera').first().waitFor()
+  await settled(page)
+  await shoot(page, 'inbox-marked-verified')
+  await page.close()
+
+  page = await openInbox(open, chatScenarios.inbox, 'Grace Hopper')
+  await shoot(page, 'inbox-verified')
+  await page.close()
+
+  page = await openInbox(open, chatScenarios.inbox, 'Linus')
+  await shoot(page, 'inbox-pending')
+  await page.close()
+
+  page = await openInbox(open, chatScenarios.inbox, 'Visitor')
+  await page.getByRole('button', { name: 'Enter email' }).click()
+  await shoot(page, 'inbox-none')
+  await page.close()
+
+  page = await openInbox(open, chatScenarios.noSender, 'Ada Byron')
+  await shoot(page, 'inbox-no-sender')
+  await page.close()
+
+  page = await openInbox(open, chatScenarios.inbox, 'Ada Byron')
+  await page.getByRole('tab', { name: 'All' }).click()
+  await page.getByRole('button', { name: /Margaret Hamilton/ }).click()
+  await page.getByText('Verified by Olive Owner').first().waitFor()
+  await settled(page)
+  await shoot(page, 'inbox-ended')
+  await page.getByRole('button', { name: /Ada Byron/ }).click()
+  await page.getByRole('button', { name: 'End chat' }).click()
+  await page.getByRole('dialog').waitFor()
+  await shoot(page, 'inbox-end-confirm')
+  await page.close()
+
+  page = await openInbox(open, chatScenarios.hostile, '<script>')
+  await shoot(page, 'inbox-long-and-hostile-text')
+  await page.close()
+
+  // Narrower windows: the contact panel moves under the conversation.
+  page = await openInbox(open, chatScenarios.inbox, 'Ada Byron', { width: 1024, height: 700 })
+  await shoot(page, 'inbox-1024x700')
+  await page.getByRole('button', { name: /show the contact/ }).click()
+  await page.waitForTimeout(600)
+  await shoot(page, 'inbox-1024x700-contact')
+  await page.close()
+  page = await openInbox(open, chatScenarios.inbox, 'Ada Byron', { width: 900, height: 600 })
+  await shoot(page, 'inbox-900x600')
+  await page.close()
+
+  page = await open(chatScenarios.regulatory)
+  await page.getByRole('list', { name: 'Conversations' }).waitFor()
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click()
+  await page.getByRole('switch', { name: 'Double opt-in for new contacts' }).waitFor()
+  await settled(page)
+  await shoot(page, 'regulatory-settings')
+  await page.close()
 }
 
 main().catch((err) => {

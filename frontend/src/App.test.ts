@@ -25,6 +25,8 @@ const mocked = vi.mocked(api)
 
 beforeEach(() => {
   fakeEvents(mocked.subscribe)
+  mocked.listConversations.mockResolvedValue([])
+  mocked.getRegulatory.mockResolvedValue({ doubleOptIn: false, consentText: '' })
 })
 
 const PROBLEMS: Array<[string, RegExp]> = [

@@ -5,6 +5,8 @@ import Shell from './Shell.svelte'
 import * as api from '../api'
 import { fakeEvents } from '../../test/apiMock'
 import {
+  conversation,
+  conversationDetail,
   deliveryLog,
   inboxSettings,
   mailSettings,
@@ -21,8 +23,12 @@ vi.mock('../api', async (importOriginal) =>
 const m = vi.mocked(api)
 const getOverview = m.getOverview
 
+let events: ReturnType<typeof fakeEvents>
+
 beforeEach(() => {
-  fakeEvents(m.subscribe)
+  events = fakeEvents(m.subscribe)
+  m.listConversations.mockResolvedValue([])
+  m.getRegulatory.mockResolvedValue({ doubleOptIn: false, consentText: '' })
   m.getSenderState.mockResolvedValue(senderState())
   m.getMailSettings.mockResolvedValue(mailSettings())
   m.getDeliveryLog.mockResolvedValue(deliveryLog())
@@ -93,15 +99,55 @@ describe('Shell', () => {
     expect(main).not.toHaveTextContent('Hotline')
   })
 
-  it('Inbox: shows conversation counts when there are some', async () => {
+  it('Inbox: lists the conversations and counts the open ones in the navigation', async () => {
     getOverview.mockResolvedValue(
       overview({ counts: { contacts: 4, pendingContacts: 0, conversations: 7, openConversations: 3 } }),
     )
+    m.listConversations.mockResolvedValue([conversation({ title: 'Ada Byron' })])
     render(Shell, { setup: readyState() })
-    expect(await screen.findByText('7 conversations')).toBeInTheDocument()
-    expect(screen.getByText('3 open')).toBeInTheDocument()
+    expect(await screen.findByRole('button', { name: /Ada Byron/ })).toBeInTheDocument()
+    expect(m.listConversations).toHaveBeenCalledWith('open')
     expect(screen.queryByText('No conversations yet')).not.toBeInTheDocument()
     expect(navButton('Inbox')).toHaveTextContent('3')
+  })
+
+  it('Inbox: a chat change refreshes the open count in the navigation', async () => {
+    getOverview.mockResolvedValue(overview())
+    render(Shell, { setup: readyState() })
+    await screen.findByRole('heading', { name: 'No conversations yet' })
+    getOverview.mockResolvedValue(
+      overview({ counts: { contacts: 0, pendingContacts: 0, conversations: 1, openConversations: 1 } }),
+    )
+    m.listConversations.mockResolvedValue([conversation()])
+    events.emit('chat:changed')
+    await vi.waitFor(() => expect(navButton('Inbox')).toHaveTextContent('1'))
+    expect(await screen.findByRole('button', { name: /Ada Byron/ })).toBeInTheDocument()
+  })
+
+  it('Inbox: without a sender email, the verify actions lead to Organization → Address', async () => {
+    const user = userEvent.setup()
+    getOverview.mockResolvedValue(
+      overview({ counts: { contacts: 1, pendingContacts: 0, conversations: 1, openConversations: 1 } }),
+    )
+    m.listConversations.mockResolvedValue([conversation()])
+    m.openConversation.mockResolvedValue(
+      conversationDetail({
+        actions: {
+          canEmail: false,
+          mailBlockedReason: 'Set up and verify a sender email in Address',
+          codePending: false,
+          linkPending: false,
+          emailRequested: false,
+        },
+      }),
+    )
+    m.markConversationRead.mockResolvedValue()
+    render(Shell, { setup: readyState() })
+    await user.click(await screen.findByRole('button', { name: /Ada Byron/ }))
+    const contact = await screen.findByRole('complementary', { name: 'Contact' })
+    await user.click(within(contact).getByRole('button', { name: 'Address' }))
+    expect(screen.getByRole('heading', { level: 1, name: 'Organization' })).toBeInTheDocument()
+    expect(subnavButton('Address')).toHaveAttribute('aria-current', 'page')
   })
 
   it('Contacts: empty state with the pending double opt-in count', async () => {
@@ -181,7 +227,7 @@ describe('Shell', () => {
     expect(screen.getByText('Unverified')).toBeInTheDocument()
   })
 
-  it('Settings: regulatory data folder, inboxes with their kind and toggles, and version', async () => {
+  it('Settings: regulatory, data folder, inboxes with their kind and toggles, and version', async () => {
     const user = userEvent.setup()
     getOverview.mockResolvedValue(overview())
     render(Shell, { setup: readyState() })
@@ -189,6 +235,7 @@ describe('Shell', () => {
     await user.click(navButton('Settings'))
     const main = screen.getByRole('main')
     expect(within(main).getByRole('heading', { name: 'Regulatory' })).toBeInTheDocument()
+    expect(within(main).getByRole('heading', { name: 'Data' })).toBeInTheDocument()
     expect(within(main).getByRole('heading', { name: 'Inboxes' })).toBeInTheDocument()
     expect(within(main).getByText('/home/sam/.local/share/vouchdesk')).toBeInTheDocument()
     expect(within(main).getByText('0.1.0')).toBeInTheDocument()
