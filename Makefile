@@ -38,6 +38,7 @@ test: deps test-frontend build vet test-go test-keyring test-integration smoke
 
 test-frontend: deps
 	cd frontend && npm test
+	cd frontend && npm run test:widget
 	cd frontend && npm run check
 
 vet:

@@ -1,0 +1,69 @@
+/**
+ * The objects of the widget API (docs/api/widget.md, "Objects" and "Calls"), as the server
+ * sends them. Only the fields the widget reads are typed; the server may add more.
+ */
+
+export type From = 'customer' | 'agent' | 'system'
+
+export interface Message {
+  id: string
+  from: From
+  authorName: string
+  /** Plain text exactly as typed; never HTML. */
+  body: string
+  /** Echoed for the customer's own messages, "" otherwise. */
+  clientMsgId: string
+  createdAt: string
+}
+
+export type Request = { kind: 'email' } | { kind: 'code'; email: string } | null
+
+export interface State {
+  status: 'open' | 'ended'
+  email: string
+  verified: boolean
+  request: Request
+  agentName: string
+}
+
+export interface Inbox {
+  id: string
+  name: string
+  organization: string
+  prechat: { askName: boolean; askEmail: boolean }
+  consent: { required: boolean; text: string }
+  limits: { messageChars: number }
+}
+
+export interface SessionAnswer {
+  session: string
+  conversation: string
+  deviceRecognized: boolean
+  state: State
+  /** Not in the doc's answer, but sent by the server when it made a new device for this
+   * browser (no token, or an unrecognized one): the token proofs attach to. */
+  deviceToken?: string
+}
+
+export interface ConversationAnswer {
+  conversation: string
+  state: State
+  messages: Message[]
+}
+
+export interface StartSession {
+  inbox: string
+  name?: string
+  email?: string
+  consent?: boolean
+  deviceToken?: string
+  timezone?: string
+}
+
+/** Server events on the live WebSocket. */
+export type LiveEvent =
+  | { type: 'ready'; state: State }
+  | { type: 'message'; message: Message }
+  | { type: 'state'; state: State }
+  | { type: 'device_token'; deviceToken: string }
+  | { type: 'error'; error: { code: string; message: string } }
