@@ -209,7 +209,9 @@ export function prechatForm(
   return { form, first }
 }
 
-/** What a request form hands its submit callback: its button, and a way to show an error. */
+/** What a request form hands its submit callback: its button, and a way to show an error
+ * under the field (a polite live region of its own, so it is announced without also going
+ * to the panel's error line). */
 export interface FormControl {
   button: HTMLButtonElement
   input: HTMLInputElement
@@ -231,8 +233,8 @@ export function emailRequestForm(
     'data-testid': 'email-request-input',
   })
   const consent = h('input', { id: 'vd-req-consent', type: 'checkbox', 'aria-describedby': 'vd-req-email-err', 'data-testid': 'email-request-consent' })
-  const ferr = h('p', { class: 'ferr', id: 'vd-req-email-err' })
-  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'email-request-submit' }, 'Send')
+  const ferr = h('p', { class: 'ferr', id: 'vd-req-email-err', 'aria-live': 'polite' })
+  const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'email-request-submit' }, 'Share email')
   const fail = (text: string) => (ferr.textContent = text)
   return h(
     'form',
@@ -270,7 +272,7 @@ export function codeRequestForm(email: string, submit: (code: string, c: FormCon
     'aria-describedby': 'vd-code-err',
     'data-testid': 'code-input',
   })
-  const ferr = h('p', { class: 'ferr', id: 'vd-code-err' })
+  const ferr = h('p', { class: 'ferr', id: 'vd-code-err', 'aria-live': 'polite' })
   const button = h('button', { type: 'submit', class: 'primary', 'data-testid': 'code-submit' }, 'Confirm')
   const fail = (text: string) => {
     ferr.textContent = text

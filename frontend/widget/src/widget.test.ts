@@ -295,6 +295,14 @@ describe('live state and verification', () => {
     expect(t.storage.getItem(DEVICE_KEY)).toBe('dev-live')
   })
 
+  it('names the answering agent from their message before any state event does', async () => {
+    const t = mount()
+    const ws = await startChat(t)
+    expect(t.root.querySelector('.sub')!.textContent).toBe('Website chat')
+    ws.receive({ type: 'message', message: msg({ authorName: 'Sam', body: 'Hi, Sam here.' }) })
+    expect(t.root.querySelector('.sub')!.textContent).toBe('You’re chatting with Sam')
+  })
+
   it('asks for the email when the agent requests it and posts it with consent', async () => {
     const t = mount()
     const ws = await startChat(t)
@@ -348,7 +356,10 @@ describe('live state and verification', () => {
       return t.w.root.getElementById('vd-code-err')?.textContent ?? ''
     }
     expect(await attempt('111111')).toBe('That code is not right. 3 attempts left.')
-    expect(t.q('error')!.textContent).toBe('That code is not right. 3 attempts left.')
+    // Said once, under the field, in a polite live region of its own.
+    expect(t.w.root.getElementById('vd-code-err')!.getAttribute('aria-live')).toBe('polite')
+    expect(t.q<HTMLInputElement>('code-input')!.getAttribute('aria-invalid')).toBe('true')
+    expect(t.q('error')!.textContent).toBe('')
     expect(await attempt('222222')).toMatch(/expired/)
     expect(await attempt('333333')).toMatch(/no code waiting/)
     // A state event that repeats the same request keeps what was typed.

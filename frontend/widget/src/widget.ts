@@ -75,6 +75,9 @@ export class Widget {
   /** Which request form is shown ("email", "code:<email>" or ""), to keep typed input on
    * state events that do not change it. */
   private requestKey = ''
+  /** The author of the newest agent message: the header names them before a state event
+   * carries agentName (the server sends none for a plain message). */
+  private lastAgent = ''
   /** Elements of unacknowledged messages by clientMsgId, oldest first. */
   private readonly pendingEls = new Map<string, HTMLElement>()
   private readonly onOnline = () => this.live?.reconnectNow()
@@ -324,6 +327,7 @@ export class Widget {
     this.pendingEls.clear()
     this.ui.logEl.replaceChildren()
     this.state = null
+    this.lastAgent = ''
     this.requestKey = ''
     this.liveDown = this.sendDown = false
   }
@@ -396,6 +400,10 @@ export class Widget {
       this.insertConfirmed(messageEl(m), m.id)
     }
     if (stick) this.scrollToEnd()
+    if (m.from === 'agent' && m.authorName && m.authorName !== this.lastAgent) {
+      this.lastAgent = m.authorName
+      this.applyHeader(this.state)
+    }
     return true
   }
 
@@ -439,7 +447,8 @@ export class Widget {
   }
 
   private applyHeader(s: State | null): void {
-    const who = s?.agentName ? `You’re chatting with ${s.agentName}` : this.inbox?.name ?? ''
+    const agent = s ? s.agentName || this.lastAgent : ''
+    const who = agent ? `You’re chatting with ${agent}` : this.inbox?.name ?? ''
     replace(this.ui.subEl, ...headerLine(who, s?.verified ? s.email : null))
   }
 
@@ -471,7 +480,7 @@ export class Widget {
       c.button.disabled = false
       const e = asApiError(err)
       if (e.field === 'email' || e.code === 'consent_required') c.fail(e.message)
-      this.report(e, c.button)
+      else this.report(e, c.button)
     }
   }
 
@@ -491,7 +500,6 @@ export class Widget {
       const text = codeErrorText(e)
       if (!text) return this.report(e, c.button)
       c.fail(text)
-      this.say(text)
       c.input.select()
     }
   }
