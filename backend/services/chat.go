@@ -2,6 +2,7 @@ package services
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -94,7 +95,7 @@ func (ch *Chat) Open(id string) (ConversationDetail, error) {
 func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) (ConversationDetail, error) {
 	conv, err := e.Store.ConversationByID(ctx, ws.Organization.ID, id)
 	if err != nil {
-		if apperrNotFound(err) {
+		if errors.Is(err, store.ErrNotFound) {
 			return ConversationDetail{}, apperr.NotFound("This conversation does not exist.")
 		}
 		return ConversationDetail{}, err
@@ -179,10 +180,6 @@ func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) 
 		return ConversationDetail{}, err
 	}
 	return d, nil
-}
-
-func apperrNotFound(err error) bool {
-	return err != nil && strings.Contains(err.Error(), store.ErrNotFound.Error())
 }
 
 // MarkRead clears a conversation's unread count.

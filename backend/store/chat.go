@@ -179,20 +179,29 @@ func (s *Store) ListConversations(ctx context.Context, orgID, status string, lim
 	defer rows.Close()
 	out := []ConversationListItem{}
 	for rows.Next() {
-		var it ConversationListItem
-		var started, last int64
-		var ended *int64
-		c := &it.Conversation
-		if err := rows.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
-			&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
-			&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID,
-			&it.InboxName, &it.ContactName, &it.LastMessage); err != nil {
+		it, err := scanListItem(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: list conversations: %w", err)
 		}
-		c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
 		out = append(out, it)
 	}
 	return out, rows.Err()
+}
+
+// scanListItem reads a conversation followed by its inbox name, contact name and last message.
+func scanListItem(row scanner) (ConversationListItem, error) {
+	var it ConversationListItem
+	var started, last int64
+	var ended *int64
+	c := &it.Conversation
+	if err := row.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
+		&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
+		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID,
+		&it.InboxName, &it.ContactName, &it.LastMessage); err != nil {
+		return ConversationListItem{}, err
+	}
+	c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
+	return it, nil
 }
 
 // MarkRead clears a conversation's unread count.
@@ -218,27 +227,18 @@ func (t *Tx) SetEmailRequested(orgID, id string, on bool) error {
 		b2i(on), orgID, id)
 }
 
-// SetVisitorEmail records the email given in a conversation and whether it is linked: contactID
-// and fieldID empty with LinkNone, or both set with LinkPreliminary or LinkVerified.
+// SetVisitorEmail records the email given in a conversation (display form); an email request is
+// then answered.
 func (t *Tx) SetVisitorEmail(orgID, id, display string) error {
 	return t.exec("set visitor email", "UPDATE conversations SET visitor_email = ?, email_requested = 0 WHERE org_id = ? AND id = ?",
 		display, orgID, id)
 }
 
-// SetLink sets what a conversation is linked to.
+// SetLink sets what a conversation is linked to: contactID and fieldID empty with LinkNone, or
+// both set with LinkPreliminary or LinkVerified.
 func (t *Tx) SetLink(orgID, id, contactID, fieldID, state string) error {
 	return t.exec("set link", "UPDATE conversations SET contact_id = ?, link_field_id = ?, link_state = ? WHERE org_id = ? AND id = ?",
 		nullString(contactID), nullString(fieldID), state, orgID, id)
-}
-
-// ConversationIDsByContact lists the open conversations waiting on a contact (double opt-in).
-func (t *Tx) ConversationCountByContact(orgID, contactID string) (int, error) {
-	var n int
-	err := t.tx.QueryRowContext(t.ctx, "SELECT count(*) FROM conversations WHERE org_id = ? AND contact_id = ?", orgID, contactID).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: count conversations: %w", err)
-	}
-	return n, nil
 }
 
 // ContactHistory returns a contact's conversations, newest first, without the one given.
@@ -254,17 +254,10 @@ func (s *Store) ContactHistory(ctx context.Context, orgID, contactID, except str
 	defer rows.Close()
 	out := []ConversationListItem{}
 	for rows.Next() {
-		var it ConversationListItem
-		var started, last int64
-		var ended *int64
-		c := &it.Conversation
-		if err := rows.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
-			&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
-			&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID,
-			&it.InboxName, &it.ContactName, &it.LastMessage); err != nil {
+		it, err := scanListItem(rows)
+		if err != nil {
 			return nil, fmt.Errorf("store: contact history: %w", err)
 		}
-		c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
 		out = append(out, it)
 	}
 	return out, rows.Err()

@@ -101,7 +101,7 @@ func deviceProof(row *sql.Row) (Verification, error) {
 	return v, nil
 }
 
-// FieldVerifications returns the live verifications of a field, newest first.
+// FieldVerified reports whether a field has any live verification.
 func (t *Tx) FieldVerified(orgID, fieldID string) (bool, error) {
 	var n int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM verifications WHERE org_id = ? AND field_id = ? AND revoked_at IS NULL`,
@@ -142,7 +142,7 @@ func (t *Tx) FieldByValue(orgID, kind, valueNorm string) (Field, Contact, error)
 	return f, c, nil
 }
 
-// InsertPendingContact writes a contact registered from a chat, with the consent text the
+// InsertRegisteredContact writes a contact registered from a chat, with the consent text the
 // customer saw and when they agreed (zero: no consent asked). status is ContactPending (double
 // opt-in) or ContactActive.
 func (t *Tx) InsertRegisteredContact(c Contact, consentText string, consentedAt time.Time) error {
@@ -160,20 +160,20 @@ func (t *Tx) ConfirmContact(orgID, id string, now time.Time) error {
 // LiveChallenge returns the newest unused, unexpired challenge of purpose bound to a
 // conversation, or ErrNotFound.
 func (t *Tx) LiveChallenge(orgID, conversationID, purpose string, now time.Time) (Challenge, error) {
-	c, err := scanChallenge(t.tx.QueryRowContext(t.ctx, "SELECT "+challengeColumns+` FROM challenges
-		WHERE conversation_id = ? AND purpose = ? AND org_id = ? AND consumed_at IS NULL AND expires_at > ?
-		ORDER BY created_at DESC LIMIT 1`, conversationID, purpose, orgID, Millis(now)))
-	if err != nil {
-		return Challenge{}, fmt.Errorf("store: live challenge: %w", notFound(err))
-	}
-	return c, nil
+	return liveChallenge(t.tx.QueryRowContext(t.ctx, liveChallengeSQL, conversationID, purpose, orgID, Millis(now)))
 }
 
-// LiveChallengeRead is LiveChallenge outside a transaction.
+// LiveChallenge is Tx.LiveChallenge outside a transaction.
 func (s *Store) LiveChallenge(ctx context.Context, orgID, conversationID, purpose string, now time.Time) (Challenge, error) {
-	c, err := scanChallenge(s.r.QueryRowContext(ctx, "SELECT "+challengeColumns+` FROM challenges
-		WHERE conversation_id = ? AND purpose = ? AND org_id = ? AND consumed_at IS NULL AND expires_at > ?
-		ORDER BY created_at DESC LIMIT 1`, conversationID, purpose, orgID, Millis(now)))
+	return liveChallenge(s.r.QueryRowContext(ctx, liveChallengeSQL, conversationID, purpose, orgID, Millis(now)))
+}
+
+const liveChallengeSQL = "SELECT " + challengeColumns + ` FROM challenges
+	WHERE conversation_id = ? AND purpose = ? AND org_id = ? AND consumed_at IS NULL AND expires_at > ?
+	ORDER BY created_at DESC LIMIT 1`
+
+func liveChallenge(row *sql.Row) (Challenge, error) {
+	c, err := scanChallenge(row)
 	if err != nil {
 		return Challenge{}, fmt.Errorf("store: live challenge: %w", notFound(err))
 	}

@@ -102,14 +102,13 @@ func (s *Service) Pending(ctx context.Context, conv store.Conversation) (request
 		return "", "", nil
 	}
 	if conv.LinkState != store.LinkVerified {
-		ch, err := s.st.LiveChallenge(ctx, conv.OrgID, conv.ID, store.PurposeChatCode, s.now())
+		_, err := s.st.LiveChallenge(ctx, conv.OrgID, conv.ID, store.PurposeChatCode, s.now())
 		if err == nil {
 			return "code", conv.VisitorEmail, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return "", "", err
 		}
-		_ = ch
 	}
 	if conv.EmailRequested {
 		return "email", "", nil

@@ -8,9 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/chat"
@@ -434,6 +432,3 @@ func (d *ChatDeps) end(w http.ResponseWriter, r *http.Request, conv store.Conver
 	}
 	d.answerState(w, r, conv)
 }
-
-// retryAfter formats a wait for the Retry-After header.
-func retryAfter(d time.Duration) string { return strconv.Itoa(int(d.Seconds() + 0.999)) }
