@@ -25,6 +25,7 @@ type ChatDeps struct {
 	Verify *verify.Service
 	Store  *store.Store
 	Log    *slog.Logger
+	Limits Limits // zero: DefaultLimits
 	limits *limits
 }
 
@@ -115,7 +116,7 @@ func clientIP(r *http.Request) string {
 }
 
 func (d *ChatDeps) routes(mux *http.ServeMux) {
-	d.limits = newLimits()
+	d.limits = newLimits(d.Limits)
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/widget/v1/inboxes/{inbox}", d.inbox)
 	api.HandleFunc("POST /api/widget/v1/sessions", d.startSession)

@@ -46,7 +46,31 @@ func (k *keyedLimiter) allow(key string) bool {
 	return b.l.AllowN(now, 1)
 }
 
-// limits are the widget API's throttles (docs/api/widget.md, "Limits and throttling").
+// Rate is a token bucket: Burst requests at once, then PerSecond.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// Limits are the widget API's throttles (docs/api/widget.md, "Limits and throttling"). A zero
+// Rate takes the default. Operators behind a proxy that funnels every customer through one
+// address, and load tests on loopback, raise IP and Sessions.
+type Limits struct {
+	IP       Rate // every API request per client IP
+	Sessions Rate // new sessions per client IP
+	Messages Rate // messages per conversation
+	Verify   Rate // emails and codes typed per conversation
+}
+
+// DefaultLimits are the documented throttles.
+var DefaultLimits = Limits{
+	IP:       Rate{PerSecond: 10, Burst: 600}, // 600 per minute
+	Sessions: Rate{PerSecond: 0.5, Burst: 30}, // 30 per minute
+	Messages: Rate{PerSecond: 2, Burst: 20},   // 20 at once, then 2 per second
+	Verify:   Rate{PerSecond: 0.2, Burst: 10}, // 10 at once, then one per 5 s
+}
+
+// limits are the live buckets for Limits.
 type limits struct {
 	ip       *keyedLimiter // every API request per client IP
 	sessions *keyedLimiter // new sessions per client IP
@@ -54,11 +78,18 @@ type limits struct {
 	verify   *keyedLimiter // emails and codes typed per conversation
 }
 
-func newLimits() *limits {
+func newLimits(l Limits) *limits {
+	pick := func(r, def Rate) *keyedLimiter {
+		if r.PerSecond <= 0 || r.Burst <= 0 {
+			r = def
+		}
+		return newKeyed(r.PerSecond, r.Burst)
+	}
+	d := DefaultLimits
 	return &limits{
-		ip:       newKeyed(10, 600), // 600 per minute
-		sessions: newKeyed(0.5, 30), // 30 per minute
-		messages: newKeyed(2, 20),   // 20 at once, then 2 per second
-		verify:   newKeyed(0.2, 10), // 10 at once, then one per 5 s
+		ip:       pick(l.IP, d.IP),
+		sessions: pick(l.Sessions, d.Sessions),
+		messages: pick(l.Messages, d.Messages),
+		verify:   pick(l.Verify, d.Verify),
 	}
 }
