@@ -92,10 +92,13 @@ func decode(r *http.Request, v any) error {
 }
 
 // cors lets any site's page call the API: no cookies are used, a bearer token authorizes.
+// Retry-After is exposed because a browser hides every non-safelisted header of a cross-origin
+// answer from the page, and the widget needs it to wait out a 429.
 func cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Access-Control-Expose-Headers", "Retry-After")
 		if r.Method == http.MethodOptions {
 			h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")

@@ -1,0 +1,79 @@
+package widget_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"vouchdesk/backend/widget"
+)
+
+// TestCORSExposesRetryAfter: a browser page on another origin can read Retry-After only when the
+// answer lists it in Access-Control-Expose-Headers; a 429 must carry both.
+func TestCORSExposesRetryAfter(t *testing.T) {
+	e := newChatEnv(t, widget.Limits{IP: widget.Rate{PerSecond: 0.001, Burst: 1}})
+	exposes := func(v string) bool {
+		for _, h := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(h), "Retry-After") {
+				return true
+			}
+		}
+		return false
+	}
+	res, _ := e.call("GET", "/api/widget/v1/inboxes/"+e.inbox, "", nil)
+	if res.StatusCode != 200 || res.Header.Get("Access-Control-Allow-Origin") != "*" || !exposes(res.Header.Get("Access-Control-Expose-Headers")) {
+		t.Errorf("first GET = %d, headers %v; want 200 with Retry-After exposed", res.StatusCode, res.Header)
+	}
+	res, out := e.call("GET", "/api/widget/v1/inboxes/"+e.inbox, "", nil)
+	if res.StatusCode != 429 || errCode(out) != "rate_limited" {
+		t.Fatalf("second GET over the IP budget = %d %v, want 429 rate_limited", res.StatusCode, out)
+	}
+	if res.Header.Get("Retry-After") == "" || res.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!exposes(res.Header.Get("Access-Control-Expose-Headers")) {
+		t.Errorf("429 headers = %v, want Retry-After, Access-Control-Allow-Origin and Retry-After exposed", res.Header)
+	}
+}
+
+// TestDeviceTokenComesOnlyFromSessions pins the documented contract: POST /sessions hands a token
+// to a browser it does not recognise and none to one it does; a proof (here the agent's, then a
+// code) attaches to the device on the server and sends no new token.
+func TestDeviceTokenComesOnlyFromSessions(t *testing.T) {
+	e := newChatEnv(t, widget.Limits{})
+	ctx := context.Background()
+	first := e.start(map[string]any{"email": "ada@example.com", "consent": true})
+	device, _ := first["deviceToken"].(string)
+	if len(device) != 43 || first["deviceRecognized"] != false {
+		t.Fatalf("first session = %v, want a new 43-character device token, not recognised", first)
+	}
+	if err := e.verify.MarkVerified(ctx, e.ws.Me, first["conversation"].(string)); err != nil {
+		t.Fatal(err)
+	}
+	back := e.start(map[string]any{"email": "ada@example.com", "consent": true, "deviceToken": device})
+	st, _ := back["state"].(map[string]any)
+	if _, has := back["deviceToken"]; has || back["deviceRecognized"] != true || st["verified"] != true {
+		t.Fatalf("return session = %v, want recognised, verified, and no new token", back)
+	}
+
+	// A forged token is ignored: a new device and a new token, unverified.
+	forged := e.start(map[string]any{"email": "ada@example.com", "consent": true, "deviceToken": strings.Repeat("A", 43)})
+	st, _ = forged["state"].(map[string]any)
+	if tok, _ := forged["deviceToken"].(string); tok == "" || tok == device || forged["deviceRecognized"] != false || st["verified"] != false {
+		t.Fatalf("forged-token session = %v, want a fresh token and unverified", forged)
+	}
+
+	// A right code answers the state only: the token the browser has now proves the email.
+	session := forged["session"].(string)
+	if err := e.verify.SendCode(ctx, e.ws.Me, forged["conversation"].(string)); err != nil {
+		t.Fatal(err)
+	}
+	res, out := e.call("POST", "/api/widget/v1/code", session, map[string]string{"code": e.lastCode()})
+	st, _ = out["state"].(map[string]any)
+	if res.StatusCode != 200 || st["verified"] != true || len(out) != 1 {
+		t.Fatalf("POST /code = %d %v, want 200 with only the state, verified", res.StatusCode, out)
+	}
+	again := e.start(map[string]any{"email": "ada@example.com", "consent": true, "deviceToken": forged["deviceToken"]})
+	st, _ = again["state"].(map[string]any)
+	if again["deviceRecognized"] != true || st["verified"] != true {
+		t.Errorf("session with the token from the forged-token visit = %v, want recognised and verified", again)
+	}
+}
