@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"vouchdesk/backend/chat"
+	"vouchdesk/backend/store"
 )
 
 const (
@@ -17,8 +18,8 @@ const (
 	pongWait     = 2*pingEvery + 10*time.Second // two missed pongs drop the connection
 	helloWait    = 10 * time.Second
 	writeWait    = 10 * time.Second
-	maxQueued    = 256 // events waiting for a slow client before it is dropped
 	maxFrameRead = 4 << 10
+	replayPage   = 500 // messages read from the store at a time
 )
 
 // upgrader: any origin may connect (the widget runs on the organization's site; the session
@@ -30,68 +31,128 @@ var upgrader = websocket.Upgrader{
 	WriteBufferPool:  &sync.Pool{},
 }
 
+// What a connection owes its client. A hub event only sets one of these; what is sent is read
+// from the store when it is sent.
+type owed struct {
+	ready    bool // the first frame, with the state
+	messages bool // messages may have been stored after the last one sent
+	state    bool // the state changed
+	ping     bool
+}
+
+func (o owed) any() bool { return o.ready || o.messages || o.state || o.ping }
+
 // liveConn is one widget's WebSocket. The handler's goroutine reads (pongs, close); writes happen
-// on a goroutine started only while there is something to send, so an idle connection costs one
-// goroutine.
+// on a goroutine started only while something is owed, so an idle connection costs one goroutine.
+//
+// Messages are never sent from a hub event's copy. The event only says "something was stored";
+// the writer then sends every message stored after the last one it sent (ids are UUIDv7, made
+// under the store's single writer, so id order is the order of the commits). That one rule makes
+// the replay after hello and the live stream the same loop, so a message stored before, during or
+// after the backlog is sent exactly once and in order; and publishers that race after their
+// commits cannot reorder what a client sees. Bursts cost one read, and a slow client holds no
+// queue: it is simply further behind in the store.
 type liveConn struct {
 	ws      *websocket.Conn
 	mu      sync.Mutex
-	queue   [][]byte
+	owe     owed
 	writing bool
 	closed  bool
-	onState func() ([]byte, error)
+
+	// Touched only by the writer goroutine (one at a time, handed over under mu).
+	last     string // the newest message id the client has
+	messages func(after string) ([]store.Message, error)
+	state    func() (State, error)
+	log      func(msg string, args ...any)
 }
 
-func (c *liveConn) send(frame []byte) {
+func (c *liveConn) add(o owed) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
 		return
 	}
-	if len(c.queue) >= maxQueued {
-		c.closed = true
-		c.ws.Close() // a client this far behind reconnects and replays
-		return
-	}
-	c.queue = append(c.queue, frame)
+	c.owe.ready = c.owe.ready || o.ready
+	c.owe.messages = c.owe.messages || o.messages
+	c.owe.state = c.owe.state || o.state
+	c.owe.ping = c.owe.ping || o.ping
 	if !c.writing {
 		c.writing = true
-		go c.drain()
+		go c.write()
 	}
 }
 
-func (c *liveConn) drain() {
+func (c *liveConn) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.ws.Close()
+}
+
+func (c *liveConn) write() {
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 || c.closed {
+		o := c.owe
+		c.owe = owed{}
+		if !o.any() || c.closed {
 			c.writing = false
 			c.mu.Unlock()
 			return
 		}
-		frame := c.queue[0]
-		c.queue = c.queue[1:]
 		c.mu.Unlock()
-		if frame == nil { // a state change: read it now, so the newest state is sent
-			var err error
-			if frame, err = c.onState(); err != nil {
-				continue
-			}
-		}
-		c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-		var err error
-		if len(frame) == 1 && frame[0] == 'p' {
-			err = c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
-		} else {
-			err = c.ws.WriteMessage(websocket.TextMessage, frame)
-		}
-		if err != nil {
-			c.mu.Lock()
-			c.closed = true
-			c.mu.Unlock()
-			c.ws.Close()
+		if err := c.pay(o); err != nil {
+			c.close() // the client reconnects and replays from the newest message it has
 			return
 		}
 	}
+}
+
+// pay sends what is owed: the ready frame first, then messages oldest first, then the state.
+func (c *liveConn) pay(o owed) error {
+	if o.ready {
+		st, err := c.state()
+		if err != nil {
+			c.log("live: read state", "err", err)
+			return err
+		}
+		if err := c.send(map[string]any{"type": "ready", "state": st}); err != nil {
+			return err
+		}
+		o.state = false // ready carried the newest state
+	}
+	for o.messages {
+		page, err := c.messages(c.last)
+		if err != nil {
+			c.log("live: read messages", "err", err)
+			return err
+		}
+		for _, m := range page {
+			if err := c.send(map[string]any{"type": "message", "message": messageJSON(m)}); err != nil {
+				return err
+			}
+			c.last = m.ID
+		}
+		o.messages = len(page) == replayPage
+	}
+	if o.state {
+		st, err := c.state()
+		if err != nil {
+			c.log("live: read state", "err", err)
+			return err
+		}
+		if err := c.send(map[string]any{"type": "state", "state": st}); err != nil {
+			return err
+		}
+	}
+	if o.ping {
+		return c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
+	}
+	return nil
+}
+
+func (c *liveConn) send(v any) error {
+	c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.ws.WriteMessage(websocket.TextMessage, frame(v))
 }
 
 func frame(v any) []byte {
@@ -124,38 +185,25 @@ func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
 			"error": apiError{Code: chat.CodeUnauthorized, Message: "This chat session is unknown. Start a new chat."}}))
 		return
 	}
-	c := &liveConn{ws: ws}
-	c.onState = func() ([]byte, error) {
-		st, err := d.freshState(ctx, conv)
-		if err != nil {
-			return nil, err
-		}
-		return frame(map[string]any{"type": "state", "state": st}), nil
+	c := &liveConn{ws: ws, last: hello.After, log: d.Log.Warn,
+		messages: func(after string) ([]store.Message, error) {
+			return d.Store.Messages(ctx, conv.OrgID, conv.ID, after, replayPage)
+		},
+		state: func() (State, error) { return d.freshState(ctx, conv) },
 	}
-	// Subscribe before reading the backlog: a message added in between arrives twice at most,
-	// and the client drops ids it has, but never goes missing.
+	// Subscribe before anything is read: whatever is stored from here on pokes the writer, and
+	// the writer's first read (the backlog) starts after the subscription, so nothing falls in
+	// between.
 	cancel := d.Chat.Hub().Subscribe(conv.ID, func(e chat.Event) {
 		switch e.Kind {
 		case chat.EventMessage:
-			c.send(frame(map[string]any{"type": "message", "message": messageJSON(e.Message)}))
+			c.add(owed{messages: true})
 		case chat.EventState:
-			c.send(nil)
+			c.add(owed{state: true})
 		}
 	})
 	defer cancel()
-
-	st, err := d.freshState(ctx, conv)
-	if err != nil {
-		return
-	}
-	backlog, err := d.Store.Messages(ctx, conv.OrgID, conv.ID, hello.After, 0)
-	if err != nil {
-		return
-	}
-	c.send(frame(map[string]any{"type": "ready", "state": st}))
-	for _, m := range backlog {
-		c.send(frame(map[string]any{"type": "message", "message": messageJSON(m)}))
-	}
+	c.add(owed{ready: true, messages: true})
 
 	ws.SetReadDeadline(time.Now().Add(pongWait))
 	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
@@ -168,7 +216,7 @@ func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
 		pingMu.Lock()
 		defer pingMu.Unlock()
 		if !stopped {
-			c.send([]byte{'p'})
+			c.add(owed{ping: true})
 			ping.Reset(pingEvery)
 		}
 	})
@@ -182,9 +230,7 @@ func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
 	for {
 		// The client sends nothing after hello; reading processes pongs and notices the close.
 		if _, _, err := ws.NextReader(); err != nil {
-			c.mu.Lock()
-			c.closed = true
-			c.mu.Unlock()
+			c.close()
 			return
 		}
 	}
