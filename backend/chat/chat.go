@@ -6,6 +6,7 @@ package chat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -239,30 +240,93 @@ func SystemSays(tx *store.Tx, orgID, conversationID, body string, now time.Time)
 // Published pushes a message written by someone else's transaction.
 func (s *Service) Published(orgID string, m Message) { s.published(orgID, m) }
 
-// End ends an open conversation. by is "agent" or "customer".
+// End ends an open conversation; actor says who (an agent, the customer). Ending an ended
+// conversation does nothing.
 func (s *Service) End(ctx context.Context, orgID, conversationID string, actor store.Actor) error {
-	var note Message
+	text := "The chat was ended."
+	switch actor.Kind {
+	case "customer":
+		text = "The chat was ended by the customer."
+	case "agent":
+		text = "The chat was ended by the agent."
+	}
+	_, err := s.end(ctx, orgID, conversationID, actor, text, nil, func(tx *store.Tx, now time.Time) (bool, error) {
+		return tx.EndConversation(orgID, conversationID, actor.Kind, now)
+	})
+	return err
+}
+
+// end is every way a chat ends: the conversation row (by endRow), a system note in the chat, an
+// audit record, then the note and the state pushed to the widget and the desktop.
+func (s *Service) end(ctx context.Context, orgID, conversationID string, actor store.Actor, note string, detail any,
+	endRow func(tx *store.Tx, now time.Time) (bool, error)) (bool, error) {
+	now := s.now()
+	var msg Message
 	var didEnd bool
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		if didEnd, err = tx.EndConversation(orgID, conversationID, actor.Kind, s.now()); err != nil || !didEnd {
+		if didEnd, err = endRow(tx, now); err != nil || !didEnd {
 			return err
 		}
-		text := "The chat was ended by the customer."
-		if actor.Kind == "agent" {
-			text = "The chat was ended by the agent."
-		}
-		if note, err = SystemSays(tx, orgID, conversationID, text, s.now()); err != nil {
+		if msg, err = SystemSays(tx, orgID, conversationID, note, now); err != nil {
 			return err
 		}
-		return tx.Audit(orgID, actor, "conversation.end", "conversations", conversationID, nil)
+		return tx.Audit(orgID, actor, "conversation.end", "conversations", conversationID, detail)
 	})
 	if err != nil || !didEnd {
-		return err
+		return false, err
 	}
-	s.published(orgID, note)
+	s.published(orgID, msg)
 	s.Notify(orgID, conversationID)
-	return nil
+	return true, nil
+}
+
+// idleBatch is how many idle chats EndIdle reads at a time.
+const idleBatch = 200
+
+// EndIdle ends every open chat whose last activity (the newest message from anyone, or its start
+// when it has none) is older than its inbox's idle_end_minutes; an inbox with 0 never does. Each
+// ends as End does, with ended_by "idle", a system note that says why, and the same events, so the
+// widget and the desktop see it end. A chat that gets a message while the sweep runs stays open.
+// It returns how many chats it ended; the engine calls it every minute.
+func (s *Service) EndIdle(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		batch, err := s.st.IdleChats(ctx, s.now(), idleBatch)
+		if err != nil {
+			return total, err
+		}
+		ended := 0
+		for _, c := range batch {
+			limit := time.Duration(c.IdleMinutes) * time.Minute
+			did, err := s.end(ctx, c.OrgID, c.ID, store.SystemActor, IdleNote(c.IdleMinutes),
+				map[string]any{"reason": "idle", "idleMinutes": c.IdleMinutes},
+				func(tx *store.Tx, now time.Time) (bool, error) {
+					return tx.EndIdleConversation(c.OrgID, c.ID, now.Add(-limit), now)
+				})
+			if err != nil {
+				return total, err
+			}
+			if did {
+				ended++
+			}
+		}
+		total += ended
+		// A short batch was the last; a batch that ended nothing (all woke up meanwhile) would
+		// come back the same, so it ends the sweep too.
+		if len(batch) < idleBatch || ended == 0 {
+			return total, nil
+		}
+	}
+}
+
+// IdleNote is the system message of a chat ended for inactivity.
+func IdleNote(minutes int) string {
+	unit := "minutes"
+	if minutes == 1 {
+		unit = "minute"
+	}
+	return fmt.Sprintf("The chat was ended after %d %s without activity.", minutes, unit)
 }
 
 // RequestEmail asks the customer for their email in the widget.

@@ -109,9 +109,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 func (e *Engine) Start(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	e.stopBg = cancel
-	e.wg.Add(2)
+	e.wg.Add(3)
 	go func() { defer e.wg.Done(); e.Outbox.Run(bg) }()
 	go func() { defer e.wg.Done(); e.superviseMailbox(bg) }()
+	go func() { defer e.wg.Done(); e.sweepIdleChats(bg) }()
 	if e.cfg.Listen == "" {
 		return nil
 	}
@@ -138,6 +139,28 @@ func (e *Engine) Start(ctx context.Context) error {
 	}()
 	e.log.Info("widget server listening", "addr", ln.Addr().String(), "public_url", e.publicURL())
 	return nil
+}
+
+// idleSweepEvery is how often chats idle past their inbox's limit are ended.
+const idleSweepEvery = time.Minute
+
+// sweepIdleChats ends idle chats once at start (chats that went idle while the engine was
+// stopped end now, not a minute later) and then every idleSweepEvery, until ctx ends.
+func (e *Engine) sweepIdleChats(ctx context.Context) {
+	tick := time.NewTicker(idleSweepEvery)
+	defer tick.Stop()
+	for {
+		if n, err := e.Chat.EndIdle(ctx); err != nil && ctx.Err() == nil {
+			e.log.Error("ending idle chats", "err", err, "ended", n)
+		} else if n > 0 {
+			e.log.Info("ended idle chats", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // publicURL is where customers' browsers reach the widget server (links in emails).

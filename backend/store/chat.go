@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -209,16 +210,63 @@ func (t *Tx) MarkRead(orgID, id string) error {
 	return t.exec("mark read", "UPDATE conversations SET unread_count = 0 WHERE org_id = ? AND id = ? AND unread_count <> 0", orgID, id)
 }
 
-// EndConversation ends an open conversation; ended reports whether it was open.
+// EndConversation ends an open conversation; ended reports whether it was open. by is what
+// conversations.ended_by allows: "agent", "customer", "idle" or "system".
 func (t *Tx) EndConversation(orgID, id, by string, now time.Time) (ended bool, err error) {
+	return t.endConversation(orgID, id, by, now, math.MaxInt64)
+}
+
+// EndIdleConversation ends an open conversation only if its last activity is still before
+// activeBefore (ended_by "idle"): a message that arrived after the idle sweep chose it keeps it open.
+func (t *Tx) EndIdleConversation(orgID, id string, activeBefore, now time.Time) (ended bool, err error) {
+	return t.endConversation(orgID, id, "idle", now, Millis(activeBefore))
+}
+
+func (t *Tx) endConversation(orgID, id, by string, now time.Time, activeBefore int64) (bool, error) {
 	res, err := t.tx.ExecContext(t.ctx, `UPDATE conversations SET status = 'ended', ended_at = ?, ended_by = ?,
-		email_requested = 0, last_activity_at = ? WHERE org_id = ? AND id = ? AND status = 'open'`,
-		Millis(now), by, Millis(now), orgID, id)
+		email_requested = 0, last_activity_at = ? WHERE org_id = ? AND id = ? AND status = 'open' AND last_activity_at < ?`,
+		Millis(now), by, Millis(now), orgID, id, activeBefore)
 	if err != nil {
 		return false, fmt.Errorf("store: end conversation: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// IdleChat is an open chat whose last activity is older than its inbox's idle_end_minutes.
+type IdleChat struct {
+	OrgID       string
+	ID          string
+	IdleMinutes int
+}
+
+// IdleChats returns up to limit open chats, of every organization, whose last activity (the
+// newest message from anyone, or the start: AddMessage keeps last_activity_at so) is more than
+// their inbox's idle_end_minutes before now; inboxes with 0 never end chats.
+//
+// The inboxes are the outer loop on purpose (CROSS JOIN fixes the order in SQLite): there are
+// few, and for each one conversations_inbox_list (org_id, status, last_activity_at) is a range
+// seek over the open conversations past that inbox's limit, so the ended millions are never read.
+func (s *Store) IdleChats(ctx context.Context, now time.Time, limit int) ([]IdleChat, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT c.org_id, c.id, i.idle_end_minutes
+		FROM inboxes i CROSS JOIN conversations c
+		WHERE i.kind = 'chat' AND i.idle_end_minutes > 0
+		AND c.org_id = i.org_id AND c.status = 'open' AND c.last_activity_at < ?1 - i.idle_end_minutes * 60000
+		AND c.inbox_id = i.id AND c.kind = 'chat'
+		LIMIT ?2`, Millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: idle chats: %w", err)
+	}
+	defer rows.Close()
+	var out []IdleChat
+	for rows.Next() {
+		var c IdleChat
+		if err := rows.Scan(&c.OrgID, &c.ID, &c.IdleMinutes); err != nil {
+			return nil, fmt.Errorf("store: idle chats: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // SetEmailRequested records that the agent asked for the customer's email (or that it came).

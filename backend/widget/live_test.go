@@ -181,3 +181,36 @@ func TestLiveReplaysALongBacklog(t *testing.T) {
 		t.Fatal(msg)
 	}
 }
+
+// TestLiveSeesIdleEnd: a chat ended for inactivity reaches the widget like any end: the system
+// note as a message, then the state with status "ended".
+func TestLiveSeesIdleEnd(t *testing.T) {
+	e := newChatEnv(t, widget.Limits{})
+	sess := e.start(nil)
+	conn := e.dialLive(sess["session"].(string), "")
+	defer conn.Close()
+	var ev liveEvent
+	if err := conn.ReadJSON(&ev); err != nil || ev.Type != "ready" || ev.State.Status != "open" {
+		t.Fatalf("first event = %+v %v, want ready and open", ev, err)
+	}
+	e.clock.advance(31 * time.Minute)
+	if n, err := e.chat.EndIdle(context.Background()); err != nil || n != 1 {
+		t.Fatalf("EndIdle = %d, %v; want 1", n, err)
+	}
+	var got []liveEvent
+	for len(got) == 0 || got[len(got)-1].Type != "state" {
+		var ev liveEvent
+		if err := conn.ReadJSON(&ev); err != nil {
+			t.Fatalf("after %+v: %v", got, err)
+		}
+		got = append(got, ev)
+	}
+	if len(got) != 2 || got[0].Type != "message" || got[0].Message.Body != "The chat was ended after 30 minutes without activity." ||
+		got[1].State.Status != "ended" {
+		t.Errorf("events after the idle end = %+v, want the note, then the state ended", got)
+	}
+	res, out := e.call("POST", "/api/widget/v1/messages", sess["session"].(string), map[string]string{"clientMsgId": "late", "body": "hello?"})
+	if res.StatusCode != 409 || errCode(out) != "conversation_ended" {
+		t.Errorf("a message after the idle end = %d %v, want 409 conversation_ended", res.StatusCode, out)
+	}
+}
