@@ -274,3 +274,36 @@ func (t *Tx) Contact(orgID, id string) (Contact, error) {
 	}
 	return c, nil
 }
+
+// CodeAttempts is how many wrong attempts one code took, and the latest they can have been made:
+// when the code stopped working (used, replaced, out of attempts), or else when it expires.
+type CodeAttempts struct {
+	Attempts     int
+	LastPossible time.Time
+}
+
+// WrongAttempts returns the codes of purpose sent to a target that took wrong attempts and
+// stopped working after since (so their attempts may lie after since), oldest first. Only codes
+// created after createdAfter are read: the caller passes since minus a code's lifetime, which
+// keeps the read a range of challenges_target.
+func (t *Tx) WrongAttempts(orgID, purpose, targetKind, targetValue string, createdAfter, since time.Time) ([]CodeAttempts, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT attempts, min(coalesce(consumed_at, expires_at), expires_at) AS last_possible
+		FROM challenges WHERE org_id = ? AND target_kind = ? AND target_value = ? AND created_at > ?
+		AND purpose = ? AND attempts > 0 AND min(coalesce(consumed_at, expires_at), expires_at) > ?
+		ORDER BY last_possible`, orgID, targetKind, targetValue, Millis(createdAfter), purpose, Millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: wrong attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []CodeAttempts
+	for rows.Next() {
+		var a CodeAttempts
+		var last int64
+		if err := rows.Scan(&a.Attempts, &last); err != nil {
+			return nil, fmt.Errorf("store: wrong attempts: %w", err)
+		}
+		a.LastPossible = FromMillis(last)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

@@ -167,8 +167,59 @@ type CodeError struct {
 func (e *CodeError) Error() string { return e.Err.Error() }
 func (e *CodeError) Unwrap() error { return e.Err }
 
+// RetryError is a refusal that lifts at a known time: After from now.
+type RetryError struct {
+	Err   *apperr.Error
+	After time.Duration
+}
+
+func (e *RetryError) Error() string { return e.Err.Error() }
+func (e *RetryError) Unwrap() error { return e.Err }
+
+// wrongCodeBudget says how many more wrong codes the address may have now (WrongCodesPerAddress
+// per WrongCodeWindow, across every code and conversation), and when it is spent, how long until
+// one is free again.
+//
+// A code's wrong attempts are counted, not their times: each counts until WrongCodeWindow after
+// the code stopped working (used, replaced, out of attempts, or expired), the latest moment they
+// can have been made. So no hour ever holds more than the limit, and a lock lasts at most one code
+// lifetime longer than an hour after the attempt.
+func wrongCodeBudget(tx *store.Tx, orgID, norm string, now time.Time) (left int, wait time.Duration, err error) {
+	since := now.Add(-WrongCodeWindow)
+	codes, err := tx.WrongAttempts(orgID, store.PurposeChatCode, store.FieldEmail, norm, since.Add(-CodeLife), since)
+	if err != nil {
+		return 0, 0, err
+	}
+	used := 0
+	for _, c := range codes {
+		used += c.Attempts
+	}
+	left = WrongCodesPerAddress - used
+	// Spent: wait until enough of the oldest codes leave the window to free one attempt.
+	for _, c := range codes {
+		if used < WrongCodesPerAddress {
+			break
+		}
+		used -= c.Attempts
+		wait = c.LastPossible.Add(WrongCodeWindow).Sub(now)
+	}
+	return left, wait, nil
+}
+
+func tooManyWrong(wait time.Duration) error {
+	in := "1 minute"
+	if mins := int((wait + time.Minute - 1) / time.Minute); mins > 1 {
+		in = fmt.Sprintf("%d minutes", mins)
+	}
+	return &RetryError{After: wait, Err: &apperr.Error{Code: CodeTooManyWrong, Field: "code",
+		Message: "Too many wrong codes were typed for this email address. Try again in " + in + ", or ask the agent to verify you another way."}}
+}
+
 // CheckCode checks a code the customer typed. A right code verifies the conversation's email on
-// this device; a wrong one uses up one of the code's attempts.
+// this device; a wrong one uses up one of the code's attempts, and one of the address's
+// WrongCodesPerAddress per WrongCodeWindow. When the address has none left, no code is compared
+// at all (RetryError, CodeTooManyWrong) until the window lets one go: asking for new codes buys
+// no more guesses.
 func (s *Service) CheckCode(ctx context.Context, conv store.Conversation, code string) error {
 	code = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' {
@@ -184,27 +235,55 @@ func (s *Service) CheckCode(ctx context.Context, conv store.Conversation, code s
 			return err
 		}
 		ch, err := tx.LiveChallenge(cur.OrgID, cur.ID, store.PurposeChatCode, now)
-		if errors.Is(err, store.ErrNotFound) {
-			n, cerr := tx.CountConversationChallengesSince(cur.OrgID, cur.ID, store.PurposeChatCode, time.Time{})
-			if cerr != nil {
-				return cerr
+		live := err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		// The address guessed at: the live code's, else the one given in the chat. A locked
+		// address is told so first, code or not, so it hears the same until the lock lifts.
+		target, budget := ch.TargetValue, WrongCodesPerAddress
+		if !live && cur.VisitorEmail != "" {
+			target, _, _ = CheckEmail(cur.VisitorEmail)
+		}
+		if target != "" {
+			var wait time.Duration
+			if budget, wait, err = wrongCodeBudget(tx, cur.OrgID, target, now); err != nil {
+				return err
+			}
+			if budget <= 0 {
+				return tooManyWrong(wait)
+			}
+		}
+		if !live {
+			n, err := tx.CountConversationChallengesSince(cur.OrgID, cur.ID, store.PurposeChatCode, time.Time{})
+			if err != nil {
+				return err
 			}
 			if n == 0 {
 				return &apperr.Error{Code: CodeNoCodePending, Message: "No code was sent in this chat."}
 			}
 			return &apperr.Error{Code: CodeExpired, Message: "This code no longer works. Ask the agent for a new one."}
 		}
-		if err != nil {
-			return err
-		}
 		if len(code) != CodeDigits || subtle.ConstantTimeCompare(token.Hash(code), ch.SecretHash) != 1 {
 			left, err := tx.FailChallengeAttempt(ch.ID, now)
 			if err != nil {
 				return err
 			}
-			if left <= 0 {
+			switch {
+			case budget == 1: // that was the address's last: say so now, not at the next try
+				_, wait, err := wrongCodeBudget(tx, cur.OrgID, ch.TargetValue, now)
+				if err != nil {
+					return err
+				}
+				wrong = tooManyWrong(wait)
+				if err := tx.Audit(cur.OrgID, store.Actor{Kind: "customer"}, "verify.code_locked", "conversations", cur.ID,
+					map[string]any{"challenge": ch.ID, "wrongCodes": WrongCodesPerAddress, "window": WrongCodeWindow.String()}); err != nil {
+					return err
+				}
+			case left <= 0:
 				wrong = &apperr.Error{Code: CodeExpired, Message: "That code was wrong too many times. Ask the agent for a new one."}
-			} else {
+			default:
+				left = min(left, budget-1)
 				wrong = &CodeError{Err: &apperr.Error{Code: CodeWrong, Field: "code",
 					Message: fmt.Sprintf("That code is not right. %d tries left.", left)}, AttemptsLeft: left}
 			}

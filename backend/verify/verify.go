@@ -19,18 +19,20 @@ import (
 
 // Lifetimes and limits (docs/verification.md explains them).
 const (
-	CodeDigits          = 6
-	CodeLife            = 10 * time.Minute
-	CodeAttempts        = 5
-	LinkLife            = 30 * time.Minute
-	OptInLife           = 7 * 24 * time.Hour
-	codesPerChat        = 3 // per conversation per codeWindow
-	codeWindow          = 10 * time.Minute
-	sendsPerAddress     = 5 // codes, links and confirmations per address per addressWindow
-	addressWindow       = time.Hour
-	maxDeviceUserAgent  = 300
-	verifyPathEmailLink = "/verify/email/"
-	verifyPathOptIn     = "/confirm/"
+	CodeDigits           = 6
+	CodeLife             = 10 * time.Minute
+	CodeAttempts         = 5
+	LinkLife             = 30 * time.Minute
+	OptInLife            = 7 * 24 * time.Hour
+	codesPerChat         = 3 // per conversation per codeWindow
+	codeWindow           = 10 * time.Minute
+	sendsPerAddress      = 5 // codes, links and confirmations per address per addressWindow
+	addressWindow        = time.Hour
+	WrongCodesPerAddress = 10 // wrong codes per address per WrongCodeWindow, across codes and chats
+	WrongCodeWindow      = time.Hour
+	maxDeviceUserAgent   = 300
+	verifyPathEmailLink  = "/verify/email/"
+	verifyPathOptIn      = "/confirm/"
 )
 
 // Error codes beyond apperr's, stable for the widget API and the desktop.
@@ -43,6 +45,7 @@ const (
 	CodeNoCodePending   = "no_code_pending"
 	CodeWrong           = "code_wrong"
 	CodeExpired         = "code_expired"
+	CodeTooManyWrong    = "too_many_wrong_codes"
 )
 
 // Panel states: what the agent's contact panel shows.

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"vouchdesk/backend/apperr"
@@ -42,7 +44,7 @@ var statusOf = map[string]int{
 	chat.CodeTooLong: 400, verify.CodeConsentRequired: 400, apperr.CodeInvalid: 400,
 	chat.CodeUnauthorized: 401, chat.CodeNoInbox: 404, apperr.CodeNotFound: 404,
 	chat.CodeEnded: 409, verify.CodeNoCodePending: 409, verify.CodeWrong: 422, verify.CodeExpired: 410,
-	verify.CodeRateLimited: 429,
+	verify.CodeRateLimited: 429, verify.CodeTooManyWrong: 429,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -70,7 +72,7 @@ func (d *ChatDeps) fail(w http.ResponseWriter, r *http.Request, err error) {
 			status = 400
 		}
 		if status == 429 {
-			w.Header().Set("Retry-After", "60")
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(err)))
 		}
 		body["error"] = apiError{Code: code, Message: e.Message, Field: e.Field}
 		writeJSON(w, status, body)
@@ -79,6 +81,16 @@ func (d *ChatDeps) fail(w http.ResponseWriter, r *http.Request, err error) {
 	d.Log.Error("widget api", "path", r.URL.Path, "err", err)
 	body["error"] = apiError{Code: "internal", Message: "Something went wrong on our side. Please try again."}
 	writeJSON(w, 500, body)
+}
+
+// retryAfter is the Retry-After of a 429 in seconds: the time the refusal names, or 60, a bound
+// for the token buckets (they usually have room again sooner).
+func retryAfter(err error) int {
+	var re *verify.RetryError
+	if errors.As(err, &re) {
+		return max(1, int(math.Ceil(re.After.Seconds())))
+	}
+	return 60
 }
 
 func badRequest(msg string) error { return &apperr.Error{Code: "bad_request", Message: msg} }

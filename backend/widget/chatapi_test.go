@@ -77,3 +77,57 @@ func TestDeviceTokenComesOnlyFromSessions(t *testing.T) {
 		t.Errorf("session with the token from the forged-token visit = %v, want recognised and verified", again)
 	}
 }
+
+// TestTooManyWrongCodesAnswers429: the address's wrong-code limit reaches the widget as a 429
+// with its own code and the exact Retry-After, and the right code is refused while it lasts.
+func TestTooManyWrongCodesAnswers429(t *testing.T) {
+	e := newChatEnv(t, widget.Limits{Verify: widget.Rate{PerSecond: 1000, Burst: 1000}})
+	ctx := context.Background()
+	s := e.start(map[string]any{"email": "ada@example.com", "consent": true})
+	session, conversation := s["session"].(string), s["conversation"].(string)
+	try := func(code string) (int, map[string]any) {
+		res, out := e.call("POST", "/api/widget/v1/code", session, map[string]string{"code": code})
+		return res.StatusCode, out
+	}
+	wrong := func(code string) string {
+		if code == "000000" {
+			return "111111"
+		}
+		return "000000"
+	}
+	var code string
+	for i := 1; i <= 9; i++ {
+		if i == 1 || i == 6 { // the 5th used the first code up: the agent sends another
+			if err := e.verify.SendCode(ctx, e.ws.Me, conversation); err != nil {
+				t.Fatal(err)
+			}
+			code = e.lastCode()
+		}
+		status, out := try(wrong(code))
+		switch {
+		case i == 5:
+			if status != 410 || errCode(out) != "code_expired" {
+				t.Fatalf("wrong code #5 = %d %v, want 410 code_expired", status, out)
+			}
+		case i < 10:
+			if status != 422 || errCode(out) != "code_wrong" {
+				t.Fatalf("wrong code #%d = %d %v, want 422 code_wrong", i, status, out)
+			}
+		}
+	}
+	// The 10th wrong code, and the right one after it (the second code is used up by now too):
+	// the lock, with the time until it lifts. The first code stopped working at the 5th attempt,
+	// on this clock now: an hour to wait.
+	for _, c := range []string{wrong(code), code} {
+		res, out := e.call("POST", "/api/widget/v1/code", session, map[string]string{"code": c})
+		if res.StatusCode != 429 || errCode(out) != "too_many_wrong_codes" {
+			t.Fatalf("code %s after 9 wrong ones = %d %v, want 429 too_many_wrong_codes", c, res.StatusCode, out)
+		}
+		if got := res.Header.Get("Retry-After"); got != "3600" {
+			t.Errorf("Retry-After = %q, want 3600", got)
+		}
+	}
+	if _, out := e.call("GET", "/api/widget/v1/conversation", session, nil); out["state"].(map[string]any)["verified"] != false {
+		t.Errorf("state after a refused right code = %v, want unverified", out["state"])
+	}
+}
