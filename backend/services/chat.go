@@ -137,14 +137,15 @@ func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) 
 			if err != nil {
 				return ConversationDetail{}, err
 			}
+			labels, err := e.Store.LatestVerificationsByContact(ctx, ws.Organization.ID, p.Contact.ID)
+			if err != nil {
+				return ConversationDetail{}, err
+			}
 			for _, f := range fields {
 				fv := ContactFieldView{Kind: f.Kind, Value: f.ValueDisplay}
-				_ = e.Store.Read(ctx, func(tx *store.Tx) error {
-					if v, err := tx.LatestVerification(ws.Organization.ID, f.ID); err == nil {
-						fv.VerifiedLabel = verify.Label(v)
-					}
-					return nil
-				})
+				if v, ok := labels[f.ID]; ok {
+					fv.VerifiedLabel = verify.Label(v)
+				}
 				d.Panel.Fields = append(d.Panel.Fields, fv)
 			}
 			hist, err := e.Store.ContactHistory(ctx, ws.Organization.ID, p.Contact.ID, id, 50)

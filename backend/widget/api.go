@@ -133,8 +133,8 @@ func clientIP(r *http.Request) string {
 func (d *ChatDeps) routes(mux *http.ServeMux) {
 	d.limits = newLimits(d.Limits)
 	api := http.NewServeMux()
-	api.HandleFunc("GET /api/widget/v1/inboxes/{inbox}", d.inbox)
-	api.HandleFunc("POST /api/widget/v1/sessions", d.startSession)
+	api.HandleFunc("GET /api/widget/v1/inboxes/{inbox}", d.handle(d.inbox))
+	api.HandleFunc("POST /api/widget/v1/sessions", d.handle(d.startSession))
 	api.HandleFunc("GET /api/widget/v1/conversation", d.authed(d.conversation))
 	api.HandleFunc("POST /api/widget/v1/messages", d.authed(d.postMessage))
 	api.HandleFunc("POST /api/widget/v1/email", d.authed(d.postEmail))
@@ -158,8 +158,8 @@ const (
 // throttle answers 429 to an IP over its request budget.
 func (d *ChatDeps) throttle(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !d.limits.ip.allow(clientIP(r)) {
-			d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many requests. Wait a minute and try again."})
+		if err := allow(d.limits.ip, clientIP(r), "Too many requests. Wait a minute and try again."); err != nil {
+			d.fail(w, r, err)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -167,7 +167,24 @@ func (d *ChatDeps) throttle(next http.Handler) http.Handler {
 	})
 }
 
-type sessionHandler func(w http.ResponseWriter, r *http.Request, conv store.Conversation)
+// A handler is one call's logic: it returns the status and the body to answer as JSON, or an
+// error, which fail answers. Decoding, throttling and writing live in the helpers around it, so
+// every call answers and fails the same way.
+type handler func(r *http.Request) (status int, body any, err error)
+
+// A sessionHandler is a handler for a call about a conversation, opened by its session token.
+type sessionHandler func(r *http.Request, conv store.Conversation) (status int, body any, err error)
+
+func (d *ChatDeps) handle(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, body, err := h(r)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		writeJSON(w, status, body)
+	}
+}
 
 func bearer(r *http.Request) string {
 	h := r.Header.Get("Authorization")
@@ -178,14 +195,21 @@ func bearer(r *http.Request) string {
 }
 
 func (d *ChatDeps) authed(h sessionHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return d.handle(func(r *http.Request) (int, any, error) {
 		conv, err := d.Chat.BySession(r.Context(), bearer(r))
 		if err != nil {
-			d.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
-		h(w, r, conv)
+		return h(r, conv)
+	})
+}
+
+// allow takes one from a throttle's bucket for key, or answers rate_limited with msg.
+func allow(l *keyedLimiter, key, msg string) error {
+	if !l.allow(key) {
+		return &apperr.Error{Code: verify.CodeRateLimited, Message: msg}
 	}
+	return nil
 }
 
 // Inbox is the public settings of a chat inbox.
@@ -206,18 +230,17 @@ type Inbox struct {
 	} `json:"limits"`
 }
 
-func (d *ChatDeps) inbox(w http.ResponseWriter, r *http.Request) {
+func (d *ChatDeps) inbox(r *http.Request) (int, any, error) {
 	in, org, err := d.Chat.ChatInbox(r.Context(), r.PathValue("inbox"))
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	var out Inbox
 	out.ID, out.Name, out.Organization = in.ID, in.Name, org.Name
 	out.Prechat.AskName, out.Prechat.AskEmail = in.PrechatAskName, in.PrechatAskEmail
 	out.Consent.Required, out.Consent.Text = org.ConsentText != "", org.ConsentText
 	out.Limits.MessageChars = chat.MaxMessageChars
-	writeJSON(w, 200, out)
+	return 200, out, nil
 }
 
 // State is what the customer may know about their conversation.
@@ -284,7 +307,7 @@ func messageJSON(m store.Message) MessageJSON {
 		CreatedAt: m.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")}
 }
 
-func (d *ChatDeps) startSession(w http.ResponseWriter, r *http.Request) {
+func (d *ChatDeps) startSession(r *http.Request) (int, any, error) {
 	var in struct {
 		Inbox       string `json:"inbox"`
 		Name        string `json:"name"`
@@ -294,157 +317,135 @@ func (d *ChatDeps) startSession(w http.ResponseWriter, r *http.Request) {
 		Timezone    string `json:"timezone"`
 	}
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if !d.limits.sessions.allow(clientIP(r)) {
-		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many new chats from here. Wait a minute and try again."})
-		return
+	if err := allow(d.limits.sessions, clientIP(r), "Too many new chats from here. Wait a minute and try again."); err != nil {
+		return 0, nil, err
 	}
 	ctx := r.Context()
 	inbox, org, err := d.Chat.ChatInbox(ctx, in.Inbox)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	// Check everything typed before anything is created.
 	if _, err := chat.CleanName(in.Name); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if in.Email != "" {
 		if _, _, err := verify.CheckEmail(in.Email); err != nil {
-			d.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
 		if org.ConsentText != "" && !in.Consent {
-			d.fail(w, r, &apperr.Error{Code: verify.CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."})
-			return
+			return 0, nil, &apperr.Error{Code: verify.CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
 		}
 	}
 	deviceID, newToken, recognized, err := d.Verify.Device(ctx, org.ID, in.DeviceToken, r.UserAgent())
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	sess, err := d.Chat.Start(ctx, org.ID, chat.StartInput{InboxID: inbox.ID, DeviceID: deviceID, Name: in.Name, Timezone: in.Timezone})
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	if in.Email != "" {
 		if err := d.Verify.SubmitEmail(ctx, sess.Conversation, in.Email, in.Consent, store.Actor{Kind: "customer"}); err != nil {
-			d.fail(w, r, err)
-			return
+			return 0, nil, err
 		}
 	}
 	st, err := d.freshState(ctx, sess.Conversation)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	out := map[string]any{"session": sess.Token, "conversation": sess.Conversation.ID, "deviceRecognized": recognized, "state": st}
 	if newToken != "" {
 		out["deviceToken"] = newToken
 	}
-	writeJSON(w, 201, out)
+	return 201, out, nil
 }
 
-func (d *ChatDeps) conversation(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+func (d *ChatDeps) conversation(r *http.Request, conv store.Conversation) (int, any, error) {
 	msgs, err := d.Store.Messages(r.Context(), conv.OrgID, conv.ID, r.URL.Query().Get("after"), 0)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	st, err := d.state(r.Context(), conv)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	out := make([]MessageJSON, len(msgs))
 	for i, m := range msgs {
 		out[i] = messageJSON(m)
 	}
-	writeJSON(w, 200, map[string]any{"conversation": conv.ID, "state": st, "messages": out})
+	return 200, map[string]any{"conversation": conv.ID, "state": st, "messages": out}, nil
 }
 
-func (d *ChatDeps) postMessage(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+func (d *ChatDeps) postMessage(r *http.Request, conv store.Conversation) (int, any, error) {
 	var in struct {
 		ClientMsgID string `json:"clientMsgId"`
 		Body        string `json:"body"`
 	}
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if !d.limits.messages.allow(conv.ID) {
-		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "You are sending messages very fast. Wait a moment."})
-		return
+	if err := allow(d.limits.messages, conv.ID, "You are sending messages very fast. Wait a moment."); err != nil {
+		return 0, nil, err
 	}
 	m, dup, err := d.Chat.CustomerSays(r.Context(), conv, in.ClientMsgID, in.Body)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
 	status := 201
 	if dup {
 		status = 200
 	}
-	writeJSON(w, status, map[string]any{"message": messageJSON(m)})
+	return status, map[string]any{"message": messageJSON(m)}, nil
 }
 
-func (d *ChatDeps) postEmail(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+func (d *ChatDeps) postEmail(r *http.Request, conv store.Conversation) (int, any, error) {
 	var in struct {
 		Email   string `json:"email"`
 		Consent bool   `json:"consent"`
 	}
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if !d.limits.verify.allow(conv.ID) {
-		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many tries. Wait a minute."})
-		return
+	if err := allow(d.limits.verify, conv.ID, "Too many tries. Wait a minute."); err != nil {
+		return 0, nil, err
 	}
 	if err := d.Verify.SubmitEmail(r.Context(), conv, in.Email, in.Consent, store.Actor{Kind: "customer"}); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	d.answerState(w, r, conv)
+	return d.answerState(r, conv)
 }
 
-func (d *ChatDeps) answerState(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+// answerState answers the conversation's state as it is now, after a change.
+func (d *ChatDeps) answerState(r *http.Request, conv store.Conversation) (int, any, error) {
 	st, err := d.freshState(r.Context(), conv)
 	if err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	writeJSON(w, 200, map[string]any{"state": st})
+	return 200, map[string]any{"state": st}, nil
 }
 
-func (d *ChatDeps) postCode(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+func (d *ChatDeps) postCode(r *http.Request, conv store.Conversation) (int, any, error) {
 	var in struct {
 		Code string `json:"code"`
 	}
 	if err := decode(r, &in); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	if !d.limits.verify.allow(conv.ID) {
-		d.fail(w, r, &apperr.Error{Code: verify.CodeRateLimited, Message: "Too many tries. Wait a minute."})
-		return
+	if err := allow(d.limits.verify, conv.ID, "Too many tries. Wait a minute."); err != nil {
+		return 0, nil, err
 	}
 	if err := d.Verify.CheckCode(r.Context(), conv, in.Code); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	d.answerState(w, r, conv)
+	return d.answerState(r, conv)
 }
 
-func (d *ChatDeps) end(w http.ResponseWriter, r *http.Request, conv store.Conversation) {
+func (d *ChatDeps) end(r *http.Request, conv store.Conversation) (int, any, error) {
 	if err := d.Chat.End(r.Context(), conv.OrgID, conv.ID, store.Actor{Kind: "customer"}); err != nil {
-		d.fail(w, r, err)
-		return
+		return 0, nil, err
 	}
-	d.answerState(w, r, conv)
+	return d.answerState(r, conv)
 }
