@@ -13,7 +13,7 @@ LDFLAGS := -X vouchdesk/backend/version.Version=$(VERSION)
 GOBIN := $(shell go env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 
-.PHONY: all deps build desktop vouchd frontend run test test-go test-frontend test-keyring test-integration vet smoke bench bench-store measure-desktop clean
+.PHONY: all deps build desktop vouchd frontend run test test-go test-frontend test-keyring test-integration test-e2e vet smoke bench bench-store measure-desktop clean
 
 all: build
 
@@ -33,13 +33,17 @@ build: desktop vouchd
 run: desktop
 	./build/bin/vouchdesk
 
-test: deps test-frontend build vet test-go test-keyring test-integration smoke
+test: deps test-frontend build vet test-go test-keyring test-integration test-e2e smoke
 	@echo "make test: all passed"
 
 test-frontend: deps
 	cd frontend && npm test
 	cd frontend && npm run test:widget
 	cd frontend && npm run check
+	# The committed widget bundle must be what its sources build to (the server embeds it).
+	cd frontend && npm run build:widget >/dev/null
+	@git diff --quiet -- backend/widget/assets/widget.js 2>/dev/null || { \
+		echo "backend/widget/assets/widget.js differs from a fresh build: run npm run build:widget and commit"; exit 1; }
 
 vet:
 	go vet -tags "$(TAGS)" ./...
@@ -50,6 +54,11 @@ test-go:
 # Real mail servers: Debian's Postfix (SMTP, STARTTLS, AUTH) and Dovecot (IMAP) on loopback.
 test-integration:
 	scripts/integration-test.sh
+
+# Chat end to end in Chromium: a customer in the widget on /demo and an agent in the real desktop
+# UI, against the engine and real Postfix/Dovecot (needs the frontend build from `build`).
+test-e2e:
+	scripts/e2e-chat.sh out/e2e-chat
 
 # The OS keyring path against a real Secret Service (gnome-keyring in a private D-Bus session).
 test-keyring:

@@ -10,7 +10,8 @@
 #            STARTTLS themselves (Postfix, by contrast, refuses MAIL and AUTH before STARTTLS).
 #
 # Both use one self-signed certificate (CN and subjectAltName 127.0.0.1 and localhost) made at
-# start, and one test account (sender@vouchdesk.test) whose password is random per start. Mail
+# start, and one test account (sender@vouchdesk.test) whose password is random per start; mail to
+# any other address at the domain is delivered too, into a mailbox without a login. Mail
 # folders belong to `nobody`: no system user is created. The distribution's own postfix/dovecot
 # services are neither used nor needed; the install keeps them from starting.
 #
@@ -197,6 +198,12 @@ userdb {
   args = username_format=%u $DIR/dovecot/passwd
   default_fields = uid=nobody gid=nogroup home=$DIR/mail/%d/%n
 }
+# Every other address at the domain (the chat tests' customers) gets a mailbox on delivery; it
+# has no password, so nobody logs in to it: tests read it from DIR/mail/<domain>/<user>/Maildir.
+userdb {
+  driver = static
+  args = uid=nobody gid=nogroup home=$DIR/mail/%d/%n allow_all_users=yes
+}
 mail_location = maildir:~/Maildir
 mail_privileged_group =
 first_valid_uid = 1
@@ -270,9 +277,9 @@ biff = no
 enable_long_queue_ids = yes
 smtputf8_enable = no
 
-# Mail for the test domain goes through LMTP into Dovecot; anything else is refused.
+# Mail for any address at the test domain goes through LMTP into Dovecot; anything else is refused.
 virtual_mailbox_domains = $DOMAIN
-virtual_mailbox_maps = inline:{ $ACCOUNT=ok }
+virtual_mailbox_maps = static:ok
 virtual_transport = lmtp:unix:private/dovecot-lmtp
 relay_domains =
 default_transport = error:this test server delivers to $DOMAIN only

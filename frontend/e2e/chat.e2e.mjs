@@ -1,0 +1,318 @@
+// The chat end-to-end suite (run by scripts/e2e-chat.sh, which starts everything it needs).
+//
+// The agent works in the real desktop UI (the app's own frontend with working Go bindings, served
+// by Wails' dev server); each customer is a separate browser profile on the /demo page, so local
+// storage (the device token) is per customer exactly as in separate browsers. Mail goes through
+// real Postfix into Dovecot; the suite reads the customer's mailbox from disk.
+//
+// Flows, in order (each depends on the state the earlier ones left):
+//   1. agent verification while no sender email exists (codes and links are offered as blocked);
+//      hostile input in names and messages renders as text on both sides
+//   2. the agent sets up mail accounts and the sender address, which the app verifies itself
+//   3. a known email on a new device: preliminary ("Not verified on this device"), one-time code
+//   4. the same browser comes back: verified at once; a fresh profile: unverified
+//   5. the agent's in-chat email request, answered in the widget, verified by link
+//   6. double opt-in: a new address is pending until the emailed link is confirmed, then the
+//      contact exists and the chat is linked, live in the agent's view
+//   7. a network drop in the widget loses and duplicates nothing, both ways
+// Screenshots of the contact panel in its states go to $E2E_OUT.
+import { join } from 'node:path'
+import { assert, cutProxy, launchBrowser, mailCount, need, tid, waitForMail } from './lib.mjs'
+
+const UI = need('E2E_UI_URL')
+const WIDGET = need('E2E_WIDGET_URL')
+const MAIL = need('E2E_MAIL_DIR')
+const OUT = need('E2E_OUT')
+const env = process.env
+const AGENT = 'Olive Owner'
+
+const browser = await launchBrowser()
+const { page: agent } = await browser.open('agent')
+let step = ''
+const t0 = Date.now()
+const log = (msg) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`)
+const begin = (name) => {
+  step = name
+  log(`-- ${name}`)
+}
+
+// ---- the agent's side ----------------------------------------------------------------------------
+
+const nav = (name) => agent.getByRole('navigation', { name: 'Main' }).getByRole('button', { name }).or(
+  agent.getByRole('navigation', { name: 'Main' }).getByRole('link', { name })).first().click()
+const contact = () => agent.locator('.contact')
+const agentLog = () => agent.getByRole('log', { name: 'Messages' })
+
+async function openConversation(text) {
+  await nav('Inbox')
+  const row = agent.getByRole('list', { name: 'Conversations' }).getByRole('button').filter({ hasText: text }).first()
+  await row.click()
+  await agent.locator('#contact-title').waitFor()
+}
+
+async function agentSays(title, text) {
+  const box = agent.getByLabel(`Message to ${title}`)
+  await box.fill(text)
+  await box.press('Enter')
+  await agent.getByRole('log', { name: 'Messages' }).getByText(text, { exact: true }).first().waitFor()
+}
+
+async function panelShot(name) {
+  await agent.waitForTimeout(300)
+  await agent.locator('.contact').screenshot({ path: join(OUT, `${name}.png`) })
+  await agent.screenshot({ path: join(OUT, `${name}-window.png`) })
+}
+
+async function setDoubleOptIn(on) {
+  await nav('Settings')
+  const doi = agent.getByRole('switch', { name: 'Double opt-in for new contacts' })
+  if ((await doi.getAttribute('aria-checked')) !== String(on)) {
+    await doi.click()
+    await agent.locator('section[aria-labelledby="settings-regulatory"]').getByRole('button', { name: 'Save' }).click()
+    await agent.locator('section[aria-labelledby="settings-regulatory"]').getByRole('button', { name: 'Save' }).isDisabled()
+  }
+  await agent.waitForFunction(
+    (want) => document.querySelector('#regulatory-double-opt-in')?.getAttribute('aria-checked') === want, String(on))
+}
+
+// ---- a customer's side ---------------------------------------------------------------------------
+
+async function customer(label, base = WIDGET) {
+  const { ctx, page } = await browser.open(label, { width: 1100, height: 760 })
+  await page.goto(`${base}/demo`)
+  return { ctx, page }
+}
+
+async function startChat(page, { name, email, message }) {
+  if (!(await tid(page, 'panel').isVisible())) await tid(page, 'launcher').click()
+  if (name !== undefined) await tid(page, 'prechat-name').fill(name)
+  if (email !== undefined) await tid(page, 'prechat-email').fill(email)
+  const consent = tid(page, 'prechat-consent')
+  if (await consent.isVisible()) await consent.check()
+  await tid(page, 'prechat-start').click()
+  await tid(page, 'composer').waitFor()
+  if (message) await customerSays(page, message)
+}
+
+async function customerSays(page, text) {
+  await tid(page, 'composer').fill(text)
+  await tid(page, 'send').click()
+  await tid(page, 'message-body').filter({ hasText: text }).first().waitFor()
+}
+
+const widgetSees = (page, text) =>
+  tid(page, 'message').filter({ has: page.locator('[data-testid="message-body"]', { hasText: text }) }).first().waitFor()
+
+async function bodies(page) {
+  return page.locator('[data-testid="message-body"]').allTextContents()
+}
+
+// ---- the flows -----------------------------------------------------------------------------------
+
+try {
+  begin('first run')
+  await agent.goto(UI)
+  await agent.getByLabel('Organization name').fill('Northwind Outfitters', { timeout: 60000 })
+  await agent.getByLabel('Your name').fill(AGENT)
+  await agent.getByLabel('Your email').fill('olive@vouchdesk.test')
+  await agent.getByRole('button', { name: 'Create organization' }).click()
+  await agent.getByRole('navigation', { name: 'Main' }).waitFor()
+
+  // 1 ------------------------------------------------------------------------------------------
+  begin('1. agent verification without a sender email; hostile input stays text')
+  const hostileName = 'Ann <img src=x onerror="window.__pwned=1"> **Ames**'
+  const ann = await customer('ann')
+  await startChat(ann.page, { name: hostileName, email: 'ann@vouchdesk.test', message: 'Hi, <script>window.__pwned=1</script> my parcel is late' })
+  await openConversation('my parcel is late')
+  await agentLog().getByText('Hi, <script>window.__pwned=1</script> my parcel is late', { exact: true }).waitFor()
+  const blocked = contact().getByText(/cannot be sent|verify a sender|Address/).first()
+  await blocked.waitFor()
+  await panelShot('e2e-panel-pending-no-sender')
+  await contact().getByRole('button', { name: 'Mark verified' }).click()
+  await agent.getByRole('dialog').getByRole('button', { name: 'Mark verified' }).click()
+  await contact().getByText(`Verified by ${AGENT}`).first().waitFor()
+  await tid(ann.page, 'verified-badge').waitFor()
+  await agentSays(hostileName.split(' ')[0], 'Thanks Ann, you are verified. <b>not bold</b>')
+  await widgetSees(ann.page, 'Thanks Ann, you are verified. <b>not bold</b>')
+  for (const [who, p] of [['agent', agent], ['customer', ann.page]]) {
+    assert((await p.evaluate(() => window.__pwned)) === undefined, `markup ran in the ${who}'s page`)
+  }
+  assert((await ann.page.locator('b', { hasText: 'not bold' }).count()) === 0, 'agent text became markup in the widget')
+  log('agent verification shown on both sides; no markup ran')
+
+  // 2 ------------------------------------------------------------------------------------------
+  begin('2. sender email: mail accounts, address, verified by the app from the mailbox')
+  await nav('Organization')
+  await agent.getByRole('tab', { name: 'Mail accounts' }).or(agent.getByRole('button', { name: 'Mail accounts' })).first().click()
+  for (const kind of ['smtp', 'imap']) {
+    const [host, port] = need(`VOUCHDESK_IT_${kind.toUpperCase()}_ADDR`).split(':')
+    await agent.locator(`#${kind}-host`).fill(host)
+    await agent.locator(`#${kind}-port`).fill(port)
+    await agent.locator(`#${kind}-tls`).selectOption('starttls')
+    await agent.locator(`#${kind}-username`).fill(env.VOUCHDESK_IT_USER)
+    await agent.locator(`#${kind}-password`).fill(env.VOUCHDESK_IT_PASSWORD)
+    const card = agent.locator(`section[aria-labelledby="${kind}-title"]`)
+    await card.getByRole('button', { name: 'Save' }).click()
+    await card.getByRole('button', { name: 'Test connection' }).click()
+    await card.getByText(/Connected and signed in/).waitFor()
+  }
+  await agent.getByRole('tab', { name: 'Address' }).or(agent.getByRole('button', { name: 'Address' })).first().click()
+  await agent.getByRole('button', { name: 'Add sender email' }).click()
+  await agent.locator('#sender-address').fill(env.VOUCHDESK_IT_USER)
+  await agent.getByRole('button', { name: 'Send verification link' }).click()
+  await agent.getByText('Verified', { exact: true }).first().waitFor({ timeout: 30000 })
+  log('sender verified')
+
+  // 3 ------------------------------------------------------------------------------------------
+  begin('3. known email on a new device: preliminary, then a one-time code')
+  const ann2 = await customer('ann-laptop')
+  await startChat(ann2.page, { name: 'Ann on her laptop', email: 'ann@vouchdesk.test', message: 'It is Ann again, from my laptop' })
+  await openConversation('from my laptop')
+  await contact().getByText('Unverified: verify before discussing account details').first().waitFor()
+  await contact().getByText('Not verified on this device').first().waitFor()
+  assert((await contact().getByText('Thanks Ann').count()) === 0, 'history shown before verification')
+  await panelShot('e2e-panel-preliminary')
+  const seenCode = mailCount(MAIL, 'ann@vouchdesk.test')
+  await contact().getByRole('button', { name: 'Send code' }).click()
+  const codeMail = await waitForMail(MAIL, 'ann@vouchdesk.test', seenCode)
+  const code = codeMail.subject.match(/(\d{6})/)?.[1]
+  assert(code, `no code in "${codeMail.subject}"`)
+  assert(codeMail.from.includes(env.VOUCHDESK_IT_USER), `code mail from ${codeMail.from}`)
+  await tid(ann2.page, 'code-input').fill(code)
+  await tid(ann2.page, 'code-submit').click()
+  await contact().getByText('Verified by Email OTP').first().waitFor()
+  await tid(ann2.page, 'verified-badge').waitFor()
+  await contact().getByText('Earlier conversations').first().waitFor()
+  await panelShot('e2e-panel-verified')
+  log('code verification shown on both sides')
+
+  // 4 ------------------------------------------------------------------------------------------
+  begin('4. return visit in the same browser: verified; a fresh profile: unverified')
+  await tid(ann2.page, 'end-chat').click()
+  await tid(ann2.page, 'end-chat-confirm').click()
+  await tid(ann2.page, 'new-chat').click()
+  await startChat(ann2.page, { name: 'Ann returns', email: 'ann@vouchdesk.test', message: 'Back again, same laptop' })
+  await openConversation('Back again, same laptop')
+  await contact().getByText('Verified by Email OTP').first().waitFor()
+  const fresh = await customer('ann-private')
+  await startChat(fresh.page, { name: 'Ann private window', email: 'ann@vouchdesk.test', message: 'From a private window' })
+  await openConversation('From a private window')
+  await contact().getByText('Not verified on this device').first().waitFor()
+  assert((await tid(fresh.page, 'verified-badge').count()) === 0, 'fresh profile shows verified')
+  log('returning browser verified; fresh profile unverified')
+
+  // 5 ------------------------------------------------------------------------------------------
+  begin('5. in-chat email request, verified by link')
+  const bo = await customer('bo')
+  await startChat(bo.page, { name: 'Bo', message: 'Hello, I have a question about my order' })
+  await openConversation('question about my order')
+  await contact().getByText('No email yet').first().waitFor()
+  await panelShot('e2e-panel-no-email')
+  await contact().getByRole('button', { name: 'Ask for email' }).click()
+  await tid(bo.page, 'email-request-input').fill('ann@vouchdesk.test')
+  const reqConsent = tid(bo.page, 'email-request-consent')
+  if (await reqConsent.isVisible()) await reqConsent.check()
+  await tid(bo.page, 'email-request-submit').click()
+  await contact().getByText('Unverified: verify before discussing account details').first().waitFor()
+  const seenLink = mailCount(MAIL, 'ann@vouchdesk.test')
+  await contact().getByRole('button', { name: 'Send link' }).click()
+  const linkMail = await waitForMail(MAIL, 'ann@vouchdesk.test', seenLink)
+  const link = linkMail.body.match(/https?:\/\/[^\s"<>]+\/verify\/email\/[A-Za-z0-9_-]+/)?.[0]
+  assert(link, 'no verification link in the mail')
+  const linkPage = await bo.ctx.newPage()
+  await linkPage.goto(link)
+  await linkPage.getByRole('button', { name: 'Confirm this address' }).click()
+  await linkPage.getByText('Email confirmed').waitFor()
+  await linkPage.close()
+  await contact().getByText('Verified by email link').first().waitFor()
+  await tid(bo.page, 'verified-badge').waitFor()
+  log('link verification shown on both sides')
+
+  // 6 ------------------------------------------------------------------------------------------
+  begin('6. double opt-in: pending until confirmed, then the contact exists and the chat links')
+  await setDoubleOptIn(true)
+  const cy = await customer('cy')
+  const seenOptIn = mailCount(MAIL, 'cy@vouchdesk.test')
+  await startChat(cy.page, { name: 'Cy Newcomer', email: 'cy@vouchdesk.test', message: 'First time here!' })
+  await openConversation('First time here!')
+  await contact().getByText(/Waiting for the customer to confirm/).first().waitFor()
+  await panelShot('e2e-panel-pending')
+  // The contact list itself comes with the contacts issue; until then the Contacts view counts.
+  await nav('Contacts')
+  await agent.getByText('1 awaiting double opt-in confirmation').waitFor()
+  await agent.getByText('1 contact', { exact: true }).waitFor()
+  const optIn = await waitForMail(MAIL, 'cy@vouchdesk.test', seenOptIn)
+  const confirmLink = optIn.body.match(/https?:\/\/[^\s"<>]+\/confirm\/[A-Za-z0-9_-]+/)?.[0]
+  assert(confirmLink, 'no confirmation link in the opt-in mail')
+  await openConversation('First time here!')
+  const cPage = await cy.ctx.newPage()
+  await cPage.goto(confirmLink)
+  await cPage.getByRole('button', { name: 'Confirm this address' }).click()
+  await cPage.getByText('Email confirmed').waitFor()
+  await cPage.close()
+  await contact().getByText('Verified by double opt-in confirmation').first().waitFor()
+  await panelShot('e2e-panel-confirmed')
+  await nav('Contacts')
+  await agent.getByText('2 contacts', { exact: true }).waitFor()
+  assert((await agent.getByText(/awaiting double opt-in/).count()) === 0, 'still pending after confirmation')
+  log('double opt-in confirmed; panel updated live; contact counted')
+
+  // 7 ------------------------------------------------------------------------------------------
+  begin('7. a network drop loses and duplicates nothing')
+  const link7 = await cutProxy(WIDGET)
+  const dee = await customer('dee', link7.url)
+  await startChat(dee.page, { name: 'Dee', message: 'before the drop' })
+  await openConversation('before the drop')
+  link7.cut()
+  await tid(dee.page, 'banner').waitFor() // "Reconnecting…": the widget knows it is cut off
+  const whileAway = ['agent 1 while offline', 'agent 2 while offline', 'agent 3 while offline']
+  for (const m of whileAway) await agentSays('Dee', m)
+  await tid(dee.page, 'composer').fill('customer while offline')
+  await tid(dee.page, 'send').click()
+  await dee.page.waitForTimeout(1500)
+  assert((await agentLog().getByText('customer while offline').count()) === 0, 'a message crossed a cut network')
+  link7.restore()
+  for (const m of whileAway) await widgetSees(dee.page, m)
+  await agentLog().getByText('customer while offline', { exact: true }).waitFor()
+  await agentSays('Dee', 'after the drop')
+  await widgetSees(dee.page, 'after the drop')
+  const seen = await bodies(dee.page)
+  for (const m of ['before the drop', ...whileAway, 'customer while offline', 'after the drop']) {
+    const n = seen.filter((b) => b === m).length
+    assert(n === 1, `widget shows "${m}" ${n} times`)
+  }
+  const agentSeen = await agent.getByRole('log', { name: 'Messages' }).first().innerText()
+  assert(agentSeen.split('customer while offline').length === 2, 'agent sees the offline message other than once')
+  await dee.page.reload()
+  await tid(dee.page, 'launcher').click()
+  await widgetSees(dee.page, 'after the drop')
+  const afterReload = await bodies(dee.page)
+  assert(afterReload.filter((b) => b === 'agent 2 while offline').length === 1, 'history after reload')
+  await link7.close()
+  log('reconnect and reload: every message exactly once')
+
+  // 8 ------------------------------------------------------------------------------------------
+  begin('8. double opt-in off: a new address becomes a contact at once, unverified')
+  await setDoubleOptIn(false)
+  const seenEve = mailCount(MAIL, 'eve@vouchdesk.test')
+  const eve = await customer('eve')
+  await startChat(eve.page, { name: 'Eve', email: 'eve@vouchdesk.test', message: 'No confirmation for me' })
+  await openConversation('No confirmation for me')
+  await contact().getByText('eve@vouchdesk.test').first().waitFor()
+  assert((await contact().getByText(/Waiting for the customer to confirm/).count()) === 0, 'pending although double opt-in is off')
+  await contact().getByRole('button', { name: 'Send code' }).waitFor()
+  await panelShot('e2e-panel-new-contact')
+  await nav('Contacts')
+  await agent.getByText('3 contacts', { exact: true }).waitFor()
+  await agent.waitForTimeout(1000)
+  assert(mailCount(MAIL, 'eve@vouchdesk.test') === seenEve, 'a confirmation email went out with double opt-in off')
+  log('new contact registered without confirmation; no email sent')
+
+  log('all flows passed')
+} catch (e) {
+  console.error(`e2e failed in step "${step}":`, e)
+  await agent.screenshot({ path: join(OUT, 'failure-agent.png') }).catch(() => {})
+  process.exitCode = 1
+} finally {
+  await browser.close()
+}
