@@ -15,7 +15,7 @@ describe('ApiClient', () => {
       'GET /conversation': () => ({ status: 200, body: { conversation: 'c', state: state(), messages: [] } }),
       'POST /messages': () => ({ status: 201, body: { message: msg({ from: 'customer' }) } }),
       'POST /email': () => ({ status: 200, body: { state: state() } }),
-      'POST /code': () => ({ status: 200, body: { state: state({ verified: true }), deviceToken: 'd' } }),
+      'POST /code': () => ({ status: 200, body: { state: state({ verified: true }) } }),
       'POST /end': () => ({ status: 200, body: { state: state({ status: 'ended' }) } }),
     })
     const api = new ApiClient(BASE, fetch)
@@ -25,7 +25,7 @@ describe('ApiClient', () => {
     await api.conversation('tok', '0193-a')
     await api.sendMessage('tok', 'c-1', 'Hello')
     await api.giveEmail('tok', 'ada@example.com', true)
-    expect((await api.submitCode('tok', '123456')).deviceToken).toBe('d')
+    expect((await api.submitCode('tok', '123456')).state.verified).toBe(true)
     expect((await api.end('tok')).status).toBe('ended')
 
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([

@@ -86,7 +86,7 @@ export class ApiClient {
     return a.state
   }
 
-  submitCode(session: string, code: string): Promise<{ state: State; deviceToken: string }> {
+  submitCode(session: string, code: string): Promise<{ state: State }> {
     return this.call('POST', '/code', session, { code })
   }
 

@@ -26,7 +26,7 @@ export function defaultRoutes(over: { inbox?: Partial<Inbox> } = {}): Routes {
       body: { message: msg({ from: 'customer', authorName: '', body: c.body.body, clientMsgId: c.body.clientMsgId }) },
     }),
     'POST /email': (c) => ({ status: 200, body: { state: state({ email: c.body.email }) } }),
-    'POST /code': () => ({ status: 200, body: { state: state({ verified: true, email: 'ada@example.com' }), deviceToken: 'dev-code' } }),
+    'POST /code': () => ({ status: 200, body: { state: state({ verified: true, email: 'ada@example.com' }) } }),
     'POST /end': () => ({ status: 200, body: { state: state({ status: 'ended' }) } }),
   }
 }

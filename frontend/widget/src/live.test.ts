@@ -66,15 +66,14 @@ describe('LiveConnection', () => {
     expect(ws.sent).toEqual([{ type: 'hello', session: 'tok', after: '' }])
   })
 
-  it('passes ready, message, state and device_token events on', () => {
+  it('passes ready, message and state events on', () => {
     const { live, events, statuses } = setup()
     live.start()
     FakeSocket.last.open()
     FakeSocket.last.receive({ type: 'ready', state: state() })
     FakeSocket.last.receive({ type: 'state', state: state({ verified: true }) })
-    FakeSocket.last.receive({ type: 'device_token', deviceToken: 'dev' })
     FakeSocket.last.receive('not json')
-    expect(events.map((e) => e.type)).toEqual(['ready', 'state', 'device_token'])
+    expect(events.map((e) => e.type)).toEqual(['ready', 'state'])
     expect(statuses).toEqual(['connecting', 'live'])
   })
 

@@ -65,5 +65,4 @@ export type LiveEvent =
   | { type: 'ready'; state: State }
   | { type: 'message'; message: Message }
   | { type: 'state'; state: State }
-  | { type: 'device_token'; deviceToken: string }
   | { type: 'error'; error: { code: string; message: string } }

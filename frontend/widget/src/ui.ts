@@ -314,6 +314,8 @@ export function codeErrorText(e: ApiError): string | undefined {
       return 'That code has expired or can no longer be used. Ask for a new code.'
     case 'no_code_pending':
       return 'There is no code waiting for this chat. Ask the agent to send one.'
+    case 'too_many_wrong_codes':
+      return 'Too many wrong codes for this email. Please wait a while before trying again.'
   }
   return undefined
 }

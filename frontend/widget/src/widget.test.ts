@@ -285,14 +285,12 @@ describe('sending', () => {
 })
 
 describe('live state and verification', () => {
-  it('shows the verified badge only when verified, and stores a device_token event', async () => {
+  it('shows the verified badge only when verified', async () => {
     const t = mount()
     const ws = await startChat(t)
     expect(t.q('verified-badge')).toBeNull()
     ws.receive({ type: 'state', state: state({ verified: true, email: 'ada@example.com' }) })
     expect(t.q('verified-badge')!.textContent).toBe('Verified')
-    ws.receive({ type: 'device_token', deviceToken: 'dev-live' })
-    expect(t.storage.getItem(DEVICE_KEY)).toBe('dev-live')
   })
 
   it('names the answering agent from their message before any state event does', async () => {
@@ -332,11 +330,12 @@ describe('live state and verification', () => {
     expect(t.q('email-request-input')).toBeNull()
   })
 
-  it('takes the emailed code, explains each code error, stores the device token on success', async () => {
+  it('takes the emailed code, explains each code error, keeps the session device token on success', async () => {
     const replies = [
       err(422, 'code_wrong', 'Wrong code.', { attemptsLeft: 3 }),
       err(410, 'code_expired', 'Expired.'),
       err(409, 'no_code_pending', 'No code.'),
+      err(429, 'too_many_wrong_codes', 'Locked.'),
     ]
     const routes = defaultRoutes()
     const ok = routes['POST /code']
@@ -362,6 +361,7 @@ describe('live state and verification', () => {
     expect(t.q('error')!.textContent).toBe('')
     expect(await attempt('222222')).toMatch(/expired/)
     expect(await attempt('333333')).toMatch(/no code waiting/)
+    expect(await attempt('444444')).toMatch(/Too many wrong codes for this email/)
     // A state event that repeats the same request keeps what was typed.
     typeInto(t.q<HTMLInputElement>('code-input')!, '12')
     ws.receive({ type: 'state', state: state({ email: 'ada@example.com', request: { kind: 'code', email: 'ada@example.com' } }) })
@@ -369,7 +369,8 @@ describe('live state and verification', () => {
 
     await attempt('123 456')
     expect(t.calls.filter((c) => c.path === '/code').at(-1)!.body).toEqual({ code: '123456' })
-    expect(t.storage.getItem(DEVICE_KEY)).toBe('dev-code')
+    // The device token stays the one POST /sessions gave: proofs attach to it on the server.
+    expect(t.storage.getItem(DEVICE_KEY)).toBe('dev-new')
     expect(t.q('verified-badge')).not.toBeNull()
     expect(t.q('code-input')).toBeNull()
   })

@@ -365,9 +365,6 @@ export class Widget {
       case 'state':
         this.applyState(e.state)
         break
-      case 'device_token':
-        if (e.deviceToken) this.keys.device = e.deviceToken
-        break
       case 'error':
         if (e.error?.code === 'unauthorized') this.sessionLost()
         else if (e.error?.message) this.say(e.error.message)
@@ -488,10 +485,9 @@ export class Widget {
     this.say('')
     c.button.disabled = true
     try {
+      // The proof is recorded against this browser's device on the server (the token from
+      // POST /sessions), so the answer is the new state only.
       const a = await this.api.submitCode(this.session!, code)
-      // The doc's answer carries the device token; the server may also rely on the one from
-      // POST /sessions. Either way the browser keeps the newest it was given.
-      if (a.deviceToken) this.keys.device = a.deviceToken
       c.button.disabled = false
       this.applyState(a.state)
     } catch (err) {
