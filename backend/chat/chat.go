@@ -43,6 +43,16 @@ type Service struct {
 	hub *Hub
 	// Changed is told about every change, for the desktop's live view; nil ignores them.
 	Changed func(orgID, conversationID string)
+	// OnEnd, when set, is told about every chat that ends, however it ends (the transcript email).
+	OnEnd EndHook
+}
+
+// EndHook is told when a conversation ends. Ending runs inside the transaction that ends it,
+// after the end note, so what it writes commits or rolls back with the end (an error rolls the
+// end back); Ended runs after the commit.
+type EndHook interface {
+	Ending(tx *store.Tx, orgID, conversationID string, now time.Time) error
+	Ended(orgID, conversationID string)
 }
 
 // New returns the chat service.
@@ -257,7 +267,8 @@ func (s *Service) End(ctx context.Context, orgID, conversationID string, actor s
 }
 
 // end is every way a chat ends: the conversation row (by endRow), a system note in the chat, an
-// audit record, then the note and the state pushed to the widget and the desktop.
+// audit record and the end hook's writes in one transaction, then the note and the state pushed
+// to the widget and the desktop.
 func (s *Service) end(ctx context.Context, orgID, conversationID string, actor store.Actor, note string, detail any,
 	endRow func(tx *store.Tx, now time.Time) (bool, error)) (bool, error) {
 	now := s.now()
@@ -271,10 +282,19 @@ func (s *Service) end(ctx context.Context, orgID, conversationID string, actor s
 		if msg, err = SystemSays(tx, orgID, conversationID, note, now); err != nil {
 			return err
 		}
-		return tx.Audit(orgID, actor, "conversation.end", "conversations", conversationID, detail)
+		if err := tx.Audit(orgID, actor, "conversation.end", "conversations", conversationID, detail); err != nil {
+			return err
+		}
+		if s.OnEnd != nil {
+			return s.OnEnd.Ending(tx, orgID, conversationID, now)
+		}
+		return nil
 	})
 	if err != nil || !didEnd {
 		return false, err
+	}
+	if s.OnEnd != nil {
+		s.OnEnd.Ended(orgID, conversationID)
 	}
 	s.published(orgID, msg)
 	s.Notify(orgID, conversationID)

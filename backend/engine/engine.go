@@ -24,6 +24,7 @@ import (
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/senders"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/transcript"
 	"vouchdesk/backend/verify"
 	"vouchdesk/backend/widget"
 )
@@ -71,6 +72,10 @@ type Engine struct {
 	mu       sync.Mutex
 	watcher  *mailbox.Watcher
 	mailKick chan struct{}
+
+	// Transcripts mails a chat's transcript when it ends (queued in the ending transaction) and
+	// when an agent re-sends it.
+	Transcripts *transcript.Mailer
 }
 
 // Open opens the database (migrating it) and builds the services. Nothing runs in the background
@@ -99,6 +104,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.Chat = chat.New(st, cfg.Now, chat.NewHub())
 	// Every chat change reaches the desktop as one event name; the UI re-reads what it shows.
 	e.Chat.Changed = func(string, string) { e.emit(EventChatChanged) }
+	e.Transcripts = transcript.NewMailer(st, cfg.Now)
+	e.Transcripts.Queued = e.Outbox.Wake
+	e.Chat.OnEnd = e.Transcripts
 	e.Verify = verify.New(st, cfg.Now, e.publicURL, e.Chat)
 	e.Verify.Queued = e.Outbox.Wake
 	return e, nil

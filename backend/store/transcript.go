@@ -45,6 +45,20 @@ func (s *Store) Transcript(ctx context.Context, orgID, conversationID string) (T
 	return head, lines, nil
 }
 
+// Transcript reads the same as Store.Transcript inside the caller's transaction: the transcript
+// mailed when a chat ends is rendered in the transaction that ends it.
+func (t *Tx) Transcript(orgID, conversationID string) (TranscriptHead, []TranscriptLine, error) {
+	head, err := t.transcriptHead(orgID, conversationID)
+	if err != nil {
+		return TranscriptHead{}, nil, err
+	}
+	lines, err := t.transcriptLines(orgID, conversationID, head.MessageCount)
+	if err != nil {
+		return TranscriptHead{}, nil, err
+	}
+	return head, lines, nil
+}
+
 func (t *Tx) transcriptHead(orgID, id string) (TranscriptHead, error) {
 	var h TranscriptHead
 	var started, last int64

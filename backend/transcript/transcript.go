@@ -70,6 +70,20 @@ func Load(ctx context.Context, st *store.Store, orgID, conversationID string) (T
 	if err != nil {
 		return Transcript{}, fmt.Errorf("transcript: load: %w", err)
 	}
+	return fromStore(head, lines), nil
+}
+
+// LoadTx is Load inside the caller's transaction (the one that ends the chat, when the email is
+// queued with the end).
+func LoadTx(tx *store.Tx, orgID, conversationID string) (Transcript, error) {
+	head, lines, err := tx.Transcript(orgID, conversationID)
+	if err != nil {
+		return Transcript{}, fmt.Errorf("transcript: load: %w", err)
+	}
+	return fromStore(head, lines), nil
+}
+
+func fromStore(head store.TranscriptHead, lines []store.TranscriptLine) Transcript {
 	t := Transcript{
 		Organization:   head.OrgName,
 		Inbox:          head.InboxName,
@@ -93,7 +107,7 @@ func Load(ctx context.Context, st *store.Store, orgID, conversationID string) (T
 		}
 		t.Messages[i] = m
 	}
-	return t, nil
+	return t
 }
 
 // Location returns the time zone the transcript is shown in: the customer's, or UTC when it is
