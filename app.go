@@ -42,7 +42,15 @@ func NewApp(cfg AppConfig) *App {
 // services are the structs whose methods the frontend calls.
 func (a *App) services() []any {
 	return []any{services.NewSetup(a.backend), services.NewWorkspace(a.backend), services.NewMail(a.backend),
-		services.NewInboxes(a.backend), services.NewChat(a.backend), services.NewRegulatory(a.backend)}
+		services.NewInboxes(a.backend), services.NewChat(a.backend), services.NewRegulatory(a.backend),
+		services.NewTranscripts(a.backend, saveFileDialog)}
+}
+
+// saveFileDialog is the native "Save as" dialog, given to the services that write files (they
+// never import the Wails runtime themselves).
+func saveFileDialog(ctx context.Context, title, defaultName string) (string, error) {
+	return runtime.SaveFileDialog(ctx, runtime.SaveDialogOptions{Title: title, DefaultFilename: defaultName,
+		Filters: []runtime.FileFilter{{DisplayName: "Web page (*.html)", Pattern: "*.html"}}})
 }
 
 // startup opens the engine. A failure is not fatal to the window: the UI shows the problem with

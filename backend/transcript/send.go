@@ -120,34 +120,15 @@ func (m *Mailer) Resend(ctx context.Context, agent store.User, conversationID st
 	now := m.now()
 	var res Result
 	err := m.st.Write(ctx, func(tx *store.Tx) error {
-		plan, err := tx.TranscriptPlan(agent.OrgID, conversationID)
-		if errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("This conversation does not exist.")
-		}
+		plan, n, err := resendable(tx, agent.OrgID, conversationID, now)
 		if err != nil {
 			return err
 		}
-		if plan.Kind != store.ConversationChat {
-			return apperr.Invalid("conversation", "Only chats have transcripts to email.")
-		}
-		if plan.Status != store.ConversationEnded {
-			return &apperr.Error{Code: CodeChatOpen, Message: "The transcript is emailed once the chat has ended."}
-		}
-		counts, err := tx.TranscriptCounts(agent.OrgID, conversationID, now.Add(-ResendWindow))
-		if err != nil {
-			return err
-		}
-		if counts.InFlight > 0 {
-			return &apperr.Error{Code: CodeInFlight, Message: "The transcript is still being sent. Wait until it is sent or has failed."}
-		}
-		if counts.ResentSince >= ResendsPerWindow {
-			return &apperr.Error{Code: CodeRateLimited, Message: "The transcript was re-sent 3 times in the last hour. Try again later."}
-		}
-		if res, err = queue(tx, agent.OrgID, conversationID, plan, max(counts.Highest, 1)+1, now); err != nil {
+		if res, err = queue(tx, agent.OrgID, conversationID, plan, n, now); err != nil {
 			return err
 		}
 		if !res.Queued {
-			return &apperr.Error{Code: res.Reason, Message: resendRefusal[res.Reason]}
+			return refusal(res.Reason)
 		}
 		return record(tx, agent.OrgID, conversationID, store.AgentActor(agent.ID), res)
 	})
@@ -157,6 +138,57 @@ func (m *Mailer) Resend(ctx context.Context, agent store.User, conversationID st
 	m.queued()
 	return res, nil
 }
+
+// CanResend says whether Resend would queue an email now: nil, or the *apperr.Error it would
+// return (reading only).
+func (m *Mailer) CanResend(ctx context.Context, orgID, conversationID string) error {
+	return m.st.Read(ctx, func(tx *store.Tx) error {
+		plan, _, err := resendable(tx, orgID, conversationID, m.now())
+		if err != nil {
+			return err
+		}
+		if plan.Recipient == "" {
+			return refusal(noRecipient(plan))
+		}
+		if _, err := tx.VerifiedSenderEmail(orgID); errors.Is(err, store.ErrNotFound) {
+			return refusal(ReasonNoSender)
+		} else if err != nil {
+			return err
+		}
+		return nil
+	})
+}
+
+// resendable checks what only a re-send is checked for (an ended chat, nothing in flight, the
+// limit) and returns the plan and the next sending number.
+func resendable(tx *store.Tx, orgID, conversationID string, now time.Time) (store.TranscriptPlan, int, error) {
+	plan, err := tx.TranscriptPlan(orgID, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return plan, 0, apperr.NotFound("This conversation does not exist.")
+	}
+	if err != nil {
+		return plan, 0, err
+	}
+	if plan.Kind != store.ConversationChat {
+		return plan, 0, apperr.Invalid("conversation", "Only chats have transcripts to email.")
+	}
+	if plan.Status != store.ConversationEnded {
+		return plan, 0, &apperr.Error{Code: CodeChatOpen, Message: "The transcript is emailed once the chat has ended."}
+	}
+	counts, err := tx.TranscriptCounts(orgID, conversationID, now.Add(-ResendWindow))
+	if err != nil {
+		return plan, 0, err
+	}
+	if counts.InFlight > 0 {
+		return plan, 0, &apperr.Error{Code: CodeInFlight, Message: "The transcript is still being sent. Wait until it is sent or has failed."}
+	}
+	if counts.ResentSince >= ResendsPerWindow {
+		return plan, 0, &apperr.Error{Code: CodeRateLimited, Message: "The transcript was re-sent 3 times in the last hour. Try again later."}
+	}
+	return plan, max(counts.Highest, 1) + 1, nil
+}
+
+func refusal(reason string) error { return &apperr.Error{Code: reason, Message: resendRefusal[reason]} }
 
 var resendRefusal = map[string]string{
 	ReasonNoEmail:         "The customer gave no email address in this chat.",
@@ -175,10 +207,7 @@ func (m *Mailer) Sendings(ctx context.Context, orgID, conversationID string) ([]
 // the error is only for database failures.
 func queue(tx *store.Tx, orgID, conversationID string, plan store.TranscriptPlan, n int, now time.Time) (Result, error) {
 	if plan.Recipient == "" {
-		if plan.LinkState == store.LinkNone && plan.VisitorEmail == "" {
-			return Result{Reason: ReasonNoEmail}, nil
-		}
-		return Result{Reason: ReasonEmailUnverified}, nil
+		return Result{Reason: noRecipient(plan)}, nil
 	}
 	sender, err := tx.VerifiedSenderEmail(orgID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -210,6 +239,14 @@ func queue(tx *store.Tx, orgID, conversationID string, plan store.TranscriptPlan
 		return Result{}, err
 	}
 	return Result{Queued: true, OutboxID: id, Number: n, To: plan.Recipient}, nil
+}
+
+// noRecipient is why a plan has no recipient.
+func noRecipient(plan store.TranscriptPlan) string {
+	if plan.LinkState == store.LinkNone && plan.VisitorEmail == "" {
+		return ReasonNoEmail
+	}
+	return ReasonEmailUnverified
 }
 
 // record writes the audit record of a result: who asked for a sending, or why none was queued.

@@ -203,3 +203,21 @@ func TestRenderedEmailIsQueued(t *testing.T) {
 		t.Errorf("queued email differs from the rendered one")
 	}
 }
+
+func TestFileName(t *testing.T) {
+	started := time.Date(2026, 3, 8, 23, 30, 0, 0, time.UTC)
+	cases := []struct {
+		t    transcript.Transcript
+		want string
+	}{
+		{transcript.Transcript{ConversationID: "01a2022a-79c0-711e-bb09-2046e5f3fe53", StartedAt: started, TimeZone: "Asia/Tokyo"},
+			"chat-transcript-2026-03-09-e5f3fe53.html"},
+		{transcript.Transcript{ConversationID: "../../etc/passwd", StartedAt: started}, "chat-transcript-2026-03-08-ecad.html"},
+		{transcript.Transcript{}, "chat-transcript-undated.html"},
+	}
+	for _, tc := range cases {
+		if got := transcript.FileName(tc.t); got != tc.want {
+			t.Errorf("FileName(%q, %s) = %q, want %q", tc.t.ConversationID, tc.t.TimeZone, got, tc.want)
+		}
+	}
+}
