@@ -50,6 +50,13 @@ type Config struct {
 	RootCAs *x509.CertPool
 	// OnEvent receives live-change notifications (Event* names) for the UI; nil ignores them.
 	OnEvent func(name string)
+	// GoogleIssuerURL is the OpenID Connect issuer whose ID tokens Google Sign-In in the widget
+	// is checked against; "" means Google's (https://accounts.google.com). Tests point it at a
+	// local issuer; it must be https, or http on a loopback host.
+	GoogleIssuerURL string
+	// GoogleScriptURL is the Google Identity Services script the widget loads to show Google's
+	// button; "" means Google's (https://accounts.google.com/gsi/client).
+	GoogleScriptURL string
 }
 
 // Engine is a running Vouch Desk core.
@@ -109,6 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.Chat.OnEnd = e.Transcripts
 	e.Verify = verify.New(st, cfg.Now, e.publicURL, e.Chat)
 	e.Verify.Queued = e.Outbox.Wake
+	e.Verify.Google = &verify.GoogleVerifiers{Issuer: cfg.GoogleIssuerURL, Now: cfg.Now}
 	return e, nil
 }
 
@@ -131,7 +139,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.ln = ln
 	e.server = &http.Server{
 		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders,
-			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: e.log}}),
+			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: e.log,
+				GoogleScriptURL: e.cfg.GoogleScriptURL}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

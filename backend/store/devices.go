@@ -29,6 +29,9 @@ type Verification struct {
 	ConversationID string
 	Evidence       string
 	VerifiedAt     time.Time
+	// TokenHash is the SHA-256 of the token that proved it when that token must prove only once
+	// (a Google ID token); nil otherwise. Write only.
+	TokenHash []byte
 }
 
 // InsertDevice writes a new customer browser, known by the hash of its device token.
@@ -53,9 +56,9 @@ func (t *Tx) DeviceByToken(orgID string, tokenHash []byte, now time.Time) (strin
 // InsertVerification records that a field was proven.
 func (t *Tx) InsertVerification(v Verification) error {
 	return t.exec("insert verification", `INSERT INTO verifications (id, org_id, field_id, method, actor_user_id,
-		conversation_id, evidence, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		conversation_id, evidence, verified_at, token_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.OrgID, v.FieldID, v.Method, nullString(v.ActorUserID), nullString(v.ConversationID), v.Evidence,
-		Millis(v.VerifiedAt))
+		Millis(v.VerifiedAt), v.TokenHash)
 }
 
 // InsertDeviceProof records that a device proved a field through a verification.
@@ -307,15 +310,15 @@ type CodeAttempts struct {
 	LastPossible time.Time
 }
 
-// WrongAttempts returns the codes of purpose sent to a target that took wrong attempts and
-// stopped working after since (so their attempts may lie after since), oldest first. Only codes
-// created after createdAfter are read: the caller passes since minus a code's lifetime, which
-// keeps the read a range of challenges_target.
-func (t *Tx) WrongAttempts(orgID, purpose, targetKind, targetValue string, createdAfter, since time.Time) ([]CodeAttempts, error) {
+// WrongAttempts returns the one-time codes (chat codes and sign-in codes alike) sent to a target
+// that took wrong attempts and stopped working after since (so their attempts may lie after
+// since), oldest first. Only codes created after createdAfter are read: the caller passes since
+// minus a code's lifetime, which keeps the read a range of challenges_target.
+func (t *Tx) WrongAttempts(orgID, targetKind, targetValue string, createdAfter, since time.Time) ([]CodeAttempts, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT attempts, min(coalesce(consumed_at, expires_at), expires_at) AS last_possible
 		FROM challenges WHERE org_id = ? AND target_kind = ? AND target_value = ? AND created_at > ?
-		AND purpose = ? AND attempts > 0 AND min(coalesce(consumed_at, expires_at), expires_at) > ?
-		ORDER BY last_possible`, orgID, targetKind, targetValue, Millis(createdAfter), purpose, Millis(since))
+		AND purpose IN ('chat_code', 'signin_code') AND attempts > 0 AND min(coalesce(consumed_at, expires_at), expires_at) > ?
+		ORDER BY last_possible`, orgID, targetKind, targetValue, Millis(createdAfter), Millis(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: wrong attempts: %w", err)
 	}

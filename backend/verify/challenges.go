@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,18 +20,27 @@ func rateLimited(msg string) error {
 
 var errNoSender = &apperr.Error{Code: CodeNoSender, Message: NoSenderMessage}
 
-// addressBudget refuses a send when the address already got sendsPerAddress codes, links or
-// confirmations within addressWindow: the limit holds across conversations and agents.
-func addressBudget(tx *store.Tx, orgID, norm string, now time.Time) (bool, error) {
-	total := 0
-	for _, p := range []string{store.PurposeChatCode, store.PurposeChatLink, store.PurposeDoubleOptIn} {
-		n, err := tx.CountChallengesSince(orgID, p, store.FieldEmail, norm, now.Add(-addressWindow))
-		if err != nil {
-			return false, err
-		}
-		total += n
+// addressPurposes are the emails that count against an address's sendsPerAddress.
+var addressPurposes = []string{store.PurposeChatCode, store.PurposeChatLink, store.PurposeDoubleOptIn, store.PurposeSigninCode}
+
+// addressBudget says how long until the address may get another code, link or confirmation (0:
+// now). At most sendsPerAddress go to one address per addressWindow, across conversations,
+// sign-ins and agents.
+func addressBudget(tx *store.Tx, orgID, norm string, now time.Time) (time.Duration, error) {
+	sent, err := tx.TargetSends(orgID, store.FieldEmail, norm, addressPurposes, now.Add(-addressWindow))
+	if err != nil {
+		return 0, err
 	}
-	return total < sendsPerAddress, nil
+	return windowWait(sent, sendsPerAddress, addressWindow, now), nil
+}
+
+// windowWait is how long until a limit of n sends per window has room again, given the send
+// times within the window (oldest first); 0 when it has room now.
+func windowWait(sent store.SendTimes, n int, window time.Duration, now time.Time) time.Duration {
+	if len(sent) < n {
+		return 0
+	}
+	return max(time.Second, sent[len(sent)-n].Add(window).Sub(now))
 }
 
 // sendOptIn queues the double opt-in confirmation for a pending contact, bound to the
@@ -46,7 +54,7 @@ func (s *Service) sendOptIn(tx *store.Tx, org store.Organization, cur store.Conv
 	if err != nil {
 		return false, err
 	}
-	if ok, err := addressBudget(tx, org.ID, norm, now); err != nil || !ok {
+	if wait, err := addressBudget(tx, org.ID, norm, now); err != nil || wait > 0 {
 		return false, err
 	}
 	plain, hash := token.NewLink()
@@ -108,9 +116,9 @@ func (s *Service) send(ctx context.Context, agent store.User, conversationID, pu
 		if n >= codesPerChat {
 			return rateLimited("Three were sent in the last 10 minutes. Wait a few minutes before sending another.")
 		}
-		if ok, err := addressBudget(tx, org.ID, norm, now); err != nil {
+		if wait, err := addressBudget(tx, org.ID, norm, now); err != nil {
 			return err
-		} else if !ok {
+		} else if wait > 0 {
 			return rateLimited("This address got several emails from us in the last hour. Try again later, or mark the customer verified.")
 		}
 		if err := tx.RevokeConversationChallenges(org.ID, cur.ID, purpose, now); err != nil {
@@ -122,7 +130,8 @@ func (s *Service) send(ctx context.Context, agent store.User, conversationID, pu
 		var msg email
 		kind := outbox.KindChatCode
 		if purpose == store.PurposeChatCode {
-			plain, ch.SecretHash = token.NewCode(CodeDigits)
+			plain, _ = token.NewCode(CodeDigits)
+			ch.SecretHash = codeHash(ch.ID, plain)
 			ch.ExpiresAt, ch.MaxAttempts = now.Add(CodeLife), CodeAttempts
 			msg = codeEmail(org.Name, plain)
 		} else {
@@ -186,7 +195,7 @@ func (e *RetryError) Unwrap() error { return e.Err }
 // lifetime longer than an hour after the attempt.
 func wrongCodeBudget(tx *store.Tx, orgID, norm string, now time.Time) (left int, wait time.Duration, err error) {
 	since := now.Add(-WrongCodeWindow)
-	codes, err := tx.WrongAttempts(orgID, store.PurposeChatCode, store.FieldEmail, norm, since.Add(-CodeLife), since)
+	codes, err := tx.WrongAttempts(orgID, store.FieldEmail, norm, since.Add(-CodeLife), since)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -221,12 +230,7 @@ func tooManyWrong(wait time.Duration) error {
 // at all (RetryError, CodeTooManyWrong) until the window lets one go: asking for new codes buys
 // no more guesses.
 func (s *Service) CheckCode(ctx context.Context, conv store.Conversation, code string) error {
-	code = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '-' {
-			return -1
-		}
-		return r
-	}, code)
+	code = cleanCode(code)
 	now := s.now()
 	var wrong error
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
@@ -264,7 +268,7 @@ func (s *Service) CheckCode(ctx context.Context, conv store.Conversation, code s
 			}
 			return &apperr.Error{Code: CodeExpired, Message: "This code no longer works. Ask the agent for a new one."}
 		}
-		if len(code) != CodeDigits || subtle.ConstantTimeCompare(token.Hash(code), ch.SecretHash) != 1 {
+		if !codeMatches(ch, code) {
 			left, err := tx.FailChallengeAttempt(ch.ID, now)
 			if err != nil {
 				return err
@@ -294,7 +298,8 @@ func (s *Service) CheckCode(ctx context.Context, conv store.Conversation, code s
 		} else if !ok {
 			return &apperr.Error{Code: CodeExpired, Message: "This code no longer works. Ask the agent for a new one."}
 		}
-		_, err = s.prove(tx, cur, ch.TargetValue, cur.VisitorEmail, store.MethodEmailOTP, "", "challenge:"+ch.ID, now)
+		_, err = s.prove(tx, cur, proof{norm: ch.TargetValue, display: cur.VisitorEmail, method: store.MethodEmailOTP,
+			evidence: "challenge:" + ch.ID}, now)
 		return err
 	})
 	if err != nil {
@@ -388,7 +393,7 @@ func (s *Service) ConfirmLink(ctx context.Context, kind LinkKind, plain string) 
 		if display == "" {
 			display = ch.TargetValue
 		}
-		_, err = s.prove(tx, cur, ch.TargetValue, display, method, "", "challenge:"+ch.ID, now)
+		_, err = s.prove(tx, cur, proof{norm: ch.TargetValue, display: display, method: method, evidence: "challenge:" + ch.ID}, now)
 		return err
 	})
 	if errors.Is(err, store.ErrChallengeUnusable) {

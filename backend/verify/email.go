@@ -17,6 +17,13 @@ var (
 <p style="color:#4b5866">Type it into the chat window. It works for 10 minutes.
 If you are not chatting with {{.Org}}, ignore this email.</p>
 </body></html>`))
+	signinHTML = template.Must(template.New("signin").Parse(`<!doctype html>
+<html><body style="font-family: sans-serif; color: #17202a; line-height: 1.5">
+<p>Your code to sign in to the chat with {{.Org}}:</p>
+<p style="font-size: 28px; font-weight: 700; letter-spacing: 4px">{{.Code}}</p>
+<p style="color:#4b5866">Type it into the chat window. It works for 10 minutes.
+If you did not ask to chat with {{.Org}}, ignore this email: nobody can sign in without this code.</p>
+</body></html>`))
 	linkHTML = template.Must(template.New("link").Parse(`<!doctype html>
 <html><body style="font-family: sans-serif; color: #17202a; line-height: 1.5">
 <p>{{.Org}} asked to confirm that <strong>{{.Email}}</strong> is yours.</p>
@@ -46,6 +53,16 @@ func codeEmail(org, code string) email {
 		Text: "Your verification code for the chat with " + org + ":\n\n    " + code + "\n\n" +
 			"Type it into the chat window. It works for 10 minutes.\nIf you are not chatting with " + org + ", ignore this email.\n",
 		HTML: render(codeHTML, map[string]string{"Org": org, "Code": code}),
+	}
+}
+
+func signinCodeEmail(org, code string) email {
+	return email{
+		Subject: "Your sign-in code: " + code,
+		Text: "Your code to sign in to the chat with " + org + ":\n\n    " + code + "\n\n" +
+			"Type it into the chat window. It works for 10 minutes.\nIf you did not ask to chat with " + org +
+			", ignore this email: nobody can sign in without this code.\n",
+		HTML: render(signinHTML, map[string]string{"Org": org, "Code": code}),
 	}
 }
 

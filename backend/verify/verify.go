@@ -76,6 +76,9 @@ type Service struct {
 	chat      *chat.Service
 	// Queued is called after an email was queued (wakes the outbox worker); nil ignores it.
 	Queued func()
+	// Google checks Google Sign-In tokens; nil: Google Sign-In cannot be checked
+	// (CodeSigninUnavailable).
+	Google GoogleTokens
 }
 
 // New returns the verification service.
@@ -94,30 +97,37 @@ func (s *Service) queued() {
 // widget must store). A forged, revoked or other organization's token is not recognised and
 // proves nothing.
 func (s *Service) Device(ctx context.Context, orgID, plain, userAgent string) (deviceID, newToken string, recognized bool, err error) {
-	if len(userAgent) > maxDeviceUserAgent {
-		userAgent = userAgent[:maxDeviceUserAgent]
-	}
 	now := s.now()
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
-		if token.IsLinkShaped(plain) {
-			id, err := tx.DeviceByToken(orgID, token.Hash(plain), now)
-			if err == nil {
-				deviceID, recognized = id, true
-				return nil
-			}
-			if !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		var hash []byte
-		newToken, hash = token.NewLink()
-		deviceID = store.NewID()
-		return tx.InsertDevice(deviceID, orgID, hash, strings.ToValidUTF8(userAgent, ""), now)
+		deviceID, newToken, recognized, err = device(tx, orgID, plain, userAgent, now)
+		return err
 	})
 	if err != nil {
 		return "", "", false, err
 	}
 	return deviceID, newToken, recognized, nil
+}
+
+// device is Device inside a transaction.
+func device(tx *store.Tx, orgID, plain, userAgent string, now time.Time) (deviceID, newToken string, recognized bool, err error) {
+	if len(userAgent) > maxDeviceUserAgent {
+		userAgent = userAgent[:maxDeviceUserAgent]
+	}
+	if token.IsLinkShaped(plain) {
+		id, err := tx.DeviceByToken(orgID, token.Hash(plain), now)
+		if err == nil {
+			return id, "", true, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return "", "", false, err
+		}
+	}
+	newToken, hash := token.NewLink()
+	deviceID = store.NewID()
+	if err := tx.InsertDevice(deviceID, orgID, hash, strings.ToValidUTF8(userAgent, ""), now); err != nil {
+		return "", "", false, err
+	}
+	return deviceID, newToken, false, nil
 }
 
 // CheckEmail normalizes an email a person typed, or explains what is wrong with it.
@@ -226,17 +236,40 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 	return nil
 }
 
+// proof is what proved an email in a conversation, for prove.
+type proof struct {
+	norm, display string
+	method        string
+	actorID       string // the agent, for MethodAgent
+	evidence      string // the challenge, the Google subject: whatever proved it
+	tokenHash     []byte // a token that may prove only once (a Google ID token)
+	// For a contact this proof registers: the consent text the customer agreed to, and when.
+	consentText string
+	consentAt   time.Time
+	// preferContact, when the address belongs to no contact, is the contact to add it to (the
+	// one a Google account signed in as before) instead of registering a new one.
+	preferContact string
+}
+
 // prove records that the conversation's customer proved an email, inside tx: the contact that
 // has it (registered or confirmed if needed), a verification record, a proof for the
 // conversation's device, and a verified link.
-func (s *Service) prove(tx *store.Tx, cur store.Conversation, norm, display, method, actorID, evidence string, now time.Time) (store.Verification, error) {
-	f, c, err := tx.FieldByValue(cur.OrgID, store.FieldEmail, norm)
+func (s *Service) prove(tx *store.Tx, cur store.Conversation, p proof, now time.Time) (store.Verification, error) {
+	f, c, err := tx.FieldByValue(cur.OrgID, store.FieldEmail, p.norm)
 	if errors.Is(err, store.ErrNotFound) {
-		c = store.Contact{ID: store.NewID(), OrgID: cur.OrgID, Name: cur.VisitorName, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
-		if err := tx.InsertRegisteredContact(c, "", time.Time{}); err != nil {
-			return store.Verification{}, err
+		c = store.Contact{}
+		if p.preferContact != "" {
+			if c, err = tx.Contact(cur.OrgID, p.preferContact); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return store.Verification{}, err
+			}
 		}
-		f = store.Field{ID: store.NewID(), OrgID: cur.OrgID, ContactID: c.ID, Kind: store.FieldEmail, ValueNorm: norm, ValueDisplay: display, CreatedAt: now}
+		if c.ID == "" || c.Status == store.ContactMerged {
+			c = store.Contact{ID: store.NewID(), OrgID: cur.OrgID, Name: cur.VisitorName, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
+			if err := tx.InsertRegisteredContact(c, p.consentText, p.consentAt); err != nil {
+				return store.Verification{}, err
+			}
+		}
+		f = store.Field{ID: store.NewID(), OrgID: cur.OrgID, ContactID: c.ID, Kind: store.FieldEmail, ValueNorm: p.norm, ValueDisplay: p.display, CreatedAt: now}
 		if err := tx.InsertField(f); err != nil {
 			return store.Verification{}, err
 		}
@@ -249,8 +282,8 @@ func (s *Service) prove(tx *store.Tx, cur store.Conversation, norm, display, met
 			return store.Verification{}, err
 		}
 	}
-	v := store.Verification{ID: store.NewID(), OrgID: cur.OrgID, FieldID: f.ID, Method: method, ActorUserID: actorID,
-		ConversationID: cur.ID, Evidence: evidence, VerifiedAt: now}
+	v := store.Verification{ID: store.NewID(), OrgID: cur.OrgID, FieldID: f.ID, Method: p.method, ActorUserID: p.actorID,
+		ConversationID: cur.ID, Evidence: p.evidence, VerifiedAt: now, TokenHash: p.tokenHash}
 	if err := tx.InsertVerification(v); err != nil {
 		return store.Verification{}, err
 	}
@@ -260,7 +293,7 @@ func (s *Service) prove(tx *store.Tx, cur store.Conversation, norm, display, met
 		}
 	}
 	if cur.VisitorEmail == "" {
-		if err := tx.SetVisitorEmail(cur.OrgID, cur.ID, display); err != nil {
+		if err := tx.SetVisitorEmail(cur.OrgID, cur.ID, p.display); err != nil {
 			return store.Verification{}, err
 		}
 	}
@@ -268,10 +301,10 @@ func (s *Service) prove(tx *store.Tx, cur store.Conversation, norm, display, met
 		return store.Verification{}, err
 	}
 	actor := store.Actor{Kind: "customer"}
-	if actorID != "" {
-		actor = store.AgentActor(actorID)
+	if p.actorID != "" {
+		actor = store.AgentActor(p.actorID)
 	}
-	err = tx.Audit(cur.OrgID, actor, "field.verify", "contact_fields", f.ID, map[string]any{"method": method, "conversation": cur.ID})
+	err = tx.Audit(cur.OrgID, actor, "field.verify", "contact_fields", f.ID, map[string]any{"method": p.method, "conversation": cur.ID})
 	return v, err
 }
 
@@ -288,7 +321,7 @@ func (s *Service) MarkVerified(ctx context.Context, agent store.User, conversati
 		if err != nil {
 			return err
 		}
-		_, err = s.prove(tx, cur, norm, display, store.MethodAgent, agent.ID, "", now)
+		_, err = s.prove(tx, cur, proof{norm: norm, display: display, method: store.MethodAgent, actorID: agent.ID}, now)
 		return err
 	})
 	if err != nil {

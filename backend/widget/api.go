@@ -28,8 +28,14 @@ type ChatDeps struct {
 	Store  *store.Store
 	Log    *slog.Logger
 	Limits Limits // zero: DefaultLimits
-	limits *limits
+	// GoogleScriptURL is Google's Identity Services script the widget loads for Google Sign-In;
+	// "" means DefaultGoogleScriptURL. Tests point it at a fake that signs with a test issuer.
+	GoogleScriptURL string
+	limits          *limits
 }
+
+// DefaultGoogleScriptURL is Google Identity Services' client script.
+const DefaultGoogleScriptURL = "https://accounts.google.com/gsi/client"
 
 // apiError is the error body of every failed call.
 type apiError struct {
@@ -45,6 +51,8 @@ var statusOf = map[string]int{
 	chat.CodeUnauthorized: 401, chat.CodeNoInbox: 404, apperr.CodeNotFound: 404,
 	chat.CodeEnded: 409, verify.CodeNoCodePending: 409, verify.CodeWrong: 422, verify.CodeExpired: 410,
 	verify.CodeRateLimited: 429, verify.CodeTooManyWrong: 429,
+	verify.CodeSigninOff: 409, verify.CodeSigninRequired: 403, verify.CodeSigninUnavailable: 503,
+	verify.CodeGoogleInvalid: 400, verify.CodeGoogleExpired: 400, verify.CodeGoogleUnverified: 403, verify.CodeGoogleUsed: 409,
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -73,6 +81,9 @@ func (d *ChatDeps) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		if status == 429 {
 			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(err)))
+		}
+		if status >= 500 && e.Err != nil { // not the customer's doing: the cause is for the log
+			d.Log.Warn("widget api", "path", r.URL.Path, "code", code, "err", e.Err)
 		}
 		body["error"] = apiError{Code: code, Message: e.Message, Field: e.Field}
 		writeJSON(w, status, body)
@@ -140,6 +151,9 @@ func (d *ChatDeps) routes(mux *http.ServeMux) {
 	api.HandleFunc("POST /api/widget/v1/email", d.authed(d.postEmail))
 	api.HandleFunc("POST /api/widget/v1/code", d.authed(d.postCode))
 	api.HandleFunc("POST /api/widget/v1/end", d.authed(d.end))
+	api.HandleFunc("POST /api/widget/v1/signin/email", d.handle(d.signinEmail))
+	api.HandleFunc("POST /api/widget/v1/signin/code", d.handle(d.signinCode))
+	api.HandleFunc("POST /api/widget/v1/signin/google", d.handle(d.signinGoogle))
 	api.HandleFunc("GET /api/widget/v1/live", d.live)
 	mux.Handle("/api/widget/v1/", cors(d.throttle(api)))
 	mux.HandleFunc("GET /widget.js", serveWidgetJS)
@@ -228,6 +242,20 @@ type Inbox struct {
 	Limits struct {
 		MessageChars int `json:"messageChars"`
 	} `json:"limits"`
+	// Signin is the sign-in a chat starts with, or nil when the chat starts without one.
+	Signin *InboxSignin `json:"signin"`
+}
+
+// InboxSignin says which sign-ins the inbox offers at chat start (at least one).
+type InboxSignin struct {
+	Email  bool         `json:"email"`
+	Google *InboxGoogle `json:"google"`
+}
+
+// InboxGoogle is what the widget needs for Google's button.
+type InboxGoogle struct {
+	ClientID  string `json:"clientId"`
+	ScriptURL string `json:"scriptUrl"`
 }
 
 func (d *ChatDeps) inbox(r *http.Request) (int, any, error) {
@@ -240,7 +268,24 @@ func (d *ChatDeps) inbox(r *http.Request) (int, any, error) {
 	out.Prechat.AskName, out.Prechat.AskEmail = in.PrechatAskName, in.PrechatAskEmail
 	out.Consent.Required, out.Consent.Text = org.ConsentText != "", org.ConsentText
 	out.Limits.MessageChars = chat.MaxMessageChars
+	opts, err := d.Verify.Signin(r.Context(), in, org)
+	if err != nil {
+		return 0, nil, err
+	}
+	if opts.Required() {
+		out.Signin = &InboxSignin{Email: opts.Email}
+		if opts.Google {
+			out.Signin.Google = &InboxGoogle{ClientID: opts.GoogleClientID, ScriptURL: d.googleScriptURL()}
+		}
+	}
 	return 200, out, nil
+}
+
+func (d *ChatDeps) googleScriptURL() string {
+	if d.GoogleScriptURL != "" {
+		return d.GoogleScriptURL
+	}
+	return DefaultGoogleScriptURL
 }
 
 // State is what the customer may know about their conversation.
@@ -327,6 +372,12 @@ func (d *ChatDeps) startSession(r *http.Request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	// An inbox that asks for a sign-in starts chats only through one (POST /signin/...).
+	if opts, err := d.Verify.Signin(ctx, inbox, org); err != nil {
+		return 0, nil, err
+	} else if opts.Required() {
+		return 0, nil, verify.ErrSigninRequired
+	}
 	// Check everything typed before anything is created.
 	if _, err := chat.CleanName(in.Name); err != nil {
 		return 0, nil, err
@@ -352,11 +403,17 @@ func (d *ChatDeps) startSession(r *http.Request) (int, any, error) {
 			return 0, nil, err
 		}
 	}
-	st, err := d.freshState(ctx, sess.Conversation)
+	return d.sessionAnswer(ctx, sess.Conversation, sess.Token, recognized, newToken)
+}
+
+// sessionAnswer is the answer of a call that starts a conversation (POST /sessions and the
+// sign-ins): the session, the device, and the state.
+func (d *ChatDeps) sessionAnswer(ctx context.Context, conv store.Conversation, session string, recognized bool, newToken string) (int, any, error) {
+	st, err := d.freshState(ctx, conv)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := map[string]any{"session": sess.Token, "conversation": sess.Conversation.ID, "deviceRecognized": recognized, "state": st}
+	out := map[string]any{"session": session, "conversation": conv.ID, "deviceRecognized": recognized, "state": st}
 	if newToken != "" {
 		out["deviceToken"] = newToken
 	}

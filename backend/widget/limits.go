@@ -60,6 +60,7 @@ type Limits struct {
 	Sessions Rate // new sessions per client IP
 	Messages Rate // messages per conversation
 	Verify   Rate // emails and codes typed per conversation
+	Signin   Rate // sign-in calls (codes asked for and typed, Google credentials) per client IP
 }
 
 // DefaultLimits are the documented throttles.
@@ -68,6 +69,7 @@ var DefaultLimits = Limits{
 	Sessions: Rate{PerSecond: 0.5, Burst: 30}, // 30 per minute
 	Messages: Rate{PerSecond: 2, Burst: 20},   // 20 at once, then 2 per second
 	Verify:   Rate{PerSecond: 0.2, Burst: 10}, // 10 at once, then one per 5 s
+	Signin:   Rate{PerSecond: 0.2, Burst: 20}, // 20 at once, then one per 5 s
 }
 
 // limits are the live buckets for Limits.
@@ -76,6 +78,7 @@ type limits struct {
 	sessions *keyedLimiter // new sessions per client IP
 	messages *keyedLimiter // messages per conversation
 	verify   *keyedLimiter // emails and codes typed per conversation
+	signin   *keyedLimiter // sign-in calls per client IP
 }
 
 func newLimits(l Limits) *limits {
@@ -91,5 +94,6 @@ func newLimits(l Limits) *limits {
 		sessions: pick(l.Sessions, d.Sessions),
 		messages: pick(l.Messages, d.Messages),
 		verify:   pick(l.Verify, d.Verify),
+		signin:   pick(l.Signin, d.Signin),
 	}
 }
