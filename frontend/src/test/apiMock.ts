@@ -37,6 +37,10 @@ export const API_CALLS = [
   'markVerified',
   'getRegulatory',
   'saveRegulatory',
+  'getTranscriptSendings',
+  'resendTranscript',
+  'getTranscriptDocument',
+  'saveTranscriptHtml',
   'subscribe',
 ] as const
 

@@ -545,6 +545,20 @@ export namespace services {
 	        this.consentText = source["consentText"];
 	    }
 	}
+	export class SavedFile {
+	    saved: boolean;
+	    path: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SavedFile(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.saved = source["saved"];
+	        this.path = source["path"];
+	    }
+	}
 	
 	export class SenderEmailView {
 	    address: string;
@@ -690,6 +704,90 @@ export namespace services {
 	        this.ok = source["ok"];
 	        this.message = source["message"];
 	    }
+	}
+	export class TranscriptDocument {
+	    html: string;
+	    title: string;
+	    fileName: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TranscriptDocument(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.html = source["html"];
+	        this.title = source["title"];
+	        this.fileName = source["fileName"];
+	    }
+	}
+	export class TranscriptSending {
+	    id: string;
+	    number: number;
+	    status: string;
+	    attempts: number;
+	    error: string;
+	    reason: string;
+	    to: string;
+	    requestedBy: string;
+	    createdAt: string;
+	    updatedAt: string;
+	    sentAt: string;
+	    nextAttemptAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TranscriptSending(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.number = source["number"];
+	        this.status = source["status"];
+	        this.attempts = source["attempts"];
+	        this.error = source["error"];
+	        this.reason = source["reason"];
+	        this.to = source["to"];
+	        this.requestedBy = source["requestedBy"];
+	        this.createdAt = source["createdAt"];
+	        this.updatedAt = source["updatedAt"];
+	        this.sentAt = source["sentAt"];
+	        this.nextAttemptAt = source["nextAttemptAt"];
+	    }
+	}
+	export class TranscriptSendings {
+	    sendings: TranscriptSending[];
+	    canResend: boolean;
+	    resendBlocked: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TranscriptSendings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.sendings = this.convertValues(source["sendings"], TranscriptSending);
+	        this.canResend = source["canResend"];
+	        this.resendBlocked = source["resendBlocked"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 
 }

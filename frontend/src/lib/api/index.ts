@@ -14,6 +14,7 @@ export type * from './types'
 export * from './mail'
 export * from './inboxes'
 export * from './chat'
+export * from './transcripts'
 export { subscribe } from './events'
 
 /** Where the engine stands: a startup problem, first run, or ready. */
