@@ -57,6 +57,10 @@ type Config struct {
 	// GoogleScriptURL is the Google Identity Services script the widget loads to show Google's
 	// button; "" means Google's (https://accounts.google.com/gsi/client).
 	GoogleScriptURL string
+	// WidgetLimits are the widget API's throttles; zero fields take the documented defaults
+	// (widget.DefaultLimits). Raise them behind a proxy that funnels every customer through one
+	// address, and in tests that make many calls from loopback.
+	WidgetLimits widget.Limits
 }
 
 // Engine is a running Vouch Desk core.
@@ -140,7 +144,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.server = &http.Server{
 		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders,
 			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: e.log,
-				GoogleScriptURL: e.cfg.GoogleScriptURL}}),
+				GoogleScriptURL: e.cfg.GoogleScriptURL, Limits: e.cfg.WidgetLimits}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

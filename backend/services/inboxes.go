@@ -1,8 +1,12 @@
 package services
 
 import (
+	"time"
+
+	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/senders"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/verify"
 )
 
 // Inboxes is the Settings -> Inboxes service: feature toggles, gated on the sender email.
@@ -85,4 +89,41 @@ func (in *Inboxes) SetToggle(inboxID, toggle string, on bool) (InboxSettings, er
 		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
 	}
 	return inboxView(i, gate), nil
+}
+
+// GoogleClientID returns the organization's OAuth client ID for Google Sign-In ("" when none is
+// set). The "Google Sign-In at chat start" toggle shows Google's button only with one.
+func (in *Inboxes) GoogleClientID() (string, error) {
+	_, _, ws, err := in.b.workspace()
+	if err != nil {
+		return "", in.b.jsError("inboxes.google_client_id", err)
+	}
+	return ws.Organization.GoogleClientID, nil
+}
+
+// SetGoogleClientID saves the organization's Google client ID (owner or admin); "" removes it.
+// It returns the ID as saved.
+func (in *Inboxes) SetGoogleClientID(clientID string) (string, error) {
+	ctx, e, ws, err := in.b.workspace()
+	if err != nil {
+		return "", in.b.jsError("inboxes.set_google_client_id", err)
+	}
+	if ws.Me.Role == store.RoleAgent {
+		return "", in.b.jsError("inboxes.set_google_client_id", apperr.Forbidden("Only an owner or an admin can change inbox settings."))
+	}
+	id, err := verify.CheckGoogleClientID(clientID)
+	if err != nil {
+		return "", in.b.jsError("inboxes.set_google_client_id", err)
+	}
+	err = e.Store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetGoogleClientID(ws.Organization.ID, id, time.Now()); err != nil {
+			return err
+		}
+		return tx.Audit(ws.Organization.ID, store.AgentActor(ws.Me.ID), "organization.google_client_id", "organizations",
+			ws.Organization.ID, map[string]any{"clientId": id})
+	})
+	if err != nil {
+		return "", in.b.jsError("inboxes.set_google_client_id", err)
+	}
+	return id, nil
 }
