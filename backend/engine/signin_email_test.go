@@ -306,7 +306,6 @@ func TestEmailSigninAnswersTheSameForKnownAndUnknown(t *testing.T) {
 	}
 }
 
-
 // addPlainInbox adds a chat inbox without sign-in.
 func (s *signinEnv) addPlainInbox() string {
 	s.t.Helper()
