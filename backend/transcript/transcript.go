@@ -1,6 +1,7 @@
 // Package transcript renders the transcript of a conversation: a complete, print-ready HTML
 // document and a plain-text version, for the email a customer receives when a chat ends and for
-// viewing and exporting from the desktop with the network off.
+// viewing and exporting from the desktop with the network off. Its Mailer queues that email
+// through the outbox, in the transaction that ends the chat, to the verified address only.
 //
 // Everything a customer typed (names, messages) is shown as inert text: the HTML goes through
 // html/template, and both renderers drop control characters. Agents appear by display name only;

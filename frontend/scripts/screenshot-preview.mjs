@@ -6,14 +6,15 @@
 // --only mail takes just the sender email, mail accounts, delivery log and
 // inbox toggle screens (sender-*.png, mail-accounts*.png, delivery-log*.png,
 // inboxes-gate-*.png), e.g. with --out ../docs/screenshots; --only chat the
-// Inbox with conversations and Settings → Regulatory (inbox-*.png,
-// regulatory-*.png); --only base the rest. Without it, all three.
+// Inbox with conversations, the transcript strip and view, and Settings →
+// Regulatory (inbox-*.png, transcript-*.png, regulatory-*.png); --only base
+// the rest. Without it, all three.
 //
 // Without --url it starts `vite preview` on 127.0.0.1:4173 itself and stops it
 // afterwards. It drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM)
 // through playwright-core; every request that is not to 127.0.0.1 is blocked.
 import { spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -254,6 +255,59 @@ const hostileDetail = {
   actions: emailActions,
 }
 
+// Transcripts: what the Transcripts service answers per conversation.
+// transcript-sample.html is the real renderer's output for Margaret's chat
+// (transcript.HTML on a fixed Transcript, written once with a throwaway
+// `go run`), so the view shows exactly what a customer receives.
+const transcriptHtml = readFileSync(join(root, 'scripts/transcript-sample.html'), 'utf8')
+const sending = (id, number, status, fields = {}) => ({
+  id, number, status, attempts: 1, error: '', reason: '', to: '', requestedBy: '',
+  createdAt: ago(60), updatedAt: ago(60), sentAt: '', nextAttemptAt: '', ...fields,
+})
+const stillSending = 'The transcript is still being sent. Wait until it is sent or has failed.'
+const transcripts = {
+  cnv_margaret: {
+    sendings: [sending('t1', 1, 'sent', { to: 'mh@apollo.example', createdAt: ago(60 * 26), updatedAt: ago(60 * 26 - 0.1), sentAt: ago(60 * 26 - 0.1) })],
+    canResend: true,
+    resendBlocked: '',
+  },
+  cnv_lars: {
+    sendings: [
+      sending('t2', 1, 'failed', { to: 'lars@customer.example', attempts: 1, error: '550 5.1.1 <lars@customer.example>: Recipient address rejected: mailbox full', createdAt: ago(190), updatedAt: ago(189) }),
+      sending('t3', 2, 'retrying', { to: 'lars@customer.example', attempts: 3, requestedBy: 'Sam Rivera', error: '451 4.7.1 Greylisted, please try again later', createdAt: ago(12), updatedAt: ago(1), nextAttemptAt: ago(-1) }),
+    ],
+    canResend: false,
+    resendBlocked: stillSending,
+  },
+  cnv_mallory: {
+    sendings: [sending('t4', 0, 'not_sent', { reason: 'email_unverified', error: 'Not sent: the customer’s email is not verified.', createdAt: ago(45) })],
+    canResend: false,
+    resendBlocked: 'The customer’s email was not verified in this chat, so the transcript can only be viewed and saved here.',
+  },
+}
+const transcriptDetails = [
+  {
+    summary: summary('cnv_lars', { title: 'Lars Petersen', email: 'lars@customer.example', panel: 'verified', status: 'ended', lastMessage: 'The chat was ended by the customer.', lastActivityAt: ago(190), startedAt: ago(205) }),
+    messages: [
+      msg('lp1', 'customer', 'Can you resend my receipt for order 10-3920?', 205),
+      msg('lp2', 'agent', 'Done, it is on its way to your inbox.', 200, 'Sam Rivera'),
+      msg('lp3', 'system', 'The chat was ended by the customer.', 190),
+    ],
+    panel: { ...noPanel, state: 'verified', email: 'lars@customer.example', name: 'Lars Petersen', verifiedLabel: 'Verified by Email OTP', method: 'email_otp', verifiedAt: ago(203), fields: [{ kind: 'email', value: 'lars@customer.example', verifiedLabel: 'Verified by Email OTP' }] },
+    actions: emailActions,
+  },
+  {
+    summary: summary('cnv_mallory', { title: 'Mallory', email: 'mh@apollo.example', panel: 'preliminary', status: 'ended', lastMessage: 'The chat was ended by the customer.', lastActivityAt: ago(45), startedAt: ago(50) }),
+    messages: [
+      msg('ml1', 'customer', 'Please email me the transcript with my account details.', 48),
+      msg('ml2', 'agent', 'I can only discuss account details once you are verified.', 47, 'Sam Rivera'),
+      msg('ml3', 'system', 'The chat was ended by the customer.', 45),
+    ],
+    panel: { ...noPanel, state: 'preliminary', email: 'mh@apollo.example', contactId: 'ct_mh', ...unverified, hiddenConversations: 1, hiddenFields: 1 },
+    actions: emailActions,
+  },
+]
+
 const chatState = (details, extra = {}) => ({ details, regulatory, ...extra })
 const busyOverview = { ...overview, counts: { contacts: 12, pendingContacts: 1, conversations: 5, openConversations: 4 } }
 
@@ -262,6 +316,7 @@ const chatScenarios = {
   noSender: { chat: chatState(chatDetails.map((d) => ({ ...d, actions: blockedActions }))) },
   hostile: { chat: chatState([hostileDetail, ...chatDetails]) },
   regulatory: { chat: chatState(chatDetails) },
+  transcripts: { chat: chatState([...chatDetails, ...transcriptDetails], { transcripts, transcriptHtml }) },
 }
 
 for (const scenario of Object.values(chatScenarios)) {
@@ -407,9 +462,28 @@ function installFakeGo(scenario) {
     }
   }
 
+  function fakeTranscripts() {
+    const t = c.transcripts ?? {}
+    const none = { sendings: [], canResend: false, resendBlocked: '' }
+    return {
+      Sendings: (id) => later(t[id] ?? none),
+      Resend: (id) => {
+        const cur = t[id] ?? none
+        if (!cur.canResend) return reject('transcript_in_flight', cur.resendBlocked)
+        const at = new Date().toISOString()
+        const s = { id: `t${Date.now()}`, number: cur.sendings.length + 1, status: 'queued', attempts: 0, error: '', reason: '', to: cur.sendings[0]?.to ?? '', requestedBy: me, createdAt: at, updatedAt: at, sentAt: '', nextAttemptAt: '' }
+        t[id] = { sendings: [...cur.sendings, s], canResend: false, resendBlocked: 'The transcript is still being sent. Wait until it is sent or has failed.' }
+        return later(t[id])
+      },
+      Document: (id) => (byId(id) ? later({ html: c.transcriptHtml ?? '<!DOCTYPE html><p>Transcript</p>', title: 'Your chat with Acme Support on Thursday, 7 May 2026', fileName: 'chat-transcript-2026-05-07-3e2c8d47.html' }) : reject('not_found', 'This conversation does not exist.')),
+      SaveHTML: () => later({ saved: true, path: '/home/sam/Documents/chat-transcript-2026-05-07-3e2c8d47.html' }),
+    }
+  }
+
   window.go = {
     services: {
       Chat: fakeChat(),
+      Transcripts: fakeTranscripts(),
       Regulatory: {
         Get: () => later(c.regulatory),
         Save: (r) => {
@@ -767,12 +841,61 @@ async function chatShots(open, shoot) {
   await shoot(page, 'inbox-900x600')
   await page.close()
 
+  await transcriptShots(open, shoot)
+
   page = await open(chatScenarios.regulatory)
   await page.getByRole('list', { name: 'Conversations' }).waitFor()
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings' }).click()
   await page.getByRole('switch', { name: 'Double opt-in for new contacts' }).waitFor()
   await settled(page)
   await shoot(page, 'regulatory-settings')
+  await page.close()
+}
+
+/** Opens an ended conversation of the transcripts scenario. */
+async function openEnded(open, title, size) {
+  const page = await open(chatScenarios.transcripts, size)
+  await page.getByRole('list', { name: 'Conversations' }).waitFor()
+  await page.getByRole('tab', { name: 'Ended' }).click()
+  await page.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: title }).first().click()
+  await page.getByRole('heading', { name: 'Transcript' }).waitFor()
+  await page.getByRole('button', { name: 'View transcript' }).waitFor()
+  await settled(page)
+  return page
+}
+
+async function transcriptShots(open, shoot) {
+  let page = await openEnded(open, /Margaret Hamilton/)
+  await page.getByText('Sent to m…@apollo.example').waitFor()
+  await shoot(page, 'transcript-sent')
+  await page.getByRole('button', { name: 'Send again' }).click()
+  await page.getByText('Queued for m…@apollo.example').waitFor()
+  await settled(page)
+  await shoot(page, 'transcript-resent-queued')
+  await page.close()
+
+  page = await openEnded(open, /Lars Petersen/)
+  await page.getByText(/Retrying \(3\)/).waitFor()
+  await shoot(page, 'transcript-failed-and-retrying')
+  await page.close()
+
+  page = await openEnded(open, /Mallory/)
+  await page.getByText(/Not sent/).waitFor()
+  await shoot(page, 'transcript-not-sent')
+  await page.close()
+
+  page = await openEnded(open, /Margaret Hamilton/)
+  await page.getByRole('button', { name: 'View transcript' }).click()
+  await page.getByTitle('Transcript').waitFor()
+  await page.waitForTimeout(300)
+  await shoot(page, 'transcript-view')
+  await page.getByRole('button', { name: 'Save as HTML…' }).click()
+  await page.getByText(/Saved to/).waitFor()
+  await shoot(page, 'transcript-view-saved')
+  await page.close()
+
+  page = await openEnded(open, /Lars Petersen/, { width: 900, height: 600 })
+  await shoot(page, 'transcript-900x600')
   await page.close()
 }
 

@@ -53,7 +53,8 @@ describe('TranscriptEmails', () => {
     )
     show()
     expect(await screen.findByText(/Retrying \(3\) for a…@example\.com: 451 4\.7\.0 Try again later/)).toBeInTheDocument()
-    expect(screen.getByText('The transcript is still being sent. Wait until it is sent or has failed.')).toBeInTheDocument()
+    // The retrying line says why there is no "Send again" already.
+    expect(screen.queryByText(/still being sent/)).not.toBeInTheDocument()
     expect(screen.queryByRole('button', { name: 'Send again' })).not.toBeInTheDocument()
     expect(m.getTranscriptSendings).toHaveBeenCalledWith('cnv_1')
 
@@ -113,6 +114,25 @@ describe('TranscriptEmails', () => {
     show()
     expect(await screen.findByText('No transcript was emailed for this chat.')).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Email transcript' })).toBeInTheDocument()
+  })
+
+  it('the limit reached: says why there is no "Send again"', async () => {
+    m.getTranscriptSendings.mockResolvedValue(
+      state([sending(), sending({ id: 'o2', number: 2 })], false, 'The transcript was re-sent 3 times in the last hour. Try again later.'),
+    )
+    show()
+    expect(await screen.findByText('The transcript was re-sent 3 times in the last hour. Try again later.')).toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Send again' })).not.toBeInTheDocument()
+  })
+
+  it('shows the newest three and counts the rest', async () => {
+    m.getTranscriptSendings.mockResolvedValue(
+      state([1, 2, 3, 4, 5].map((n) => sending({ id: `o${n}`, number: n, requestedBy: n > 1 ? `Agent ${n}` : '' }))),
+    )
+    show()
+    expect(await screen.findByText('2 earlier not shown')).toBeInTheDocument()
+    expect(lines()).toHaveLength(4)
+    expect(lines()[3]).toContain('re-sent by Agent 5')
   })
 
   it('stops listening when it goes away', async () => {
