@@ -39,7 +39,7 @@ func (c *clock) advance(d time.Duration) {
 // the outbox, where the test reads them) and double opt-in off, so only codes count against an
 // address's sends.
 type codeEnv struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	ws     org.Workspace
 	clock  *clock
@@ -48,7 +48,7 @@ type codeEnv struct {
 	inbox  string
 }
 
-func newCodeEnv(t *testing.T) *codeEnv {
+func newCodeEnv(t testing.TB) *codeEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := testutil.NewStore(t)

@@ -171,14 +171,14 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 		if err != nil {
 			return err
 		}
-		if org.ConsentText != "" && !r.Consent {
-			return &apperr.Error{Code: CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
-		}
 		sender, err := tx.VerifiedSenderEmail(org.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			return errSigninOff
 		} else if err != nil {
 			return err
+		}
+		if org.ConsentText != "" && !r.Consent {
+			return &apperr.Error{Code: CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
 		}
 		handle = r.Handle
 		key := ""
