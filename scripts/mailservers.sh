@@ -11,7 +11,7 @@
 #
 # Both use one self-signed certificate (CN and subjectAltName 127.0.0.1 and localhost) made at
 # start, and one test account (sender@vouchdesk.test) whose password is random per start; mail to
-# any other address at the domain is delivered too, into a mailbox without a login. Mail
+# any other address at the domain is delivered too, and opens over IMAP with the same password. Mail
 # folders belong to `nobody`: no system user is created. The distribution's own postfix/dovecot
 # services are neither used nor needed; the install keeps them from starting.
 #
@@ -193,13 +193,18 @@ passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $DIR/dovecot/passwd
 }
+# Customers' mailboxes (any other address at the domain) open with the same per-run password, so
+# the end-to-end suite reads what they received over IMAP, as a mail client would.
+passdb {
+  driver = static
+  args = password=$PASSWORD
+}
 userdb {
   driver = passwd-file
   args = username_format=%u $DIR/dovecot/passwd
   default_fields = uid=nobody gid=nogroup home=$DIR/mail/%d/%n
 }
-# Every other address at the domain (the chat tests' customers) gets a mailbox on delivery; it
-# has no password, so nobody logs in to it: tests read it from DIR/mail/<domain>/<user>/Maildir.
+# Every other address at the domain (the chat tests' customers) gets a mailbox on delivery.
 userdb {
   driver = static
   args = uid=nobody gid=nogroup home=$DIR/mail/%d/%n allow_all_users=yes

@@ -15,9 +15,12 @@
 //   6. double opt-in: a new address is pending until the emailed link is confirmed, then the
 //      contact exists and the chat is linked, live in the agent's view
 //   7. a network drop in the widget loses and duplicates nothing, both ways
+//   8. double opt-in off: a new address becomes an unverified contact, no email
+//   9. transcript after the chat ends: mailed to the verified address, read back over IMAP and
+//      compared with the chat; its sending shows on the conversation
 // Screenshots of the contact panel in its states go to $E2E_OUT.
 import { join } from 'node:path'
-import { assert, cutProxy, launchBrowser, mailCount, need, tid, waitForMail } from './lib.mjs'
+import { assert, cutProxy, imapFetch, launchBrowser, mailCount, need, tid, waitForMail } from './lib.mjs'
 
 const UI = need('E2E_UI_URL')
 const WIDGET = need('E2E_WIDGET_URL')
@@ -307,6 +310,38 @@ try {
   await agent.waitForTimeout(1000)
   assert(mailCount(MAIL, 'eve@vouchdesk.test') === seenEve, 'a confirmation email went out with double opt-in off')
   log('new contact registered without confirmation; no email sent')
+
+  // 9 ------------------------------------------------------------------------------------------
+  begin('9. the transcript: mailed at the end of a verified chat, read back over IMAP')
+  await nav('Settings')
+  const tToggle = agent.getByRole('switch', { name: 'Send transcript after the chat ends' }).first()
+  if ((await tToggle.getAttribute('aria-checked')) !== 'true') await tToggle.click()
+  await tToggle.and(agent.locator('[aria-checked="true"]')).waitFor()
+  const lines = ['Could I get a copy of this chat? <i>stays text</i>', 'Of course, it comes by email when we finish.']
+  await customerSays(ann2.page, lines[0])
+  await openConversation('Could I get a copy of this chat?')
+  await agentSays('Ann', lines[1])
+  await agent.getByRole('button', { name: 'End chat' }).first().click()
+  await agent.getByRole('dialog').getByRole('button', { name: 'End chat' }).click()
+  await agent.getByText(/^Sent to /).first().waitFor({ timeout: 30000 })
+  const chat = await bodies(ann2.page)
+  const mail = await imapFetch({
+    addr: need('VOUCHDESK_IT_IMAP_ADDR'), user: 'ann@vouchdesk.test', password: need('VOUCHDESK_IT_PASSWORD'),
+    ca: need('VOUCHDESK_IT_CA'), subject: /^Your chat with Northwind Outfitters/,
+  })
+  assert(mail.from === env.VOUCHDESK_IT_USER, `transcript from ${mail.from}`)
+  // Every line of this chat, in the order the customer saw it, is in the plain-text part.
+  let at = 0
+  for (const line of chat.filter((b) => !b.startsWith('The chat was ended'))) {
+    const i = mail.text.indexOf(line, at)
+    assert(i >= 0, `transcript text lacks (or reorders) "${line}"`)
+    at = i + line.length
+  }
+  assert(mail.text.includes(AGENT), 'transcript lacks the agent name')
+  assert(!mail.text.includes('olive@vouchdesk.test') && !mail.html.includes('olive@vouchdesk.test'), 'agent email in the transcript')
+  assert(!mail.html.includes('<i>stays text</i>') && mail.html.includes('&lt;i&gt;stays text&lt;/i&gt;'), 'customer markup live in the HTML part')
+  await agent.screenshot({ path: join(OUT, 'e2e-transcript-sent.png') })
+  log(`transcript of ${chat.length} messages read back over IMAP and matched`)
 
   log('all flows passed')
 } catch (e) {

@@ -134,3 +134,54 @@ export async function cutProxy(target) {
     },
   }
 }
+
+// imapFetch waits until the mailbox of `user` has a message whose subject matches `subject`, and
+// returns its subject and decoded text and HTML parts, read over IMAP (STARTTLS, the test CA).
+export async function imapFetch({ addr, user, password, ca, subject, timeoutMs = 30000 }) {
+  const { ImapFlow } = await import('imapflow')
+  const [host, port] = addr.split(':')
+  const t0 = Date.now()
+  for (;;) {
+    const client = new ImapFlow({
+      host, port: Number(port), secure: false, doSTARTTLS: true,
+      tls: { ca: [readFileSync(ca)] }, auth: { user, pass: password }, logger: false,
+    })
+    await client.connect()
+    try {
+      const lock = await client.getMailboxLock('INBOX')
+      try {
+        let found
+        for await (const m of client.fetch('1:*', { envelope: true, bodyStructure: true })) {
+          if (subject.test(m.envelope?.subject ?? '')) found = m
+        }
+        if (found) {
+          const parts = {}
+          const walk = (node) => {
+            if (node.childNodes) node.childNodes.forEach(walk)
+            else if (node.type === 'text/plain' || node.type === 'text/html') parts[node.type] ??= node.part ?? '1'
+          }
+          walk(found.bodyStructure)
+          const read = async (part) => {
+            if (!part) return ''
+            const { content } = await client.download(String(found.seq), part)
+            const chunks = []
+            for await (const c of content) chunks.push(c)
+            return Buffer.concat(chunks).toString('utf8')
+          }
+          return {
+            subject: found.envelope.subject,
+            from: found.envelope.from?.[0]?.address ?? '',
+            text: await read(parts['text/plain']),
+            html: await read(parts['text/html']),
+          }
+        }
+      } finally {
+        lock.release()
+      }
+    } finally {
+      await client.logout().catch(() => {})
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`no mail matching ${subject} for ${user} within ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 300))
+  }
+}
