@@ -36,6 +36,7 @@ type signinEnv struct {
 type signinOptions struct {
 	email, google bool
 	issuer        string // engine.Config.GoogleIssuerURL
+	script        string // engine.Config.GoogleScriptURL
 	clientID      string // the organization's Google client ID
 	consentText   string
 }
@@ -51,7 +52,7 @@ func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
 	loose := widget.Rate{PerSecond: 1000, Burst: 1000}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: path, Listen: "127.0.0.1:0", Now: clk.now,
 		Secrets: secrets.Env{Getenv: func(k string) string { return env[k] }}, RootCAs: cert.Pool,
-		GoogleIssuerURL: o.issuer, WidgetLimits: widget.Limits{Signin: loose, Sessions: loose}})
+		GoogleIssuerURL: o.issuer, GoogleScriptURL: o.script, WidgetLimits: widget.Limits{Signin: loose, Sessions: loose}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,7 +213,7 @@ func TestGoogleSigninRefusesBadTokens(t *testing.T) {
 func TestSigninOffAndUnreachableIssuer(t *testing.T) {
 	gone := googletest.Start(t)
 	gone.Close()
-	s := newSigninEnv(t, signinOptions{google: true, issuer: gone.URL()}) // no client ID
+	s := newSigninEnv(t, signinOptions{google: true, issuer: gone.URL(), script: "http://127.0.0.1:9/fake/gsi.js"}) // no client ID
 	in := s.do("GET", "/api/widget/v1/inboxes/"+s.inbox, "", nil)
 	if in.status != 200 || in.json["signin"] != nil {
 		t.Fatalf("GET /inboxes with Google on but no client ID = %s, want signin null", in.raw)
@@ -238,6 +238,10 @@ func TestSigninOffAndUnreachableIssuer(t *testing.T) {
 	}
 	if r := s.session(map[string]any{"name": "Ada"}); r.status != 403 || r.errCode() != verify.CodeSigninRequired {
 		t.Errorf("POST /sessions once Google is set up = %d %s, want signin_required", r.status, r.raw)
+	}
+	in = s.do("GET", "/api/widget/v1/inboxes/"+s.inbox, "", nil)
+	if g, _ := in.json["signin"].(map[string]any)["google"].(map[string]any); g["scriptUrl"] != "http://127.0.0.1:9/fake/gsi.js" {
+		t.Errorf("GET /inboxes = %s, want the configured script URL", in.raw)
 	}
 	if r := s.google("x.y.z", ""); r.status != 503 || r.errCode() != verify.CodeSigninUnavailable {
 		t.Errorf("POST /signin/google with the issuer gone = %d %s, want 503 signin_unavailable", r.status, r.raw)

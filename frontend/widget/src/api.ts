@@ -7,10 +7,12 @@
  * with `transient` whether trying again later can help.
  */
 import type {
+  ChatStart,
   ConversationAnswer,
   Inbox,
   Message,
   SessionAnswer,
+  SigninEmailAnswer,
   StartSession,
   State,
 } from './types'
@@ -88,6 +90,21 @@ export class ApiClient {
 
   submitCode(session: string, code: string): Promise<{ state: State }> {
     return this.call('POST', '/code', session, { code })
+  }
+
+  /** Emails a sign-in code; `signin` (an earlier answer's) asks for a new one. */
+  signinEmail(body: { inbox: string; email: string; consent: boolean; signin?: string }): Promise<SigninEmailAnswer> {
+    return this.call('POST', '/signin/email', undefined, body)
+  }
+
+  /** The emailed code; the right one starts the chat (answered as POST /sessions). */
+  signinCode(body: ChatStart & { signin: string; code: string }): Promise<SessionAnswer> {
+    return this.call('POST', '/signin/code', undefined, body)
+  }
+
+  /** Google's credential (ID token); a good one starts the chat (answered as POST /sessions). */
+  signinGoogle(body: ChatStart & { credential: string; consent: boolean }): Promise<SessionAnswer> {
+    return this.call('POST', '/signin/google', undefined, body)
   }
 
   async end(session: string): Promise<State> {

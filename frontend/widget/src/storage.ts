@@ -1,6 +1,7 @@
 /**
- * The two localStorage values the widget keeps per inbox (docs/api/widget.md, "Embedding"):
- * `vouchdesk:<inbox>:session` and `vouchdesk:<inbox>:device`.
+ * The localStorage values the widget keeps per inbox (docs/api/widget.md, "Embedding"):
+ * `vouchdesk:<inbox>:session`, `vouchdesk:<inbox>:device`, and while an email sign-in waits
+ * for its code, `vouchdesk:<inbox>:signin`.
  *
  * localStorage can be missing or throw (Safari private mode, storage disabled, a sandboxed
  * iframe). The chat must still work then, only without surviving a reload, so every access
@@ -26,6 +27,15 @@ export class Keys {
   }
   set device(v: string | null) {
     this.set(`vouchdesk:${this.inbox}:device`, v)
+  }
+
+  /** An email sign-in waiting for its code (JSON, see signin.ts), so a reload or another page
+   * of the site keeps the code step. */
+  get signin(): string | null {
+    return this.get(`vouchdesk:${this.inbox}:signin`)
+  }
+  set signin(v: string | null) {
+    this.set(`vouchdesk:${this.inbox}:signin`, v)
   }
 
   private get(k: string): string | null {

@@ -33,6 +33,33 @@ export interface Inbox {
   prechat: { askName: boolean; askEmail: boolean }
   consent: { required: boolean; text: string }
   limits: { messageChars: number }
+  /** The sign-in a chat starts with; absent or null: the pre-chat form. */
+  signin?: InboxSignin | null
+}
+
+/** Which sign-ins the inbox offers (at least one). */
+export interface InboxSignin {
+  /** A one-time code emailed to the customer. */
+  email: boolean
+  /** Google Sign-In: Google's button, drawn by the script at scriptUrl. */
+  google: { clientId: string; scriptUrl: string } | null
+}
+
+/** The answer of POST /signin/email: a code is on its way. */
+export interface SigninEmailAnswer {
+  /** The sign-in handle: send it back with the code, and with a request for a new one. */
+  signin: string
+  email: string
+  codeExpiresIn: number
+  resendIn: number
+}
+
+/** What a sign-in sends for the chat it starts (as POST /sessions). */
+export interface ChatStart {
+  inbox: string
+  name?: string
+  deviceToken?: string
+  timezone?: string
 }
 
 export interface SessionAnswer {

@@ -11,13 +11,15 @@
  */
 import { ApiClient, ApiError, type FetchLike } from './api'
 import { h, replace } from './dom'
+import { loadScript, type ScriptLoader } from './gsi'
 import { newClientMsgId } from './ids'
 import { LiveConnection, type LiveStatus, type SocketFactory } from './live'
 import { MessageList } from './messages'
 import { Outbox, type OutItem } from './outbox'
+import { Signin } from './signin'
 import { Keys } from './storage'
 import css from './styles.css?inline'
-import type { Inbox, LiveEvent, Message, State } from './types'
+import type { Inbox, LiveEvent, Message, SessionAnswer, State } from './types'
 import {
   addStyles,
   buildShell,
@@ -43,9 +45,11 @@ export interface WidgetOptions {
   WebSocket?: SocketFactory
   storage?: Storage | null
   random?: () => number
+  /** Loads Google's script for Google Sign-In (tests replace it). */
+  loadScript?: ScriptLoader
 }
 
-type Phase = 'idle' | 'loading' | 'unavailable' | 'prechat' | 'chat'
+type Phase = 'idle' | 'loading' | 'unavailable' | 'prechat' | 'signin' | 'chat'
 
 /** How long a socket may stay open after the chat ended, for the last events to arrive. */
 const ENDED_GRACE_MS = 5_000
@@ -60,6 +64,10 @@ export class Widget {
   private readonly msgs = new MessageList()
   private readonly outbox: Outbox
   private live: LiveConnection | null = null
+  private signin: Signin | null = null
+  /** Where Google's script draws its button: a light-DOM child of the host, slotted into the
+   * sign-in form (gsi.ts says why). */
+  private readonly googleEl: HTMLDivElement
 
   private phase: Phase = 'idle'
   private inbox: Inbox | null = null
@@ -106,6 +114,10 @@ export class Widget {
     this.host.style.setProperty('all', 'initial')
     this.root = this.host.attachShadow({ mode: 'open' })
     addStyles(this.root, css)
+    this.googleEl = document.createElement('div')
+    this.googleEl.slot = 'vd-google'
+    this.googleEl.setAttribute('data-testid', 'google-button-host')
+    this.host.appendChild(this.googleEl)
 
     this.ui = buildShell(o.position, {
       toggle: () => (this.isOpen ? this.close() : this.open()),
@@ -134,6 +146,7 @@ export class Widget {
 
   /** Stops the socket and removes the widget (tests, or a site that unmounts it). */
   destroy(): void {
+    this.signin?.stop()
     this.live?.stop()
     this.outbox.clear()
     removeEventListener('online', this.onOnline)
@@ -202,8 +215,25 @@ export class Widget {
         this.keys.session = null
       }
     }
-    this.showPrechat()
+    this.showStart()
     this.focusAfterLoad()
+  }
+
+  /** The way into a new chat: the sign-in the inbox asks for, or the pre-chat form. */
+  private showStart(): void {
+    if (this.inbox?.signin) this.showSignin()
+    else this.showPrechat()
+  }
+
+  /** The inbox's settings changed under the widget (sign-in switched on or off): read them
+   * again and show the way in they now ask for. */
+  private async refreshInbox(): Promise<void> {
+    try {
+      this.inbox = await this.api.inbox(this.o.inbox)
+    } catch (e) {
+      return this.showUnavailable(e)
+    }
+    this.showStart()
   }
 
   private showUnavailable(e: unknown): void {
@@ -231,7 +261,7 @@ export class Widget {
 
   private focusPanel(): void {
     const target =
-      this.phase === 'prechat'
+      this.phase === 'prechat' || this.phase === 'signin'
         ? this.ui.bodyEl.querySelector<HTMLElement>('input, button')
         : this.phase === 'chat'
           ? this.state?.status === 'ended'
@@ -242,6 +272,10 @@ export class Widget {
   }
 
   private setPhase(p: Phase): void {
+    if (p !== 'signin') {
+      this.signin?.stop()
+      this.signin = null
+    }
     this.phase = p
     const chat = p === 'chat'
     this.ui.composer.hidden = !chat || this.state?.status !== 'open'
@@ -274,12 +308,7 @@ export class Widget {
     const name = v.name.trim()
     const email = v.email.trim()
     const device = this.keys.device
-    let tz: string | undefined
-    try {
-      tz = Intl.DateTimeFormat().resolvedOptions().timeZone
-    } catch {
-      // no Intl time zone support: the server does without
-    }
+    const tz = timezone()
     try {
       const a = await this.api.startSession({
         inbox: inbox.id || this.o.inbox,
@@ -289,27 +318,61 @@ export class Widget {
         ...(device && { deviceToken: device }),
         ...(tz && { timezone: tz }),
       })
-      // A device token the server no longer knows (revoked, or another organization's)
-      // will never verify anything again.
-      if (device && a.deviceRecognized === false) this.keys.device = null
-      // The server made a device for this browser: the token that later proofs attach to.
-      if (a.deviceToken) this.keys.device = a.deviceToken
-      this.session = a.session
-      this.keys.session = a.session
-      this.resetChat()
-      this.showChat()
-      this.applyState(a.state)
-      this.connectLive()
-      if (this.isOpen) this.focusPanel()
+      this.beginChat(a)
     } catch (e) {
       button.disabled = false
       const err = asApiError(e)
+      // The inbox now asks for a sign-in.
+      if (err.code === 'signin_required') return void this.refreshInbox()
       const field: keyof PrechatInput | undefined =
         err.code === 'consent_required' ? 'consent' : err.field === 'name' || err.field === 'email' ? err.field : undefined
       if (err.code === 'consent_required') this.forceConsent = true
       if (field) return this.showPrechat({ [field]: err.message }, v)
       this.report(err, button)
     }
+  }
+
+  /** A chat was started (POST /sessions or a sign-in): keep its session and device, show it. */
+  private beginChat(a: SessionAnswer): void {
+    // A device token the server no longer knows (revoked, or another organization's) will
+    // never verify anything again.
+    if (this.keys.device && a.deviceRecognized === false) this.keys.device = null
+    // The server made a device for this browser: the token that later proofs attach to.
+    if (a.deviceToken) this.keys.device = a.deviceToken
+    this.session = a.session
+    this.keys.session = a.session
+    this.resetChat()
+    this.showChat()
+    this.applyState(a.state)
+    this.connectLive()
+    if (this.isOpen) this.focusPanel()
+  }
+
+  // ---- sign-in ----
+
+  private showSignin(): void {
+    this.setPhase('signin')
+    this.applyHeader(null)
+    const inbox = this.inbox!
+    this.signin = new Signin({
+      api: this.api,
+      keys: this.keys,
+      inbox: { ...inbox, id: inbox.id || this.o.inbox },
+      loadScript: this.o.loadScript ?? loadScript,
+      googleEl: this.googleEl,
+      show: (el, focus) => {
+        replace(this.ui.bodyEl, el)
+        if (focus && this.isOpen) focus.focus()
+      },
+      started: (a) => this.beginChat(a),
+      report: (e, button) => {
+        if (e.code === 'signin_off' || e.code === 'signin_required') return void this.refreshInbox()
+        this.report(e, button)
+      },
+      say: (text) => this.say(text),
+      timezone,
+    })
+    this.signin.start()
   }
 
   // ---- the chat ----
@@ -592,7 +655,7 @@ export class Widget {
     this.session = null
     this.resetChat()
     this.say('')
-    this.showPrechat()
+    this.showStart()
     if (this.isOpen) this.focusPanel()
   }
 
@@ -601,7 +664,7 @@ export class Widget {
     this.keys.session = null
     this.session = null
     this.resetChat()
-    this.showPrechat()
+    this.showStart()
     this.say('This chat is no longer available. Please start a new one.')
   }
 
@@ -638,6 +701,14 @@ export class Widget {
 
   private scrollToEnd(): void {
     this.ui.scrollEl.scrollTop = this.ui.scrollEl.scrollHeight
+  }
+}
+
+function timezone(): string | undefined {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone
+  } catch {
+    return undefined // no Intl time zone support: the server does without
   }
 }
 
