@@ -25,6 +25,8 @@ export const API_CALLS = [
   'getDeliveryLog',
   'listInboxes',
   'setInboxToggle',
+  'getGoogleClientId',
+  'setGoogleClientId',
   'listConversations',
   'openConversation',
   'markConversationRead',

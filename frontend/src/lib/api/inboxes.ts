@@ -20,3 +20,16 @@ export async function setInboxToggle(
   if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
   return inbox
 }
+
+/** The organization's OAuth client ID for Google Sign-In ('' when none is set). */
+export async function getGoogleClientId(): Promise<string> {
+  const id = await call(() => Inboxes.GoogleClientID())
+  return typeof id === 'string' ? id : ''
+}
+
+/** Saves the Google client ID ('' removes it); resolves with it as saved (trimmed). A malformed
+ * one is refused with field "clientId". */
+export async function setGoogleClientId(clientId: string): Promise<string> {
+  const id = await call(() => Inboxes.SetGoogleClientID(clientId))
+  return typeof id === 'string' ? id : ''
+}

@@ -4,11 +4,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   ApiError,
   getDeliveryLog,
+  getGoogleClientId,
   getMailSettings,
   getSenderState,
   listInboxes,
   resendSenderLink,
   saveSmtp,
+  setGoogleClientId,
   setInboxToggle,
   setSender,
   subscribe,
@@ -133,6 +135,18 @@ describe('inboxes api', () => {
   it('listInboxes turns a nil slice into []', async () => {
     stubGo({}, { List: () => Promise.resolve(null) })
     await expect(listInboxes()).resolves.toEqual([])
+  })
+
+  it('gets and sets the Google client ID, passing field errors on', async () => {
+    const SetGoogleClientID = vi.fn((id: unknown) => Promise.resolve(String(id).trim()))
+    stubGo({}, { GoogleClientID: () => Promise.resolve(null), SetGoogleClientID })
+    await expect(getGoogleClientId()).resolves.toBe('')
+    await expect(setGoogleClientId(' 1-a.apps.googleusercontent.com ')).resolves.toBe('1-a.apps.googleusercontent.com')
+    expect(SetGoogleClientID).toHaveBeenCalledWith(' 1-a.apps.googleusercontent.com ')
+    stubGo({}, {
+      SetGoogleClientID: () => Promise.reject(JSON.stringify({ code: 'invalid_input', message: 'bad', field: 'clientId' })),
+    })
+    await expect(setGoogleClientId('x')).rejects.toMatchObject({ code: 'invalid_input', field: 'clientId' })
   })
 })
 
