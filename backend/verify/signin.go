@@ -161,10 +161,6 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 	if !r.Inbox.EmailSignin {
 		return "", "", errSigninOff
 	}
-	norm, display, err := CheckEmail(r.Email)
-	if err != nil {
-		return "", "", err
-	}
 	now := s.now()
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		org, err := tx.Organization(r.Org.ID)
@@ -175,6 +171,10 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 		if errors.Is(err, store.ErrNotFound) {
 			return errSigninOff
 		} else if err != nil {
+			return err
+		}
+		var norm string
+		if norm, display, err = CheckEmail(r.Email); err != nil {
 			return err
 		}
 		if org.ConsentText != "" && !r.Consent {
