@@ -1,0 +1,36 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestRunDeliversEveryMessage runs the load test small, in one process: every scheduled message
+// is stored, reaches the agent side as one change of its own conversation, and comes back once on
+// the customer's WebSocket.
+func TestRunDeliversEveryMessage(t *testing.T) {
+	ctx := context.Background()
+	s, err := startServer(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	res, err := run(ctx, s.addrs, Options{Sessions: 20, Rate: 20, Duration: 2 * time.Second, Drain: 10 * time.Second},
+		func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Connections != 20 || res.Scheduled != 40 || res.Sent != 40 || res.Failed != 0 {
+		t.Fatalf("connections %d, scheduled %d, sent %d, failed %d; want 20, 40, 40, 0", res.Connections, res.Scheduled, res.Sent, res.Failed)
+	}
+	if res.Agent.N != 40 || res.Unmatched != 0 || res.Events != 40 {
+		t.Errorf("agent side saw %d of 40 messages, %d unmatched, %d chat:changed events", res.Agent.N, res.Unmatched, res.Events)
+	}
+	if res.Echo.N != 40 || res.EchoLost != 0 {
+		t.Errorf("%d of 40 messages came back on the customer's WebSocket, %d lost", res.Echo.N, res.EchoLost)
+	}
+	if res.After.Goroutines <= res.Before.Goroutines {
+		t.Errorf("goroutines %d before the live connections, %d with them", res.Before.Goroutines, res.After.Goroutines)
+	}
+}

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"vouchdesk/backend/engine"
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/widget"
+)
+
+// Addrs is what a started server tells its client.
+type Addrs struct {
+	API     string `json:"api"`     // the widget server, host:port
+	Control string `json:"control"` // the load test's control endpoints, host:port
+	Inbox   string `json:"inbox"`   // the chat inbox the sessions open in
+}
+
+// Mem is the server process's memory after a forced GC.
+type Mem struct {
+	HeapInuse  uint64  `json:"heapInuse"`
+	StackInuse uint64  `json:"stackInuse"`
+	RSS        uint64  `json:"rss"` // VmRSS, bytes
+	Goroutines int     `json:"goroutines"`
+	CPU        float64 `json:"cpu"` // user+system CPU seconds the process has used
+}
+
+// server is the engine under test plus the agent-side recorder.
+type server struct {
+	e       *engine.Engine
+	api     *http.Server
+	control *http.Server
+	addrs   Addrs
+
+	recording atomic.Bool
+	events    atomic.Int64 // chat:changed events the desktop emitter received
+	mu        sync.Mutex
+	seen      map[string][]int64 // conversation id -> unix ns of each change while recording
+}
+
+// startServer opens an engine on a fresh SQLite file in dir, sets up an organization (which
+// makes the chat inbox), and serves the widget API on 127.0.0.1:0 with raised throttles (every
+// client shares 127.0.0.1). The desktop's side is the engine's OnEvent ("chat:changed", what
+// app.go forwards to the WebView); the chat service's Changed hook, which the engine wires to
+// that emitter, is wrapped to note which conversation changed and when.
+func startServer(ctx context.Context, dir string) (*server, error) {
+	s := &server{seen: map[string][]int64{}}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: filepath.Join(dir, "vouchdesk.db"), Logger: log,
+		OnEvent: func(name string) {
+			if name == engine.EventChatChanged {
+				s.events.Add(1)
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	s.e = e
+	emit := e.Chat.Changed
+	e.Chat.Changed = func(orgID, conversationID string) {
+		emit(orgID, conversationID) // the engine's emitter: OnEvent("chat:changed")
+		if s.recording.Load() {
+			t := time.Now().UnixNano()
+			s.mu.Lock()
+			s.seen[conversationID] = append(s.seen[conversationID], t)
+			s.mu.Unlock()
+		}
+	}
+	if err := e.Start(ctx); err != nil { // background parts only: no Listen
+		e.Close(ctx)
+		return nil, err
+	}
+	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Load", OwnerName: "Olive Owner", OwnerEmail: "olive@load.test"})
+	if err != nil {
+		e.Close(ctx)
+		return nil, err
+	}
+	inboxes, err := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
+	if err != nil || len(inboxes) == 0 {
+		e.Close(ctx)
+		return nil, fmt.Errorf("no chat inbox after setup: %v", err)
+	}
+	s.addrs.Inbox = inboxes[0].ID
+
+	open := widget.Rate{PerSecond: 1e6, Burst: 1e6}
+	// The same server settings as engine.Start; only the per-IP throttles are raised.
+	s.api = &http.Server{
+		Handler: widget.NewHandler(widget.Deps{Version: "loadtest", DB: e.Store, Senders: e.Senders,
+			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: log,
+				Limits: widget.Limits{IP: open, Sessions: open}}}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /mem", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, readMem()) })
+	mux.HandleFunc("GET /cpu", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, cpuSeconds()) })
+	mux.HandleFunc("POST /record", s.record)
+	mux.HandleFunc("GET /record", s.records)
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	s.control = &http.Server{Handler: mux}
+	for _, l := range []struct {
+		srv  *http.Server
+		addr *string
+	}{{s.api, &s.addrs.API}, {s.control, &s.addrs.Control}} {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		*l.addr = ln.Addr().String()
+		go l.srv.Serve(ln)
+	}
+	return s, nil
+}
+
+func (s *server) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.api.Close() // hijacked WebSockets are the client's to close; Close does not wait for them
+	if s.control != nil {
+		s.control.Close()
+	}
+	s.e.Close(ctx)
+}
+
+// record turns the agent-side recorder on (?on=1, clearing it) or off.
+func (s *server) record(w http.ResponseWriter, r *http.Request) {
+	on := r.URL.Query().Get("on") == "1"
+	if on {
+		s.mu.Lock()
+		s.seen = map[string][]int64{}
+		s.mu.Unlock()
+		s.events.Store(0)
+	}
+	s.recording.Store(on)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// Records is what the agent side saw while recording.
+type Records struct {
+	Changes map[string][]int64 `json:"changes"` // conversation id -> unix ns of each change
+	Events  int64              `json:"events"`  // chat:changed events emitted
+}
+
+func (s *server) records(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	writeJSON(w, Records{Changes: s.seen, Events: s.events.Load()})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}
+
+// readMem collects garbage, returns freed pages to the OS, and reads the figures.
+func readMem() Mem {
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return Mem{HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, RSS: rss(), Goroutines: runtime.NumGoroutine(), CPU: cpuSeconds()}
+}
+
+// cpuSeconds is the user+system CPU time this process has used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// rss is this process's resident set from /proc/self/status (0 where there is none).
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
