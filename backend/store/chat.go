@@ -81,7 +81,7 @@ func (t *Tx) Conversation(orgID, id string) (Conversation, error) {
 func (t *Tx) AddMessage(m Message) (stored Message, dup bool, err error) {
 	if m.ClientMsgID != "" {
 		existing, err := scanMessage(t.tx.QueryRowContext(t.ctx, "SELECT "+messageColumns+
-			" FROM messages m LEFT JOIN users u ON u.id = m.sender_user_id WHERE m.conversation_id = ? AND m.client_msg_id = ?",
+			" FROM messages m WHERE m.conversation_id = ? AND m.client_msg_id = ?",
 			m.ConversationID, m.ClientMsgID))
 		if err == nil {
 			return existing, true, nil
@@ -113,8 +113,12 @@ func (t *Tx) AddMessage(m Message) (stored Message, dup bool, err error) {
 	return m, false, nil
 }
 
+// The sender's name is a scalar subquery, not a LEFT JOIN: in a join SQLite marks the `= ?`
+// terms "re-prepare on bind", and the driver's clear-bindings after each run then makes every call
+// parse and plan again (docs/benchmarks.md, the lookup section). Messages is read once per live
+// connection per new message, so that cost showed in the chat load test's profile.
 const messageColumns = `m.id, m.org_id, m.conversation_id, m.sender_kind, coalesce(m.sender_user_id, ''), m.body,
-	m.created_at, coalesce(m.client_msg_id, ''), coalesce(u.name, '')`
+	m.created_at, coalesce(m.client_msg_id, ''), coalesce((SELECT u.name FROM users u WHERE u.id = m.sender_user_id), '')`
 
 func scanMessage(row scanner) (Message, error) {
 	var m Message
@@ -134,7 +138,6 @@ func (s *Store) Messages(ctx context.Context, orgID, conversationID, afterID str
 		limit = 1000
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT "+messageColumns+` FROM messages m
-		LEFT JOIN users u ON u.id = m.sender_user_id
 		WHERE m.org_id = ? AND m.conversation_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`,
 		orgID, conversationID, afterID, limit)
 	if err != nil {
