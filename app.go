@@ -22,6 +22,10 @@ type AppConfig struct {
 	Listen       string // the widget server's address; "" runs none
 	Version      string
 	Logger       *slog.Logger
+	// GoogleIssuerURL and GoogleScriptURL override Google Sign-In's issuer and script (tests,
+	// enterprise proxies); "" means Google's. See engine.Config.
+	GoogleIssuerURL string
+	GoogleScriptURL string
 }
 
 // App owns the lifecycle: it opens the engine at startup and closes it at shutdown. The bound
@@ -65,6 +69,7 @@ func (a *App) startup(ctx context.Context) {
 	}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: a.cfg.DatabasePath, Listen: a.cfg.Listen,
 		Version: a.cfg.Version, Logger: a.log, Secrets: secrets.Keyring{},
+		GoogleIssuerURL: a.cfg.GoogleIssuerURL, GoogleScriptURL: a.cfg.GoogleScriptURL,
 		// The one place domain changes reach the Wails runtime: the UI reloads what changed.
 		OnEvent: func(name string) { runtime.EventsEmit(ctx, name) }})
 	if err != nil {

@@ -41,6 +41,9 @@ func main() {
 		Listen:       envOr("VOUCHDESK_LISTEN", "127.0.0.1:8470"),
 		Version:      version.Version,
 		Logger:       log,
+		// Test and enterprise overrides of Google Sign-In; unset means Google's own.
+		GoogleIssuerURL: os.Getenv("VOUCHDESK_GOOGLE_ISSUER_URL"),
+		GoogleScriptURL: os.Getenv("VOUCHDESK_GOOGLE_SCRIPT_URL"),
 	})
 
 	err := wails.Run(&options.App{

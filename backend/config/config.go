@@ -29,6 +29,17 @@ type Config struct {
 	// environment (VOUCHD_SMTP_PASSWORD / VOUCHD_IMAP_PASSWORD or their _FILE variants).
 	SMTP *MailAccount `toml:"smtp"`
 	IMAP *MailAccount `toml:"imap"`
+	// Google overrides where Google Sign-In's tokens and script come from (tests, enterprise
+	// proxies); empty fields mean Google's own.
+	Google Google `toml:"google"`
+}
+
+// Google is the [google] section: engine.Config's GoogleIssuerURL and GoogleScriptURL.
+type Google struct {
+	// IssuerURL is the OpenID Connect issuer ID tokens are checked against.
+	IssuerURL string `toml:"issuer_url"`
+	// ScriptURL is the Google Identity Services script the widget loads.
+	ScriptURL string `toml:"script_url"`
 }
 
 // Organization is the headless first run, and the sender email to use.
@@ -198,6 +209,11 @@ func (c *Config) normalize(base string) error {
 	if (o.Name != "" || o.OwnerName != "" || o.OwnerEmail != "") && (o.Name == "" || o.OwnerName == "" || o.OwnerEmail == "") {
 		return &Error{Key: "organization", Msg: "name, owner_name and owner_email go together"}
 	}
+	for _, g := range []struct{ key, raw string }{{"google.issuer_url", c.Google.IssuerURL}, {"google.script_url", c.Google.ScriptURL}} {
+		if err := checkGoogleURL(g.raw); err != nil {
+			return &Error{Key: g.key, Msg: err.Error()}
+		}
+	}
 	switch c.Log.Format {
 	case "":
 		c.Log.Format = "text"
@@ -206,4 +222,30 @@ func (c *Config) normalize(base string) error {
 		return &Error{Key: "log.format", Msg: fmt.Sprintf("%q is not text or json", c.Log.Format)}
 	}
 	return nil
+}
+
+// checkGoogleURL accepts what backend/signin/google accepts for an issuer: an absolute URL
+// without credentials, query or fragment, https, or http only on a loopback host. "" is allowed
+// (Google's own).
+func checkGoogleURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return fmt.Errorf("%q is not an absolute URL", raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return fmt.Errorf("%q may not carry credentials, a query or a fragment", raw)
+	}
+	if u.Scheme == "https" {
+		return nil
+	}
+	if u.Scheme == "http" {
+		h := u.Hostname()
+		if ip := net.ParseIP(h); h == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q must use https (http only on a loopback host)", raw)
 }

@@ -110,3 +110,38 @@ username = "support@acme.test"
 		}
 	}
 }
+
+func TestGoogleSection(t *testing.T) {
+	c, err := Load(write(t, `database = "x.db"`))
+	if err != nil || c.Google != (Google{}) {
+		t.Fatalf("Load(no [google]) = %+v, %v; want empty (Google's own)", c.Google, err)
+	}
+	for _, ok := range []Google{
+		{IssuerURL: "https://accounts.google.com", ScriptURL: "https://accounts.google.com/gsi/client"},
+		{IssuerURL: "http://127.0.0.1:41234", ScriptURL: "http://127.0.0.1:41234/gsi/client"},
+		{IssuerURL: "http://localhost:8080/tenant", ScriptURL: "http://[::1]:9/gsi/client"},
+	} {
+		body := "database = \"x.db\"\n[google]\nissuer_url = \"" + ok.IssuerURL + "\"\nscript_url = \"" + ok.ScriptURL + "\""
+		c, err := Load(write(t, body))
+		if err != nil || c.Google != ok {
+			t.Errorf("Load(%q) = %+v, %v; want %+v", body, c.Google, err, ok)
+		}
+	}
+	for _, tc := range []struct{ key, value, msg string }{
+		{"issuer_url", "http://accounts.example.com", "https"},
+		{"issuer_url", "http://10.0.0.1:8080", "https"},
+		{"script_url", "http://gsi.example.com/client", "https"},
+		{"issuer_url", "ftp://127.0.0.1", "https"},
+		{"issuer_url", "accounts.google.com", "absolute"},
+		{"issuer_url", "https://user:pw@accounts.example.com", "credentials"},
+		{"script_url", "https://gsi.example.com/client?hl=en", "query"},
+		{"issuer_url", "https://accounts.example.com#x", "fragment"},
+	} {
+		body := "database = \"x.db\"\n[google]\n" + tc.key + " = \"" + tc.value + "\""
+		_, err := Load(write(t, body))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.Key != "google."+tc.key || !strings.Contains(ce.Msg, tc.msg) {
+			t.Errorf("Load(%q) error = %v, want key google.%s and %q", body, err, tc.key, tc.msg)
+		}
+	}
+}

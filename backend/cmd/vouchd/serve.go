@@ -39,7 +39,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, err)
 	}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
-		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool})
+		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool,
+		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL})
 	if err != nil {
 		return fail(stderr, err)
 	}
