@@ -9,6 +9,9 @@
 #   - a private D-Bus session with gnome-keyring (mail account passwords go to the OS keyring);
 #     the bus has no service directories, so nothing else (e.g. a desktop portal) is activated;
 #   - Xvfb, because the app always opens its window;
+#   - a fake Google (frontend/e2e/fakegoogle.mjs): an OpenID Connect issuer and a stand-in for
+#     Google's sign-in script on a free port, started first because the app takes its URLs
+#     (VOUCHDESK_GOOGLE_ISSUER_URL, VOUCHDESK_GOOGLE_SCRIPT_URL) at start;
 #   - the desktop app built in Wails' dev mode (`-tags dev`): the same Go code and the same
 #     frontend build (frontend/dist), with Wails' dev server on 127.0.0.1:34115 serving that UI
 #     to a browser with working Go bindings. Its widget server takes a free port.
@@ -31,16 +34,18 @@ scripts/mailservers.sh install
 tmp=$(mktemp -d -t vouchdesk-e2e.XXXXXX)
 # The mail servers run as their own users and must reach their folder below this one.
 chmod 711 "$tmp"
-app_pid="" bus_pid="" keyring_pid=""
+app_pid="" bus_pid="" keyring_pid="" google_pid=""
 cleanup() {
   local rc=$?
   [ -n "$app_pid" ] && kill -- -"$app_pid" 2>/dev/null || true
+  [ -n "$google_pid" ] && kill "$google_pid" 2>/dev/null || true
   [ -n "$keyring_pid" ] && kill "$keyring_pid" 2>/dev/null || true
   [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null || true
   scripts/mailservers.sh stop "$tmp/mail" >/dev/null 2>&1 || true
   xvfb_session_stop 2>/dev/null || true
   if [ "$rc" -ne 0 ]; then
     cp "$tmp/app.log" "$out/app.log" 2>/dev/null || true
+    cp "$tmp/google.log" "$out/fakegoogle.log" 2>/dev/null || true
     scripts/mailservers.sh logs "$tmp/mail" 2>"$out/mailservers.log" || true
     say "failed: logs in $out"
   fi
@@ -90,8 +95,20 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
+node frontend/e2e/fakegoogle.mjs --port-file "$tmp/google.url" >"$tmp/google.log" 2>&1 &
+google_pid=$!
+for _ in $(seq 100); do
+  [ -s "$tmp/google.url" ] && break
+  kill -0 "$google_pid" 2>/dev/null || { say "the fake Google exited"; cat "$tmp/google.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -s "$tmp/google.url" ] || { say "the fake Google did not start"; exit 1; }
+google_url=$(cat "$tmp/google.url")
+say "fake Google on $google_url"
+
 say "starting the app (UI on 127.0.0.1:34115)"
-HOME=$tmp/home VOUCHDESK_DATA_DIR=$tmp/data VOUCHDESK_LISTEN=127.0.0.1:0 \
+VOUCHDESK_GOOGLE_ISSUER_URL=$google_url VOUCHDESK_GOOGLE_SCRIPT_URL=$google_url/gsi/client \
+  HOME=$tmp/home VOUCHDESK_DATA_DIR=$tmp/data VOUCHDESK_LISTEN=127.0.0.1:0 \
   SSL_CERT_FILE=$VOUCHDESK_IT_CA devserver=127.0.0.1:34115 assetdir=$root/frontend/dist \
   setsid "$tmp/vouchdesk-dev" >"$tmp/app.log" 2>&1 &
 app_pid=$!
@@ -108,7 +125,7 @@ done
 say "widget server on $widget_addr"
 
 export E2E_UI_URL=http://127.0.0.1:34115 E2E_WIDGET_URL=http://$widget_addr
-export E2E_MAIL_DIR=$tmp/mail/mail E2E_DATA_DIR=$tmp/data E2E_OUT=$out
+export E2E_MAIL_DIR=$tmp/mail/mail E2E_DATA_DIR=$tmp/data E2E_OUT=$out E2E_GOOGLE_URL=$google_url
 if [ "${UP:-}" = 1 ]; then
   say "up; environment in $tmp/e2e.env; Ctrl-C stops everything"
   export -p | grep -E 'E2E_|VOUCHDESK_IT_' > "$tmp/e2e.env"

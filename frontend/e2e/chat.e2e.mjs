@@ -18,7 +18,13 @@
 //   8. double opt-in off: a new address becomes an unverified contact, no email
 //   9. transcript after the chat ends: mailed to the verified address, read back over IMAP and
 //      compared with the chat; its sending shows on the conversation
-// Screenshots of the contact panel in its states go to $E2E_OUT.
+//  10. sign-in at chat start by email: the agent sets a Google client ID and turns both sign-ins
+//      on; a new customer gets the sign-in screen, a wrong code is refused with a clear error,
+//      the emailed code starts the chat verified ("Verified by Email OTP")
+//  11. sign-in at chat start with Google: the button of the fake Google (frontend/e2e/
+//      fakegoogle.mjs, the issuer the app was started with) starts the chat verified ("Verified
+//      by Google Sign-In"), the token checked against the fake's published key
+// Screenshots of the contact panel and of the widget's sign-in go to $E2E_OUT.
 import { join } from 'node:path'
 import { assert, cutProxy, imapFetch, launchBrowser, mailCount, need, tid, waitForMail } from './lib.mjs'
 
@@ -26,6 +32,7 @@ const UI = need('E2E_UI_URL')
 const WIDGET = need('E2E_WIDGET_URL')
 const MAIL = need('E2E_MAIL_DIR')
 const OUT = need('E2E_OUT')
+const GOOGLE = need('E2E_GOOGLE_URL')
 const env = process.env
 const AGENT = 'Olive Owner'
 
@@ -105,6 +112,18 @@ async function customerSays(page, text) {
 
 const widgetSees = (page, text) =>
   tid(page, 'message').filter({ has: page.locator('[data-testid="message-body"]', { hasText: text }) }).first().waitFor()
+
+// widgetShot screenshots the widget's panel (the light-DOM Google button is drawn inside it).
+async function widgetShot(page, name) {
+  await page.waitForTimeout(300)
+  await tid(page, 'panel').screenshot({ path: join(OUT, `${name}.png`) })
+}
+
+async function setInboxSwitch(name, on) {
+  const sw = agent.getByRole('switch', { name }).first()
+  if ((await sw.getAttribute('aria-checked')) !== String(on)) await sw.click()
+  await sw.and(agent.locator(`[aria-checked="${on}"]`)).waitFor()
+}
 
 async function bodies(page) {
   return page.locator('[data-testid="message-body"]').allTextContents()
@@ -342,6 +361,86 @@ try {
   assert(!mail.html.includes('<i>stays text</i>') && mail.html.includes('&lt;i&gt;stays text&lt;/i&gt;'), 'customer markup live in the HTML part')
   await agent.screenshot({ path: join(OUT, 'e2e-transcript-sent.png') })
   log(`transcript of ${chat.length} messages read back over IMAP and matched`)
+
+  // 10 -----------------------------------------------------------------------------------------
+  begin('10. sign-in at chat start by email: wrong code refused, right code starts the chat verified')
+  const clientId = '1234-test.apps.googleusercontent.com'
+  await nav('Settings')
+  const gForm = agent.locator('form[aria-labelledby="google-client-id-title"]')
+  await gForm.getByLabel('Google client ID').fill(clientId)
+  await gForm.getByRole('button', { name: 'Save' }).click()
+  await gForm.getByText('Saved.').waitFor()
+  await setInboxSwitch('Email sign-in at chat start', true)
+  await setInboxSwitch('Google Sign-In at chat start', true)
+
+  const fay = await customer('fay')
+  await tid(fay.page, 'launcher').click()
+  await tid(fay.page, 'signin-email').waitFor()
+  assert((await tid(fay.page, 'prechat-start').count()) === 0, 'the pre-chat form is shown instead of the sign-in')
+  // Both sign-ins are offered: Google's button (from the fake's script) and the email form.
+  await fay.page.locator('[data-testid="google-button-host"] button').waitFor()
+  await widgetShot(fay.page, 'e2e-widget-signin')
+  const seenFay = mailCount(MAIL, 'fay@vouchdesk.test')
+  await tid(fay.page, 'signin-name').fill('Fay Signin')
+  await tid(fay.page, 'signin-email').fill('fay@vouchdesk.test')
+  const siConsent = tid(fay.page, 'signin-consent')
+  if (await siConsent.isVisible()) await siConsent.check()
+  await tid(fay.page, 'signin-send').click()
+  await tid(fay.page, 'signin-code').waitFor()
+  const fayMail = await waitForMail(MAIL, 'fay@vouchdesk.test', seenFay)
+  const fayCode = fayMail.subject.match(/sign-in code: (\d{6})/)?.[1]
+  assert(fayCode, `no sign-in code in "${fayMail.subject}"`)
+  assert(fayMail.from.includes(env.VOUCHDESK_IT_USER), `sign-in code mail from ${fayMail.from}`)
+  // No chat exists while the customer is signing in.
+  await nav('Inbox')
+  const convs = agent.getByRole('list', { name: 'Conversations' })
+  await convs.getByText('No confirmation for me').first().waitFor()
+  assert((await convs.getByText('Fay Signin').count()) === 0, 'a chat is listed before the sign-in finished')
+  const wrong = fayCode === '000000' ? '111111' : '000000'
+  await tid(fay.page, 'signin-code').fill(wrong)
+  await tid(fay.page, 'signin-submit').click()
+  const codeErr = fay.page.locator('#vd-si-code-err')
+  await codeErr.filter({ hasText: /That code is not right/ }).waitFor()
+  assert((await tid(fay.page, 'signin-code').getAttribute('aria-invalid')) === 'true', 'the code field is not marked invalid')
+  assert(!(await tid(fay.page, 'composer').isVisible()), 'a wrong code started the chat')
+  await widgetShot(fay.page, 'e2e-widget-signin-code-error')
+  await tid(fay.page, 'signin-code').fill(fayCode)
+  await tid(fay.page, 'signin-submit').click()
+  await tid(fay.page, 'composer').waitFor()
+  await tid(fay.page, 'verified-badge').waitFor()
+  await customerSays(fay.page, 'Signed in by email, where is my order?')
+  await openConversation('Signed in by email, where is my order?')
+  await contact().getByText('Verified by Email OTP').first().waitFor()
+  await contact().getByText('fay@vouchdesk.test').first().waitFor()
+  await panelShot('e2e-panel-signin-email')
+  log('email sign-in: wrong code refused; the chat started verified on both sides')
+
+  // 11 -----------------------------------------------------------------------------------------
+  begin('11. sign-in at chat start with Google: the chat starts verified')
+  // The engine fetches the issuer's keys on its first token check: this one.
+  const jwksBefore = (await (await fetch(`${GOOGLE}/stats`)).json()).jwks
+  const gus = await customer('gus')
+  await gus.page.evaluate(() => {
+    window.__fakeGoogle = { email: 'gus@vouchdesk.test', name: 'Gus Google' }
+  })
+  await tid(gus.page, 'launcher').click()
+  const gButton = gus.page.locator('[data-testid="google-button-host"] button')
+  await gButton.waitFor()
+  const gConsent = tid(gus.page, 'signin-consent')
+  if (await gConsent.isVisible()) await gConsent.check()
+  await gButton.click()
+  await tid(gus.page, 'composer').waitFor()
+  await tid(gus.page, 'verified-badge').waitFor()
+  await customerSays(gus.page, 'Signed in with Google, hello!')
+  await widgetShot(gus.page, 'e2e-widget-signin-google')
+  await openConversation('Signed in with Google, hello!')
+  await contact().getByText('Verified by Google Sign-In').first().waitFor()
+  await contact().getByText('gus@vouchdesk.test').first().waitFor()
+  await panelShot('e2e-panel-signin-google')
+  const g = await (await fetch(`${GOOGLE}/stats`)).json()
+  assert(g.tokens === 1 && g.script >= 2, `fake Google stats ${JSON.stringify(g)}`)
+  assert(g.discovery >= 1 && g.jwks > jwksBefore, `the app never read the fake Google's keys: ${JSON.stringify(g)}`)
+  log('Google sign-in: the chat started verified on both sides')
 
   log('all flows passed')
 } catch (e) {
