@@ -360,6 +360,12 @@ try {
   assert(!mail.text.includes('olive@vouchdesk.test') && !mail.html.includes('olive@vouchdesk.test'), 'agent email in the transcript')
   assert(!mail.html.includes('<i>stays text</i>') && mail.html.includes('&lt;i&gt;stays text&lt;/i&gt;'), 'customer markup live in the HTML part')
   await agent.screenshot({ path: join(OUT, 'e2e-transcript-sent.png') })
+  // The email as the customer's mail program shows it: its HTML part, scripts off.
+  const mailView = await ann2.ctx.newPage()
+  await mailView.setViewportSize({ width: 900, height: 1000 })
+  await mailView.setContent(mail.html)
+  await mailView.screenshot({ path: join(OUT, 'e2e-transcript-email.png'), fullPage: true })
+  await mailView.close()
   log(`transcript of ${chat.length} messages read back over IMAP and matched`)
 
   // 10 -----------------------------------------------------------------------------------------
