@@ -34,6 +34,7 @@ type Loader struct {
 	stmts    [len(loadTables)]*sql.Stmt
 	triggers []trigger
 	spans    map[spanKey]*span
+	paused   bool // the store's background checkpointer waits for this load
 }
 
 // loadTables are the tables a Loader writes, in the order of its statements.
@@ -69,27 +70,25 @@ func (s *Store) NewLoader(ctx context.Context, batch int) (*Loader, error) {
 	if err := l.loadTriggers(); err != nil {
 		return nil, err
 	}
-	// No automatic checkpoints during the load: each one copies the WAL into the database file and
-	// fsyncs both, every 1,000 pages, rewriting the same hot index pages again and again (a third
-	// of the load time). Close checkpoints once, when every page has its final content. The
-	// writer pool has a single connection, so the setting applies to the connection the loader
-	// uses, and Close or Abort sets it back.
-	if _, err := l.s.w.ExecContext(l.ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
-		return nil, fmt.Errorf("store: loader: %w", err)
-	}
+	// No checkpoints during the load: each one copies the WAL into the database file and fsyncs
+	// both, rewriting the same hot index pages again and again (a third of the load time when
+	// SQLite checkpointed every 1,000 pages). The store's background checkpointer waits until
+	// Close or Abort, and Close checkpoints once, when every page has its final content.
+	l.s.pauseCheckpoints()
+	l.paused = true
 	if err := l.begin(); err != nil {
-		l.restoreCheckpoints()
+		l.resume()
 		return nil, err
 	}
 	return l, nil
 }
 
-// walAutocheckpoint is SQLite's default, which the store otherwise keeps.
-const walAutocheckpoint = 1000
-
-func (l *Loader) restoreCheckpoints() error {
-	_, err := l.s.w.ExecContext(l.ctx, fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutocheckpoint))
-	return err
+// resume lets the background checkpointer run again, once, however Close and Abort are called.
+func (l *Loader) resume() {
+	if l.paused {
+		l.paused = false
+		l.s.resumeCheckpoints()
+	}
 }
 
 // loadTriggers reads the insert triggers of the loaded tables from the schema itself, so the
@@ -234,12 +233,10 @@ func (l *Loader) Close() error {
 	err := l.commit()
 	if err == nil {
 		// PASSIVE: copies what no reader still needs, never waits for readers. Anything left is
-		// copied by a later automatic checkpoint.
+		// copied by a later background checkpoint.
 		_, err = l.s.w.ExecContext(l.ctx, "PRAGMA wal_checkpoint(PASSIVE)")
 	}
-	if rerr := l.restoreCheckpoints(); err == nil {
-		err = rerr
-	}
+	l.resume()
 	if err != nil {
 		return fmt.Errorf("store: loader close: %w", err)
 	}
@@ -249,6 +246,6 @@ func (l *Loader) Close() error {
 // Abort rolls back the rows added since the last batch commit.
 func (l *Loader) Abort() error {
 	err := l.tx.Rollback()
-	l.restoreCheckpoints()
+	l.resume()
 	return err
 }

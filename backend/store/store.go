@@ -44,6 +44,9 @@ var connectionPragmas = []string{
 	// 32 MiB page cache per connection (negative = KiB): the hot indexes of a 1M-contact database
 	// (identity lookups, inbox list) stay in memory.
 	"PRAGMA cache_size = -32768",
+	// No checkpoint inside commits: the store's checkpointer does it in the background
+	// (checkpoint.go). Only the writer commits, so only there does this change anything.
+	"PRAGMA wal_autocheckpoint = 0",
 }
 
 var registerOnce sync.Once
@@ -71,6 +74,7 @@ type Store struct {
 	lock     *flock.Flock
 	readOnly bool
 	q        *queries
+	ckpt     *checkpointer // nil when read-only
 }
 
 // Open opens (creating if needed) the database at path for reading and writing, takes the
@@ -190,6 +194,11 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 		r.Close()
 		return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database could not be read", Err: err}
 	}
+	if s.ckpt, err = startCheckpointer(abs); err != nil {
+		s.q.close()
+		r.Close()
+		return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database could not be opened", Err: err}
+	}
 	return s, nil
 }
 
@@ -275,6 +284,9 @@ func (s *Store) Close() error {
 	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
+	}
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
 	}
 	if s.w != nil {
 		// Keep the query planner's statistics fresh at a moment nobody waits (SQLite's advice).
