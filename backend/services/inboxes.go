@@ -1,6 +1,7 @@
 package services
 
 import (
+	"errors"
 	"time"
 
 	"vouchdesk/backend/apperr"
@@ -30,12 +31,13 @@ type InboxSettings struct {
 	EmailSignin     bool     `json:"emailSignin"`
 	GoogleSignin    bool     `json:"googleSignin"`
 	TranscriptAfter bool     `json:"transcriptAfter"`
+	IdleEndMinutes  int      `json:"idleEndMinutes"` // a chat with no activity this long ends; 0: never
 	MailGate        MailGate `json:"mailGate"`
 }
 
 func inboxView(i store.Inbox, gate MailGate) InboxSettings {
 	return InboxSettings{ID: i.ID, Name: i.Name, Kind: i.Kind, EmailSignin: i.EmailSignin,
-		GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter, MailGate: gate}
+		GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter, IdleEndMinutes: i.IdleEndMinutes, MailGate: gate}
 }
 
 func (in *Inboxes) gate() (MailGate, error) {
@@ -89,6 +91,53 @@ func (in *Inboxes) SetToggle(inboxID, toggle string, on bool) (InboxSettings, er
 		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
 	}
 	return inboxView(i, gate), nil
+}
+
+// MaxIdleEndMinutes is the longest idle time that can be set: a day.
+const MaxIdleEndMinutes = 24 * 60
+
+// SetIdleEnd sets after how many minutes without a message a chat of the inbox ends by itself
+// (0: chats end only when someone ends them). Ending sends the transcript when that is on, so
+// this is the "configurable time" of idle ends. Owner or admin; chat inboxes only.
+func (in *Inboxes) SetIdleEnd(inboxID string, minutes int) (InboxSettings, error) {
+	ctx, e, ws, err := in.b.workspace()
+	if err != nil {
+		return InboxSettings{}, in.b.jsError("inboxes.idle_end", err)
+	}
+	fail := func(err error) (InboxSettings, error) { return InboxSettings{}, in.b.jsError("inboxes.idle_end", err) }
+	if ws.Me.Role == store.RoleAgent {
+		return fail(apperr.Forbidden("Only an owner or an admin can change inbox settings."))
+	}
+	if minutes < 0 || minutes > MaxIdleEndMinutes {
+		return fail(apperr.Invalid("idleEndMinutes", "Enter a number of minutes from 0 (never) to 1440 (a day)."))
+	}
+	inbox, err := e.Store.InboxByID(ctx, ws.Organization.ID, inboxID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(apperr.NotFound("That inbox does not exist."))
+	} else if err != nil {
+		return fail(err)
+	}
+	if inbox.Kind != store.InboxChat {
+		return fail(apperr.Invalid("idleEndMinutes", "Only chats end when idle; this is a phone inbox."))
+	}
+	err = e.Store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetInboxIdleEnd(ws.Organization.ID, inboxID, minutes, time.Now()); err != nil {
+			return err
+		}
+		return tx.Audit(ws.Organization.ID, store.AgentActor(ws.Me.ID), "inbox.idle_end", "inboxes", inboxID,
+			map[string]any{"minutes": minutes})
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if inbox, err = e.Store.InboxByID(ctx, ws.Organization.ID, inboxID); err != nil {
+		return fail(err)
+	}
+	gate, err := in.gate()
+	if err != nil {
+		return fail(err)
+	}
+	return inboxView(inbox, gate), nil
 }
 
 // GoogleClientID returns the organization's OAuth client ID for Google Sign-In ("" when none is

@@ -33,3 +33,46 @@ func TestGoogleClientID(t *testing.T) {
 		t.Errorf("GoogleClientID() after removing = %q", id)
 	}
 }
+
+// TestSetIdleEnd: an owner sets a chat inbox's idle time (0 = never, up to a day); out-of-range
+// values are refused on their field and change nothing; an unknown inbox is not found.
+func TestSetIdleEnd(t *testing.T) {
+	b := newBackend(t)
+	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	inboxes := NewInboxes(b)
+	list, err := inboxes.List()
+	if err != nil || len(list) == 0 {
+		t.Fatalf("List() = %v, %v", list, err)
+	}
+	var chatInbox InboxSettings
+	for _, i := range list {
+		if i.Kind == "chat" {
+			chatInbox = i
+		}
+	}
+	if chatInbox.IdleEndMinutes != 30 {
+		t.Fatalf("default idle end = %d, want 30", chatInbox.IdleEndMinutes)
+	}
+	for _, m := range []int{0, 1, 1440} {
+		got, err := inboxes.SetIdleEnd(chatInbox.ID, m)
+		if err != nil || got.IdleEndMinutes != m {
+			t.Fatalf("SetIdleEnd(%d) = %d, %v", m, got.IdleEndMinutes, err)
+		}
+	}
+	for _, bad := range []int{-1, 1441} {
+		if _, err := inboxes.SetIdleEnd(chatInbox.ID, bad); parse(t, err).Field != "idleEndMinutes" {
+			t.Errorf("SetIdleEnd(%d) error = %v, want invalid idleEndMinutes", bad, err)
+		}
+	}
+	if _, err := inboxes.SetIdleEnd("no-such-inbox", 10); parse(t, err).Code != "not_found" {
+		t.Errorf("SetIdleEnd(unknown inbox) error = %v, want not_found", err)
+	}
+	list, _ = inboxes.List()
+	for _, i := range list {
+		if i.ID == chatInbox.ID && i.IdleEndMinutes != 1440 {
+			t.Errorf("idle end after refusals = %d, want 1440", i.IdleEndMinutes)
+		}
+	}
+}

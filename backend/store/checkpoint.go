@@ -25,6 +25,8 @@ type checkpointer struct {
 	paused atomic.Int32 // > 0 while a Loader runs: checkpoints in mid-load rewrite hot pages again and again
 	stop   chan struct{}
 	done   sync.WaitGroup
+	closed sync.Once // Store.Close may be called more than once
+	err    error
 }
 
 func startCheckpointer(abs string) (*checkpointer, error) {
@@ -69,10 +71,13 @@ func (c *checkpointer) resume() { c.paused.Add(-1) }
 
 // close stops the goroutine, checkpoints once more and closes the connection.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	c.done.Wait()
-	c.checkpoint()
-	return c.db.Close()
+	c.closed.Do(func() {
+		close(c.stop)
+		c.done.Wait()
+		c.checkpoint()
+		c.err = c.db.Close()
+	})
+	return c.err
 }
 
 func (s *Store) pauseCheckpoints() {

@@ -188,3 +188,16 @@ func (t *Tx) SetInboxToggle(orgID, inboxID, toggle string, on bool, now time.Tim
 	}
 	return nil
 }
+
+// SetInboxIdleEnd sets after how many minutes without activity a chat of the inbox ends (0: never).
+func (t *Tx) SetInboxIdleEnd(orgID, inboxID string, minutes int, now time.Time) error {
+	res, err := t.tx.ExecContext(t.ctx, "UPDATE inboxes SET idle_end_minutes = ?, updated_at = ? WHERE org_id = ? AND id = ? AND deleted_at IS NULL",
+		minutes, Millis(now), orgID, inboxID)
+	if err != nil {
+		return fmt.Errorf("store: set inbox idle end: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("store: set inbox idle end: %w", ErrNotFound)
+	}
+	return nil
+}

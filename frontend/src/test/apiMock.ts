@@ -27,6 +27,7 @@ export const API_CALLS = [
   'setInboxToggle',
   'getGoogleClientId',
   'setGoogleClientId',
+  'setInboxIdleEnd',
   'listConversations',
   'openConversation',
   'markConversationRead',

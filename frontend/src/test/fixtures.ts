@@ -121,6 +121,7 @@ export function inboxSettings(overrides: Partial<InboxSettings> = {}): InboxSett
     emailSignin: false,
     googleSignin: false,
     transcriptAfter: false,
+    idleEndMinutes: 30,
     mailGate: closedGate,
     ...overrides,
   }

@@ -377,6 +377,7 @@ export namespace services {
 	    emailSignin: boolean;
 	    googleSignin: boolean;
 	    transcriptAfter: boolean;
+	    idleEndMinutes: number;
 	    mailGate: MailGate;
 	
 	    static createFrom(source: any = {}) {
@@ -391,6 +392,7 @@ export namespace services {
 	        this.emailSignin = source["emailSignin"];
 	        this.googleSignin = source["googleSignin"];
 	        this.transcriptAfter = source["transcriptAfter"];
+	        this.idleEndMinutes = source["idleEndMinutes"];
 	        this.mailGate = this.convertValues(source["mailGate"], MailGate);
 	    }
 	

@@ -33,3 +33,11 @@ export async function setGoogleClientId(clientId: string): Promise<string> {
   const id = await call(() => Inboxes.SetGoogleClientID(clientId))
   return typeof id === 'string' ? id : ''
 }
+
+/** Sets after how many minutes without a message a chat of the inbox ends (0: never, up to
+ * 1440). An out-of-range value is refused with field "idleEndMinutes". */
+export async function setInboxIdleEnd(inboxId: string, minutes: number): Promise<InboxSettings> {
+  const inbox = toInboxSettings(await call(() => Inboxes.SetIdleEnd(inboxId, minutes)))
+  if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
+  return inbox
+}

@@ -113,6 +113,7 @@ describe('inboxes api', () => {
       emailSignin: true,
       googleSignin: false,
       transcriptAfter: false,
+      idleEndMinutes: 45,
       mailGate: { senderVerified: true, senderAddress: 'help@acme.example', message: '' },
     }
     const SetToggle = vi.fn(() => Promise.resolve(inbox))
@@ -125,6 +126,7 @@ describe('inboxes api', () => {
         emailSignin: false,
         googleSignin: false,
         transcriptAfter: false,
+        idleEndMinutes: 0,
         mailGate: { senderVerified: false, senderAddress: '', message: '' },
       },
     ])

@@ -124,6 +124,7 @@ export function toInboxSettings(value: unknown): InboxSettings | null {
     emailSignin: o.emailSignin === true,
     googleSignin: o.googleSignin === true,
     transcriptAfter: o.transcriptAfter === true,
+    idleEndMinutes: typeof o.idleEndMinutes === 'number' && o.idleEndMinutes >= 0 ? Math.floor(o.idleEndMinutes) : 0,
     mailGate: toMailGate(o.mailGate),
   }
 }

@@ -187,6 +187,8 @@ export interface InboxSettings {
   emailSignin: boolean
   googleSignin: boolean
   transcriptAfter: boolean
+  /** A chat with no message for this many minutes ends by itself; 0: never. */
+  idleEndMinutes: number
   mailGate: MailGate
 }
 

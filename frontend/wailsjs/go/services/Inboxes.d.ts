@@ -8,4 +8,6 @@ export function List():Promise<Array<services.InboxSettings>>;
 
 export function SetGoogleClientID(arg1:string):Promise<string>;
 
+export function SetIdleEnd(arg1:string,arg2:number):Promise<services.InboxSettings>;
+
 export function SetToggle(arg1:string,arg2:string,arg3:boolean):Promise<services.InboxSettings>;

@@ -14,6 +14,10 @@ export function SetGoogleClientID(arg1) {
   return window['go']['services']['Inboxes']['SetGoogleClientID'](arg1);
 }
 
+export function SetIdleEnd(arg1, arg2) {
+  return window['go']['services']['Inboxes']['SetIdleEnd'](arg1, arg2);
+}
+
 export function SetToggle(arg1, arg2, arg3) {
   return window['go']['services']['Inboxes']['SetToggle'](arg1, arg2, arg3);
 }
