@@ -61,7 +61,7 @@ const noMailbox = { configured: false, connected: false, lastError: '', lastPoll
 const closedGate = { senderVerified: false, senderAddress: '', message: 'Set up and verify a sender email in Address' }
 const openGate = { senderVerified: true, senderAddress: 'help@acme.example', message: '' }
 const inboxes = (gate, on) => [
-  { id: 'ibx_01', name: 'Website', kind: 'chat', emailSignin: on, googleSignin: true, transcriptAfter: on, mailGate: gate },
+  { id: 'ibx_01', name: 'Website', kind: 'chat', emailSignin: on, googleSignin: true, transcriptAfter: on, idleEndMinutes: 30, mailGate: gate },
   { id: 'ibx_02', name: 'Support hotline', kind: 'phone', emailSignin: false, googleSignin: false, transcriptAfter: false, mailGate: gate },
 ]
 const smtpAccount = { host: 'smtp.fastmail.com', port: 587, tls: 'starttls', username: 'help@acme.example', hasPassword: true }
@@ -524,6 +524,14 @@ function installFakeGo(scenario) {
             return reject('sender_required', inbox.mailGate.message + '.')
           }
           inbox[toggle] = on
+          return later(inbox)
+        },
+        GoogleClientID: () => later('1234567890-abc123.apps.googleusercontent.com'),
+        SetGoogleClientID: (id) => later(id.trim()),
+        SetIdleEnd: (id, minutes) => {
+          const inbox = m.inboxes.find((i) => i.id === id)
+          if (!inbox) return reject('not_found', 'That inbox does not exist.')
+          inbox.idleEndMinutes = minutes
           return later(inbox)
         },
       },
