@@ -5,11 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,64 +15,27 @@ import (
 	"github.com/gorilla/websocket"
 
 	"vouchdesk/backend/engine"
-	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/org"
-	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
 )
 
 // chatEnv is a running engine with a verified sender, an in-process SMTP server and the widget
-// API on loopback.
+// API on loopback (newEnv, env_test.go).
 type chatEnv struct {
 	t    *testing.T
 	e    *engine.Engine
 	ws   org.Workspace
 	smtp *testutil.SMTPServer
 	base string
-	seen int // emails already looked at
+	path string // the SQLite file
+	seen int    // emails already looked at
 }
 
 func newChatEnv(t *testing.T, doubleOptIn bool) *chatEnv {
-	ctx := context.Background()
-	cert := testutil.NewTLSCert(t)
-	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{TLS: &cert, Username: "support@acme.test", Password: "smtp-pw"})
-	env := map[string]string{"VOUCHD_SMTP_PASSWORD": "smtp-pw"}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: testutil.DBPath(t), Listen: "127.0.0.1:0",
-		Secrets: secrets.Env{Getenv: func(k string) string { return env[k] }}, RootCAs: cert.Pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Store.Write(ctx, func(tx *store.Tx) error {
-		return tx.SetRegulatory(ws.Organization.ID, doubleOptIn, "", time.Now())
-	}); err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
-	p, _ := strconv.Atoi(port)
-	if _, err := e.Mail.Save(ctx, ws.Me, ws.Organization.ID, mailaccounts.SMTP, mailaccounts.Input{Host: host, Port: p,
-		TLS: "starttls", Username: "support@acme.test"}); err != nil {
-		t.Fatal(err)
-	}
-	e.MailSettingsChanged()
-	c := &chatEnv{t: t, e: e, ws: ws, smtp: smtpSrv, base: "http://" + e.Addr()}
-	if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
-		t.Fatal(err)
-	}
-	link := c.nextLink("/verify/sender/")
-	if _, err := e.Senders.Verify(ctx, link[strings.LastIndex(link, "/")+1:], "link"); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	t.Helper()
+	return newEnv(t, envOptions{doubleOptIn: doubleOptIn})
 }
 
 // nextEmail waits for the next email and returns its text.

@@ -26,7 +26,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/mail"
 	"regexp"
@@ -41,13 +40,8 @@ import (
 	"golang.org/x/net/html"
 
 	"vouchdesk/backend/apperr"
-	"vouchdesk/backend/engine"
-	"vouchdesk/backend/mailaccounts"
-	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
-	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
-	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
 )
 
@@ -81,46 +75,14 @@ type faultEnv struct {
 // newFaultEnv is newChatEnv with engine.Config.Now set to a faultClock.
 func newFaultEnv(t *testing.T, doubleOptIn bool) *faultEnv {
 	t.Helper()
-	ctx := context.Background()
 	clk := &faultClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	cert := testutil.NewTLSCert(t)
-	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{TLS: &cert, Username: "support@acme.test", Password: "smtp-pw"})
-	env := map[string]string{"VOUCHD_SMTP_PASSWORD": "smtp-pw"}
-	path := testutil.DBPath(t)
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: path, Listen: "127.0.0.1:0", Now: clk.now,
-		Secrets: secrets.Env{Getenv: func(k string) string { return env[k] }}, RootCAs: cert.Pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Store.Write(ctx, func(tx *store.Tx) error {
-		return tx.SetRegulatory(ws.Organization.ID, doubleOptIn, "", clk.now())
-	}); err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
-	p, _ := strconv.Atoi(port)
-	if _, err := e.Mail.Save(ctx, ws.Me, ws.Organization.ID, mailaccounts.SMTP, mailaccounts.Input{Host: host, Port: p,
-		TLS: "starttls", Username: "support@acme.test"}); err != nil {
-		t.Fatal(err)
-	}
-	e.MailSettingsChanged()
-	c := &chatEnv{t: t, e: e, ws: ws, smtp: smtpSrv, base: "http://" + e.Addr()}
-	if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
-		t.Fatal(err)
-	}
-	link := c.nextLink("/verify/sender/")
-	if _, err := e.Senders.Verify(ctx, link[strings.LastIndex(link, "/")+1:], "link"); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
+	return withDB(t, newEnv(t, envOptions{now: clk.now, doubleOptIn: doubleOptIn}), clk)
+}
+
+// withDB is a faultEnv over c, whose engine runs on clk, with the side door to its SQLite file.
+func withDB(t *testing.T, c *chatEnv, clk *faultClock) *faultEnv {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+c.path+"?_busy_timeout=10000")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,22 +2,15 @@ package engine_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"net"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"vouchdesk/backend/engine"
-	"vouchdesk/backend/mailaccounts"
-	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
-	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
-	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
 	"vouchdesk/backend/widget"
 )
@@ -45,58 +38,14 @@ func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
 	t.Helper()
 	ctx := context.Background()
 	clk := &faultClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	cert := testutil.NewTLSCert(t)
-	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{TLS: &cert, Username: "support@acme.test", Password: "smtp-pw"})
-	env := map[string]string{"VOUCHD_SMTP_PASSWORD": "smtp-pw"}
-	path := testutil.DBPath(t)
 	loose := widget.Rate{PerSecond: 1000, Burst: 1000}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: path, Listen: "127.0.0.1:0", Now: clk.now,
-		Secrets: secrets.Env{Getenv: func(k string) string { return env[k] }}, RootCAs: cert.Pool,
-		GoogleIssuerURL: o.issuer, GoogleScriptURL: o.script, WidgetLimits: widget.Limits{Signin: loose, Sessions: loose}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	orgID := ws.Organization.ID
-	if err := e.Store.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.SetGoogleClientID(orgID, o.clientID, clk.now()); err != nil {
-			return err
-		}
-		return tx.SetRegulatory(orgID, true, o.consentText, clk.now()) // double opt-in on: sign-in needs none
-	}); err != nil {
-		t.Fatal(err)
-	}
-	ws.Organization.GoogleClientID, ws.Organization.ConsentText = o.clientID, o.consentText
-	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
-	p, _ := strconv.Atoi(port)
-	if _, err := e.Mail.Save(ctx, ws.Me, orgID, mailaccounts.SMTP, mailaccounts.Input{Host: host, Port: p,
-		TLS: "starttls", Username: "support@acme.test"}); err != nil {
-		t.Fatal(err)
-	}
-	e.MailSettingsChanged()
-	c := &chatEnv{t: t, e: e, ws: ws, smtp: smtpSrv, base: "http://" + e.Addr()}
-	if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
-		t.Fatal(err)
-	}
-	link := c.nextLink("/verify/sender/")
-	if _, err := e.Senders.Verify(ctx, link[strings.LastIndex(link, "/")+1:], "link"); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=10000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := &signinEnv{faultEnv: &faultEnv{chatEnv: c, clk: clk, db: db}, inbox: c.inboxID()}
+	c := newEnv(t, envOptions{now: clk.now, limits: widget.Limits{Signin: loose, Sessions: loose},
+		googleIssuer: o.issuer, googleScript: o.script,
+		doubleOptIn: true, // double opt-in on: sign-in needs none
+		signin:      true, googleClientID: o.clientID, consentText: o.consentText})
+	s := &signinEnv{faultEnv: withDB(t, c, clk), inbox: c.inboxID()}
 	for toggle, on := range map[string]bool{"emailSignin": o.email, "googleSignin": o.google} {
-		if _, err := e.Senders.SetInboxToggle(ctx, ws.Me, orgID, s.inbox, toggle, on); err != nil {
+		if _, err := c.e.Senders.SetInboxToggle(ctx, c.ws.Me, c.ws.Organization.ID, s.inbox, toggle, on); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -4,16 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
-	"net"
-	"net/http"
 	"net/mail"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,10 +17,6 @@ import (
 	"golang.org/x/net/html"
 
 	"vouchdesk/backend/apperr"
-	"vouchdesk/backend/engine"
-	"vouchdesk/backend/mailaccounts"
-	"vouchdesk/backend/org"
-	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/transcript"
@@ -51,13 +42,9 @@ func (c *trClock) advance(d time.Duration) {
 }
 
 // trEnv is a running engine with an SMTP relay, the widget API on loopback, double opt-in off
-// and, unless asked otherwise, a verified sender.
+// and, unless asked otherwise, a verified sender (newEnv, env_test.go).
 type trEnv struct {
-	t     *testing.T
-	e     *engine.Engine
-	ws    org.Workspace
-	smtp  *testutil.SMTPServer
-	base  string
+	*chatEnv
 	clock *trClock
 	inbox string
 }
@@ -65,58 +52,10 @@ type trEnv struct {
 const trAgentEmail = "olive.private@acme.test"
 
 func newTrEnv(t *testing.T, withSender bool) *trEnv {
-	ctx := context.Background()
-	cert := testutil.NewTLSCert(t)
-	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{TLS: &cert, Username: "support@acme.test", Password: "smtp-pw"})
-	env := map[string]string{"VOUCHD_SMTP_PASSWORD": "smtp-pw"}
+	t.Helper()
 	clock := &trClock{}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: testutil.DBPath(t), Listen: "127.0.0.1:0", Now: clock.now,
-		Secrets: secrets.Env{Getenv: func(k string) string { return env[k] }}, RootCAs: cert.Pool})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Acme Parcels", OwnerName: "Olive Owner", OwnerEmail: trAgentEmail})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Store.Write(ctx, func(tx *store.Tx) error {
-		return tx.SetRegulatory(ws.Organization.ID, false, "", clock.now())
-	}); err != nil {
-		t.Fatal(err)
-	}
-	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
-	p, _ := strconv.Atoi(port)
-	if _, err := e.Mail.Save(ctx, ws.Me, ws.Organization.ID, mailaccounts.SMTP, mailaccounts.Input{Host: host, Port: p,
-		TLS: "starttls", Username: "support@acme.test"}); err != nil {
-		t.Fatal(err)
-	}
-	e.MailSettingsChanged()
-	inboxes, err := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
-	if err != nil || len(inboxes) == 0 {
-		t.Fatal("no inbox", err)
-	}
-	c := &trEnv{t: t, e: e, ws: ws, smtp: smtpSrv, base: "http://" + e.Addr(), clock: clock, inbox: inboxes[0].ID}
-	if withSender {
-		if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
-			t.Fatal(err)
-		}
-		got := smtpSrv.WaitFor(1, 10*time.Second)
-		if len(got) != 1 {
-			t.Fatalf("the sender verification email did not arrive; outbox %+v", e.Outbox.Status())
-		}
-		link := regexp.MustCompile(`/verify/sender/([A-Za-z0-9_-]+)`).FindStringSubmatch(strings.ReplaceAll(string(got[0].Data), "=\r\n", ""))
-		if link == nil {
-			t.Fatalf("no sender link in %s", got[0].Data)
-		}
-		if _, err := e.Senders.Verify(ctx, link[1], "link"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return c
+	c := newEnv(t, envOptions{now: clock.now, orgName: "Acme Parcels", ownerEmail: trAgentEmail, noSender: !withSender})
+	return &trEnv{chatEnv: c, clock: clock, inbox: c.inboxID()}
 }
 
 // toggle switches the inbox's "transcript after chat" the way an admin does.
@@ -125,29 +64,6 @@ func (c *trEnv) toggle(on bool) {
 	if _, err := c.e.Senders.SetInboxToggle(context.Background(), c.ws.Me, c.ws.Organization.ID, c.inbox, "transcriptAfter", on); err != nil {
 		c.t.Fatal(err)
 	}
-}
-
-func (c *trEnv) call(method, path, session string, in any, out any) int {
-	c.t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, _ := json.Marshal(in)
-		body = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, body)
-	req.Header.Set("Content-Type", "application/json")
-	if session != "" {
-		req.Header.Set("Authorization", "Bearer "+session)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if out != nil {
-		json.NewDecoder(resp.Body).Decode(out)
-	}
-	return resp.StatusCode
 }
 
 // chatWith starts a chat through the widget API (email "" for none) and returns its session and

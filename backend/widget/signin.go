@@ -3,6 +3,7 @@ package widget
 import (
 	"net/http"
 
+	"vouchdesk/backend/store"
 	"vouchdesk/backend/verify"
 )
 
@@ -27,6 +28,18 @@ func (d *ChatDeps) allowSignin(r *http.Request) error {
 	return allow(d.limits.signin, clientIP(r), "Too many sign-in attempts from here. Wait a minute and try again.")
 }
 
+// signinInbox decodes a sign-in body into in, throttles the call (allowSignin) and finds the
+// chat inbox the body names (*inboxID, read after decoding), in that order.
+func (d *ChatDeps) signinInbox(r *http.Request, in any, inboxID *string) (store.Inbox, store.Organization, error) {
+	if err := decode(r, in); err != nil {
+		return store.Inbox{}, store.Organization{}, err
+	}
+	if err := d.allowSignin(r); err != nil {
+		return store.Inbox{}, store.Organization{}, err
+	}
+	return d.Chat.ChatInbox(r.Context(), *inboxID)
+}
+
 // signinEmail emails a sign-in code: 202 {"signin", "email", "codeExpiresIn", "resendIn"}.
 func (d *ChatDeps) signinEmail(r *http.Request) (int, any, error) {
 	var in struct {
@@ -35,13 +48,7 @@ func (d *ChatDeps) signinEmail(r *http.Request) (int, any, error) {
 		Consent bool   `json:"consent"`
 		Signin  string `json:"signin"`
 	}
-	if err := decode(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := d.allowSignin(r); err != nil {
-		return 0, nil, err
-	}
-	inbox, org, err := d.Chat.ChatInbox(r.Context(), in.Inbox)
+	inbox, org, err := d.signinInbox(r, &in, &in.Inbox)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -61,17 +68,11 @@ func (d *ChatDeps) signinCode(r *http.Request) (int, any, error) {
 		Signin string `json:"signin"`
 		Code   string `json:"code"`
 	}
-	if err := decode(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := d.allowSignin(r); err != nil {
-		return 0, nil, err
-	}
-	ctx := r.Context()
-	inbox, org, err := d.Chat.ChatInbox(ctx, in.Inbox)
+	inbox, org, err := d.signinInbox(r, &in, &in.Inbox)
 	if err != nil {
 		return 0, nil, err
 	}
+	ctx := r.Context()
 	s, err := d.Verify.CheckSigninCode(ctx, verify.SigninCodeCheck{Inbox: inbox, Org: org, Handle: in.Signin, Code: in.Code,
 		Chat: in.start(r)})
 	if err != nil {
@@ -88,17 +89,11 @@ func (d *ChatDeps) signinGoogle(r *http.Request) (int, any, error) {
 		Credential string `json:"credential"`
 		Consent    bool   `json:"consent"`
 	}
-	if err := decode(r, &in); err != nil {
-		return 0, nil, err
-	}
-	if err := d.allowSignin(r); err != nil {
-		return 0, nil, err
-	}
-	ctx := r.Context()
-	inbox, org, err := d.Chat.ChatInbox(ctx, in.Inbox)
+	inbox, org, err := d.signinInbox(r, &in, &in.Inbox)
 	if err != nil {
 		return 0, nil, err
 	}
+	ctx := r.Context()
 	s, err := d.Verify.SigninGoogle(ctx, verify.GoogleSignin{Inbox: inbox, Org: org, Credential: in.Credential,
 		Consent: in.Consent, Chat: in.start(r)})
 	if err != nil {
