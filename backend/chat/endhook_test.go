@@ -39,14 +39,14 @@ func (h *hook) Ended(_, conversationID string) { h.ended = append(h.ended, conve
 func TestEndHookRunsInTheEndingTransaction(t *testing.T) {
 	ctx := context.Background()
 	st := testutil.NewStore(t)
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	ws, err := org.New(st, clk.now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	clk := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	ws, err := org.New(st, clk.Now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	orgID := ws.Organization.ID
 	inboxes, _ := st.InboxesByOrg(ctx, orgID)
-	svc := chat.New(st, clk.now, chat.NewHub())
+	svc := chat.New(st, clk.Now, chat.NewHub())
 	h := &hook{}
 	svc.OnEnd = h
 

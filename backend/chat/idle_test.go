@@ -12,32 +12,14 @@ import (
 	"vouchdesk/backend/testutil"
 )
 
-// clock is a settable clock, so the test moves time instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // TestEndIdle: a chat ends when its last activity (the newest message from anyone, or its start)
 // is older than its inbox's idle_end_minutes, as a system end with the same effects as End; an
 // inbox with 0 never ends chats, a message keeps a chat open, and a second sweep ends nothing more.
 func TestEndIdle(t *testing.T) {
 	ctx := context.Background()
 	st := testutil.NewStore(t)
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	ws, err := org.New(st, clk.now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	clk := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	ws, err := org.New(st, clk.Now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +31,7 @@ func TestEndIdle(t *testing.T) {
 	thirty := inboxes[0].ID
 	inbox := func(name string, minutes int) string {
 		in := store.Inbox{ID: store.NewID(), OrgID: orgID, Kind: store.InboxChat, Name: name, IdleEndMinutes: minutes,
-			CreatedAt: clk.now(), UpdatedAt: clk.now()}
+			CreatedAt: clk.Now(), UpdatedAt: clk.Now()}
 		if err := st.Write(ctx, func(tx *store.Tx) error { return tx.InsertInbox(in) }); err != nil {
 			t.Fatal(err)
 		}
@@ -59,7 +41,7 @@ func TestEndIdle(t *testing.T) {
 
 	var changedMu sync.Mutex
 	changed := map[string]int{}
-	svc := chat.New(st, clk.now, chat.NewHub())
+	svc := chat.New(st, clk.Now, chat.NewHub())
 	svc.Changed = func(_, id string) { changedMu.Lock(); changed[id]++; changedMu.Unlock() }
 	start := func(inboxID string) store.Conversation {
 		s, err := svc.Start(ctx, orgID, chat.StartInput{InboxID: inboxID, Name: "Ada"})
@@ -77,15 +59,15 @@ func TestEndIdle(t *testing.T) {
 	cancel := svc.Hub().Subscribe(silent.ID, func(e chat.Event) { eventsMu.Lock(); events = append(events, e); eventsMu.Unlock() })
 	defer cancel()
 
-	clk.advance(20 * time.Minute)
+	clk.Advance(20 * time.Minute)
 	if _, err := svc.AgentSays(ctx, ws.Me, talking.ID, "Still there?"); err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(10 * time.Minute) // exactly 30 minutes: not older than the limit yet
+	clk.Advance(10 * time.Minute) // exactly 30 minutes: not older than the limit yet
 	if n, err := svc.EndIdle(ctx); err != nil || n != 1 {
 		t.Fatalf("EndIdle at 30 minutes = %d, %v; want 1 (the five-minute inbox's chat)", n, err)
 	}
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	if n, err := svc.EndIdle(ctx); err != nil || n != 1 {
 		t.Fatalf("EndIdle at 31 minutes = %d, %v; want 1 (the silent chat)", n, err)
 	}
@@ -132,15 +114,15 @@ func TestEndIdle(t *testing.T) {
 	changedMu.Unlock()
 
 	// The agent's message keeps the other chat open until 30 minutes after it.
-	clk.advance(19 * time.Minute) // 50 minutes after start, 30 after the message
+	clk.Advance(19 * time.Minute) // 50 minutes after start, 30 after the message
 	if n, _ := svc.EndIdle(ctx); n != 0 {
 		t.Errorf("EndIdle 30 minutes after the last message = %d, want 0", n)
 	}
-	clk.advance(time.Minute)
+	clk.Advance(time.Minute)
 	if n, _ := svc.EndIdle(ctx); n != 1 || status(talking).Status != store.ConversationEnded {
 		t.Errorf("EndIdle 31 minutes after the last message = %d, want the chat ended", n)
 	}
-	clk.advance(24 * time.Hour)
+	clk.Advance(24 * time.Hour)
 	if n, err := svc.EndIdle(ctx); err != nil || n != 0 || status(patient).Status != store.ConversationOpen {
 		t.Errorf("EndIdle a day later = %d, %v; want nothing: the last chat's inbox never ends chats", n, err)
 	}
@@ -151,19 +133,19 @@ func TestEndIdle(t *testing.T) {
 func TestEndIdleKeepsAChatThatWokeUp(t *testing.T) {
 	ctx := context.Background()
 	st := testutil.NewStore(t)
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	ws, err := org.New(st, clk.now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	clk := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	ws, err := org.New(st, clk.Now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := chat.New(st, clk.now, chat.NewHub())
+	svc := chat.New(st, clk.Now, chat.NewHub())
 	inboxes, _ := st.InboxesByOrg(ctx, ws.Organization.ID)
 	s, err := svc.Start(ctx, ws.Organization.ID, chat.StartInput{InboxID: inboxes[0].ID})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.advance(31 * time.Minute)
-	idle, err := st.IdleChats(ctx, clk.now(), 10)
+	clk.Advance(31 * time.Minute)
+	idle, err := st.IdleChats(ctx, clk.Now(), 10)
 	if err != nil || len(idle) != 1 || idle[0].ID != s.Conversation.ID || idle[0].IdleMinutes != 30 {
 		t.Fatalf("IdleChats = %+v %v, want the chat", idle, err)
 	}
@@ -173,7 +155,7 @@ func TestEndIdleKeepsAChatThatWokeUp(t *testing.T) {
 	var ended bool
 	err = st.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		ended, err = tx.EndIdleConversation(ws.Organization.ID, s.Conversation.ID, clk.now().Add(-30*time.Minute), clk.now())
+		ended, err = tx.EndIdleConversation(ws.Organization.ID, s.Conversation.ID, clk.Now().Add(-30*time.Minute), clk.Now())
 		return err
 	})
 	if err != nil || ended {

@@ -31,7 +31,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -42,32 +41,15 @@ import (
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
 )
-
-// faultClock is the engine's clock (engine.Config.Now), moved by the tests instead of sleeping.
-type faultClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *faultClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *faultClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // faultEnv is a chatEnv (chat_e2e_test.go) whose engine runs on a settable clock, with a side
 // door to its SQLite file for what no product path does yet.
 type faultEnv struct {
 	*chatEnv
-	clk      *faultClock
+	clk      *testutil.Clock
 	db       *sql.DB
 	requests int // API requests sent by do
 }
@@ -75,12 +57,12 @@ type faultEnv struct {
 // newFaultEnv is newChatEnv with engine.Config.Now set to a faultClock.
 func newFaultEnv(t *testing.T, doubleOptIn bool) *faultEnv {
 	t.Helper()
-	clk := &faultClock{t: time.Now().UTC().Truncate(time.Millisecond)}
-	return withDB(t, newEnv(t, envOptions{now: clk.now, doubleOptIn: doubleOptIn}), clk)
+	clk := testutil.NewClock(time.Now().UTC().Truncate(time.Millisecond))
+	return withDB(t, newEnv(t, envOptions{now: clk.Now, doubleOptIn: doubleOptIn}), clk)
 }
 
 // withDB is a faultEnv over c, whose engine runs on clk, with the side door to its SQLite file.
-func withDB(t *testing.T, c *chatEnv, clk *faultClock) *faultEnv {
+func withDB(t *testing.T, c *chatEnv, clk *testutil.Clock) *faultEnv {
 	t.Helper()
 	db, err := sql.Open("sqlite3", "file:"+c.path+"?_busy_timeout=10000")
 	if err != nil {
@@ -569,7 +551,7 @@ func TestFaultsEmailsCarryCustomerValuesOnlyAsText(t *testing.T) {
 // store holds several; the widget finds an inbox in any of them).
 func (f *faultEnv) secondOrg() (store.User, string) {
 	f.t.Helper()
-	now := f.clk.now()
+	now := f.clk.Now()
 	o := store.Organization{ID: store.NewID(), Name: "Globex", CreatedAt: now, UpdatedAt: now}
 	u := store.User{ID: store.NewID(), OrgID: o.ID, Name: "Gus Globex", Email: "gus@globex.test", Role: store.RoleOwner, CreatedAt: now}
 	in := store.Inbox{ID: store.NewID(), OrgID: o.ID, Kind: store.InboxChat, Name: "Globex chat", PrechatAskName: true,
@@ -645,7 +627,7 @@ func TestFaultsDeviceTokensVerifyNothing(t *testing.T) {
 	victim := prove(map[string]any{"email": ada}, f.ws.Me).str("deviceToken")
 	revoke := func(q string, tok string) {
 		t.Helper()
-		res, err := f.db.Exec(q, f.clk.now().UnixMilli(), tokenHash(tok))
+		res, err := f.db.Exec(q, f.clk.Now().UnixMilli(), tokenHash(tok))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -720,7 +702,7 @@ func TestFaultsCodeLimits(t *testing.T) {
 	t.Run("expires after 10 minutes", func(t *testing.T) {
 		inTime, convIn := chatWith("intime@example.com")
 		send(convIn)
-		f.clk.advance(10*time.Minute - time.Millisecond)
+		f.clk.Advance(10*time.Minute - time.Millisecond)
 		if r := typeCode(inTime, f.codeFor(convIn)); r.status != 200 || r.state()["verified"] != true {
 			t.Fatalf("the right code just before 10 minutes = %d %s, want verified", r.status, r.raw)
 		}
@@ -729,7 +711,7 @@ func TestFaultsCodeLimits(t *testing.T) {
 		if r := f.do("GET", "/api/widget/v1/conversation", late, nil); r.state()["request"].(map[string]any)["kind"] != "code" {
 			t.Fatalf("state with a live code = %v, want request code", r.state())
 		}
-		f.clk.advance(10 * time.Minute)
+		f.clk.Advance(10 * time.Minute)
 		if r := typeCode(late, f.codeFor(convLate)); r.status != 410 || r.errCode() != "code_expired" {
 			t.Errorf("the right code after 10 minutes = %d %s, want 410 code_expired", r.status, r.raw)
 		}
@@ -790,7 +772,7 @@ func TestFaultsCodeLimits(t *testing.T) {
 		if err := f.e.Verify.SendLink(ctx, f.ws.Me, conv2); appCode(err) != verify.CodeRateLimited {
 			t.Errorf("6th send to an address in an hour (a link) = %v, want rate_limited", err)
 		}
-		f.clk.advance(10*time.Minute + time.Second)
+		f.clk.Advance(10*time.Minute + time.Second)
 		if err := f.e.Verify.SendCode(ctx, f.ws.Me, conv); appCode(err) != verify.CodeRateLimited {
 			t.Errorf("a code 10 minutes later, address budget spent = %v, want rate_limited", err)
 		}
@@ -813,7 +795,7 @@ func TestFaultsSubmitEmailRevealsNothing(t *testing.T) {
 	ctx := context.Background()
 	orgID := f.ws.Organization.ID
 	setOptIn := func(on bool) {
-		if err := f.e.Store.Write(ctx, func(tx *store.Tx) error { return tx.SetRegulatory(orgID, on, "", f.clk.now()) }); err != nil {
+		if err := f.e.Store.Write(ctx, func(tx *store.Tx) error { return tx.SetRegulatory(orgID, on, "", f.clk.Now()) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
 	"vouchdesk/backend/widget"
 )
@@ -37,9 +38,9 @@ type signinOptions struct {
 func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
 	t.Helper()
 	ctx := context.Background()
-	clk := &faultClock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	clk := testutil.NewClock(time.Now().UTC().Truncate(time.Millisecond))
 	loose := widget.Rate{PerSecond: 1000, Burst: 1000}
-	c := newEnv(t, envOptions{now: clk.now, limits: widget.Limits{Signin: loose, Sessions: loose},
+	c := newEnv(t, envOptions{now: clk.Now, limits: widget.Limits{Signin: loose, Sessions: loose},
 		googleIssuer: o.issuer, googleScript: o.script,
 		doubleOptIn: true, // double opt-in on: sign-in needs none
 		signin:      true, googleClientID: o.clientID, consentText: o.consentText})
@@ -185,7 +186,7 @@ func TestEmailSigninStartsTheChatVerified(t *testing.T) {
 	}
 
 	// The next chat on this browser: its device is recognised, and it proved the address.
-	s.clk.advance(time.Minute)
+	s.clk.Advance(time.Minute)
 	h2 := s.mustAskCode("ada@example.com", "")
 	next := s.typeCode(h2, s.signinCode("ada@example.com"), device)
 	if next.status != 201 || next.json["deviceRecognized"] != true || next.str("deviceToken") != "" {
@@ -196,7 +197,7 @@ func TestEmailSigninStartsTheChatVerified(t *testing.T) {
 	}
 	// An inbox without sign-in: the same browser giving the address is verified at once.
 	plain := store.Inbox{ID: store.NewID(), OrgID: s.ws.Organization.ID, Kind: store.InboxChat, Name: "No sign-in",
-		PrechatAskName: true, PrechatAskEmail: true, IdleEndMinutes: 30, CreatedAt: s.clk.now(), UpdatedAt: s.clk.now()}
+		PrechatAskName: true, PrechatAskEmail: true, IdleEndMinutes: 30, CreatedAt: s.clk.Now(), UpdatedAt: s.clk.Now()}
 	if err := s.e.Store.Write(ctx, func(tx *store.Tx) error { return tx.InsertInbox(plain) }); err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +217,7 @@ func TestEmailSigninAnswersTheSameForKnownAndUnknown(t *testing.T) {
 	ctx := context.Background()
 	// grace@ belongs to a contact (verified in an earlier chat); nobody has ada@.
 	if err := s.e.Store.Write(ctx, func(tx *store.Tx) error {
-		now := s.clk.now()
+		now := s.clk.Now()
 		c := store.Contact{ID: store.NewID(), OrgID: s.ws.Organization.ID, Name: "Grace", Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
 		if err := tx.InsertRegisteredContact(c, "", time.Time{}); err != nil {
 			return err
@@ -259,7 +260,7 @@ func TestEmailSigninAnswersTheSameForKnownAndUnknown(t *testing.T) {
 // addPlainInbox adds a chat inbox without sign-in.
 func (s *signinEnv) addPlainInbox() string {
 	s.t.Helper()
-	now := s.clk.now()
+	now := s.clk.Now()
 	in := store.Inbox{ID: store.NewID(), OrgID: s.ws.Organization.ID, Kind: store.InboxChat, Name: "No sign-in",
 		PrechatAskName: true, PrechatAskEmail: true, IdleEndMinutes: 30, CreatedAt: now, UpdatedAt: now}
 	if err := s.e.Store.Write(context.Background(), func(tx *store.Tx) error { return tx.InsertInbox(in) }); err != nil {
@@ -288,7 +289,7 @@ func TestEmailSigninRefusesBadCodes(t *testing.T) {
 	// Expired: 10 minutes on the engine's clock.
 	h := s.mustAskCode("exp@example.com", "")
 	code := s.signinCode("exp@example.com")
-	s.clk.advance(verify.CodeLife)
+	s.clk.Advance(verify.CodeLife)
 	if r := s.typeCode(h, code, ""); r.status != 410 || r.errCode() != "code_expired" {
 		t.Errorf("an expired code = %d %s, want 410 code_expired", r.status, r.raw)
 	}
@@ -354,7 +355,7 @@ func TestEmailSigninRefusesBadCodes(t *testing.T) {
 	if r := s.typeCode(h, code, ""); r.status != 410 {
 		t.Fatalf("the right code after 5 wrong ones = %d %s, want 410", r.status, r.raw)
 	}
-	s.clk.advance(verify.SigninResendGap)
+	s.clk.Advance(verify.SigninResendGap)
 	if again := s.mustAskCode("brute@example.com", h); again != h {
 		t.Errorf("a resend answered handle %q, want the same sign-in %q", again, h)
 	}
@@ -399,16 +400,16 @@ func TestEmailSigninSendLimits(t *testing.T) {
 	h := s.mustAskCode("ada@example.com", "")
 	first := s.signinCode("ada@example.com")
 	limited("a resend at once", s.askCode("ada@example.com", h), "30")
-	s.clk.advance(29 * time.Second)
+	s.clk.Advance(29 * time.Second)
 	limited("a resend after 29 s", s.askCode("ada@example.com", h), "1")
-	s.clk.advance(time.Second)
+	s.clk.Advance(time.Second)
 	if again := s.mustAskCode("ada@example.com", h); again != h {
 		t.Errorf("a resend answered sign-in %q, want %q", again, h)
 	}
 	second := s.signinCode("ada@example.com")
-	s.clk.advance(30 * time.Second)
+	s.clk.Advance(30 * time.Second)
 	s.mustAskCode("Ada@example.com", h)
-	s.clk.advance(30 * time.Second)
+	s.clk.Advance(30 * time.Second)
 	limited("a fourth code within 10 minutes", s.askCode("ada@example.com", h), "510")
 	// A newer code replaces the older ones.
 	if first != second {
@@ -436,6 +437,6 @@ func TestEmailSigninSendLimits(t *testing.T) {
 		t.Errorf("sign-in codes stored = %d, want the 10 sent", n)
 	}
 	// An hour after the first, there is room again.
-	s.clk.advance(time.Hour)
+	s.clk.Advance(time.Hour)
 	s.mustAskCode("ada@example.com", "")
 }

@@ -45,7 +45,7 @@ func TestGoogleSigninStartsTheChatVerified(t *testing.T) {
 		t.Fatalf("GET /inboxes = %s, want email and google (client ID, Google's script)", in.raw)
 	}
 
-	claims := iss.Claims(acmeClientID, s.clk.now())
+	claims := iss.Claims(acmeClientID, s.clk.Now())
 	tok := iss.Sign(claims)
 	r := s.google(tok, "")
 	st := r.state()
@@ -76,8 +76,8 @@ func TestGoogleSigninStartsTheChatVerified(t *testing.T) {
 
 	// The same account (sub) with another address: the same contact, which gains the address;
 	// the device token from the first sign-in is recognised.
-	s.clk.advance(time.Minute)
-	moved := iss.Claims(acmeClientID, s.clk.now())
+	s.clk.Advance(time.Minute)
+	moved := iss.Claims(acmeClientID, s.clk.Now())
 	moved["email"] = "ada.lovelace@example.org"
 	r2 := s.google(iss.Sign(moved), r.str("deviceToken"))
 	if r2.status != 201 || r2.json["deviceRecognized"] != true || r2.state()["email"] != "ada.lovelace@example.org" {
@@ -91,7 +91,7 @@ func TestGoogleSigninStartsTheChatVerified(t *testing.T) {
 	}
 
 	// Another account with an unknown address: a new contact.
-	other := iss.Claims(acmeClientID, s.clk.now())
+	other := iss.Claims(acmeClientID, s.clk.Now())
 	other["sub"], other["email"], other["name"] = "2000", "grace@example.com", "Grace <i>Hopper</i>"
 	r3 := s.google(iss.Sign(other), "")
 	p3 := s.panel(r3.str("conversation"))
@@ -101,8 +101,8 @@ func TestGoogleSigninStartsTheChatVerified(t *testing.T) {
 
 	// Ada's account now shows Grace's address: the chat follows the address (one address, one
 	// contact), and the move is recorded for an agent to merge.
-	s.clk.advance(time.Minute)
-	clash := iss.Claims(acmeClientID, s.clk.now())
+	s.clk.Advance(time.Minute)
+	clash := iss.Claims(acmeClientID, s.clk.Now())
 	clash["email"] = "grace@example.com"
 	r4 := s.google(iss.Sign(clash), "")
 	if p4 := s.panel(r4.str("conversation")); r4.status != 201 || p4.Contact.ID != p3.Contact.ID {
@@ -145,17 +145,17 @@ func TestGoogleSigninRefusesBadTokens(t *testing.T) {
 
 	// The keys cannot be fetched: unavailable; once they can, the same kind of token works.
 	iss.SetJWKSStatus(503)
-	if r := s.google(iss.Sign(iss.Claims(acmeClientID, s.clk.now())), ""); r.status != 503 || r.errCode() != verify.CodeSigninUnavailable {
+	if r := s.google(iss.Sign(iss.Claims(acmeClientID, s.clk.Now())), ""); r.status != 503 || r.errCode() != verify.CodeSigninUnavailable {
 		t.Errorf("a token while the issuer's keys are down = %d %s, want 503 signin_unavailable", r.status, r.raw)
 	}
 	iss.SetJWKSStatus(0)
-	s.clk.advance(10 * time.Second) // the verifier's floor between key requests
-	if r := s.google(iss.Sign(iss.Claims(acmeClientID, s.clk.now())), ""); r.status != 201 {
+	s.clk.Advance(10 * time.Second) // the verifier's floor between key requests
+	if r := s.google(iss.Sign(iss.Claims(acmeClientID, s.clk.Now())), ""); r.status != 201 {
 		t.Fatalf("a good token once the keys are back = %d %s", r.status, r.raw)
 	}
 	convs := s.conversations()
 
-	now := s.clk.now()
+	now := s.clk.Now()
 	with := func(change func(map[string]any)) map[string]any {
 		c := iss.Claims(acmeClientID, now)
 		change(c)
@@ -232,7 +232,7 @@ func TestSigninOffAndUnreachableIssuer(t *testing.T) {
 	}
 
 	if err := s.e.Store.Write(context.Background(), func(tx *store.Tx) error {
-		return tx.SetGoogleClientID(s.ws.Organization.ID, acmeClientID, s.clk.now())
+		return tx.SetGoogleClientID(s.ws.Organization.ID, acmeClientID, s.clk.Now())
 	}); err != nil {
 		t.Fatal(err)
 	}

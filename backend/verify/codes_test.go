@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,24 +16,6 @@ import (
 	"vouchdesk/backend/verify"
 )
 
-// clock is a settable clock, so the test moves time instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // codeEnv is chat verification on a real SQLite file, with a verified sender email (codes stay in
 // the outbox, where the test reads them) and double opt-in off, so only codes count against an
 // address's sends.
@@ -42,7 +23,7 @@ type codeEnv struct {
 	t      testing.TB
 	st     *store.Store
 	ws     org.Workspace
-	clock  *clock
+	clock  *testutil.Clock
 	chat   *chat.Service
 	verify *verify.Service
 	inbox  string
@@ -52,16 +33,16 @@ func newCodeEnv(t testing.TB) *codeEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := testutil.NewStore(t)
-	clk := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	ws, err := org.New(st, clk.now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	clk := testutil.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	ws, err := org.New(st, clk.Now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Write(ctx, func(tx *store.Tx) error { return tx.SetRegulatory(ws.Organization.ID, false, "", clk.now()) }); err != nil {
+	if err := st.Write(ctx, func(tx *store.Tx) error { return tx.SetRegulatory(ws.Organization.ID, false, "", clk.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	public := func() string { return "http://public.example" }
-	snd := senders.New(st, clk.now, public, nil)
+	snd := senders.New(st, clk.Now, public, nil)
 	if _, err := snd.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
 		t.Fatal(err)
 	}
@@ -70,9 +51,9 @@ func newCodeEnv(t testing.TB) *codeEnv {
 	if _, err := snd.Verify(ctx, tok[1], "link"); err != nil {
 		t.Fatal(err)
 	}
-	c := chat.New(st, clk.now, chat.NewHub())
+	c := chat.New(st, clk.Now, chat.NewHub())
 	inboxes, _ := st.InboxesByOrg(ctx, ws.Organization.ID)
-	return &codeEnv{t: t, st: st, ws: ws, clock: clk, chat: c, verify: verify.New(st, clk.now, public, c), inbox: inboxes[0].ID}
+	return &codeEnv{t: t, st: st, ws: ws, clock: clk, chat: c, verify: verify.New(st, clk.Now, public, c), inbox: inboxes[0].ID}
 }
 
 // chatWith opens a conversation on a new device and gives the email, as the widget would.
@@ -143,9 +124,9 @@ func TestWrongCodesPerAddress(t *testing.T) {
 			t.Fatalf("wrong code #%d = %v, want code_wrong with %d left", i, err, 5-i)
 		}
 	}
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	second := e.sendCode(a) // replaces the first: its 4 wrong attempts still count for the address
-	firstStopped := e.clock.now()
+	firstStopped := e.clock.Now()
 	for i := 5; i <= 8; i++ {
 		var ce *verify.CodeError
 		// The new code has 5 tries, the address 10-i+1 before this one: the lower is told.
@@ -156,7 +137,7 @@ func TestWrongCodesPerAddress(t *testing.T) {
 	}
 
 	// Another chat, another code, same address: one wrong code left for it.
-	e.clock.advance(time.Minute)
+	e.clock.Advance(time.Minute)
 	b := e.chatWith("Ada@Example.com")
 	third := e.sendCode(b)
 	var ce *verify.CodeError
@@ -169,7 +150,7 @@ func TestWrongCodesPerAddress(t *testing.T) {
 		t.Fatalf("wrong code #10 = %v, want too_many_wrong_codes", err)
 	}
 	// The first code's 4 attempts leave the window an hour after it was replaced: then there is room.
-	if want := firstStopped.Add(time.Hour).Sub(e.clock.now()); re.After != want {
+	if want := firstStopped.Add(time.Hour).Sub(e.clock.Now()); re.After != want {
 		t.Errorf("the lock lifts in %v, want %v (an hour after the oldest counted code stopped working)", re.After, want)
 	}
 
@@ -188,12 +169,12 @@ func TestWrongCodesPerAddress(t *testing.T) {
 	}
 
 	// Still locked a moment before the window lets the oldest attempts go; free after.
-	e.clock.advance(re.After - time.Second)
+	e.clock.Advance(re.After - time.Second)
 	fresh := e.sendCode(b)
 	if err := e.verify.CheckCode(ctx, b, fresh); codeOf(err) != verify.CodeTooManyWrong {
 		t.Fatalf("the right code a second before the lock lifts = %v, want too_many_wrong_codes", err)
 	}
-	e.clock.advance(time.Second)
+	e.clock.Advance(time.Second)
 	if err := e.verify.CheckCode(ctx, b, fresh); err != nil || !e.verified(b) {
 		t.Fatalf("the right code after the lock lifted = %v (verified %v), want verified", err, e.verified(b))
 	}

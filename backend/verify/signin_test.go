@@ -20,7 +20,7 @@ func (e *codeEnv) signinInbox() (store.Inbox, store.Organization) {
 	e.t.Helper()
 	ctx := context.Background()
 	if err := e.st.Write(ctx, func(tx *store.Tx) error {
-		return tx.SetInboxToggle(e.ws.Organization.ID, e.inbox, "emailSignin", true, e.clock.now())
+		return tx.SetInboxToggle(e.ws.Organization.ID, e.inbox, "emailSignin", true, e.clock.Now())
 	}); err != nil {
 		e.t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,24 +21,6 @@ import (
 	"vouchdesk/backend/widget"
 )
 
-// clock is a settable clock for the services, so tests move time instead of sleeping.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // chatEnv is the widget API on a real SQLite file, served over loopback by httptest, with an
 // organization that has a verified sender email (so codes can be sent; the emails stay in the
 // outbox, where the test reads them).
@@ -47,7 +28,7 @@ type chatEnv struct {
 	t      *testing.T
 	st     *store.Store
 	ws     org.Workspace
-	clock  *clock
+	clock  *testutil.Clock
 	chat   *chat.Service
 	verify *verify.Service
 	srv    *httptest.Server
@@ -58,13 +39,13 @@ func newChatEnv(t *testing.T, limits widget.Limits) *chatEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := testutil.NewStore(t)
-	clk := &clock{t: time.Now().UTC()}
-	ws, err := org.New(st, clk.now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"})
+	clk := testutil.NewClock(time.Now().UTC())
+	ws, err := org.New(st, clk.Now).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	public := func() string { return "http://public.example" }
-	snd := senders.New(st, clk.now, public, nil)
+	snd := senders.New(st, clk.Now, public, nil)
 	if _, err := snd.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +57,8 @@ func newChatEnv(t *testing.T, limits widget.Limits) *chatEnv {
 	if _, err := snd.Verify(ctx, tok[1], "link"); err != nil {
 		t.Fatal(err)
 	}
-	c := chat.New(st, clk.now, chat.NewHub())
-	v := verify.New(st, clk.now, public, c)
+	c := chat.New(st, clk.Now, chat.NewHub())
+	v := verify.New(st, clk.Now, public, c)
 	srv := httptest.NewServer(widget.NewHandler(widget.Deps{Version: "t", DB: st,
 		Chat: &widget.ChatDeps{Chat: c, Verify: v, Store: st, Log: testLogger(t), Limits: limits}}))
 	t.Cleanup(srv.Close)

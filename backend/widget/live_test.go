@@ -165,7 +165,7 @@ func TestLiveReplaysALongBacklog(t *testing.T) {
 	err := e.st.Write(context.Background(), func(tx *store.Tx) error {
 		for i := 0; i < 1234; i++ {
 			if _, _, err := tx.AddMessage(store.Message{ID: store.NewID(), OrgID: e.ws.Organization.ID, ConversationID: conversation,
-				SenderKind: store.SenderAgent, SenderUserID: e.ws.Me.ID, Body: fmt.Sprint("m", i), CreatedAt: e.clock.now()}); err != nil {
+				SenderKind: store.SenderAgent, SenderUserID: e.ws.Me.ID, Body: fmt.Sprint("m", i), CreatedAt: e.clock.Now()}); err != nil {
 				return err
 			}
 		}
@@ -193,7 +193,7 @@ func TestLiveSeesIdleEnd(t *testing.T) {
 	if err := conn.ReadJSON(&ev); err != nil || ev.Type != "ready" || ev.State.Status != "open" {
 		t.Fatalf("first event = %+v %v, want ready and open", ev, err)
 	}
-	e.clock.advance(31 * time.Minute)
+	e.clock.Advance(31 * time.Minute)
 	if n, err := e.chat.EndIdle(context.Background()); err != nil || n != 1 {
 		t.Fatalf("EndIdle = %d, %v; want 1", n, err)
 	}
