@@ -46,7 +46,7 @@ func NewApp(cfg AppConfig) *App {
 // services are the structs whose methods the frontend calls.
 func (a *App) services() []any {
 	return []any{services.NewSetup(a.backend), services.NewWorkspace(a.backend), services.NewMail(a.backend),
-		services.NewInboxes(a.backend), services.NewChat(a.backend), services.NewRegulatory(a.backend),
+		services.NewInboxes(a.backend), services.NewChat(a.backend), services.NewRegulatory(a.backend), services.NewContacts(a.backend),
 		services.NewTranscripts(a.backend, saveFileDialog)}
 }
 

@@ -78,6 +78,167 @@ export namespace services {
 	        this.createdAt = source["createdAt"];
 	    }
 	}
+	export class MergeRecord {
+	    id: string;
+	    mergedId: string;
+	    mergedName: string;
+	    reason: string;
+	    actorName: string;
+	    at: string;
+	    conversations: number;
+	    fields: number;
+	    undoneAt: string;
+	    undoneBy: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new MergeRecord(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.mergedId = source["mergedId"];
+	        this.mergedName = source["mergedName"];
+	        this.reason = source["reason"];
+	        this.actorName = source["actorName"];
+	        this.at = source["at"];
+	        this.conversations = source["conversations"];
+	        this.fields = source["fields"];
+	        this.undoneAt = source["undoneAt"];
+	        this.undoneBy = source["undoneBy"];
+	    }
+	}
+	export class ContactField {
+	    id: string;
+	    kind: string;
+	    value: string;
+	    norm: string;
+	    verified: boolean;
+	    verifiedLabel: string;
+	    method: string;
+	    verifiedAt: string;
+	    verifiedBy: string;
+	    removedNote: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactField(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.value = source["value"];
+	        this.norm = source["norm"];
+	        this.verified = source["verified"];
+	        this.verifiedLabel = source["verifiedLabel"];
+	        this.method = source["method"];
+	        this.verifiedAt = source["verifiedAt"];
+	        this.verifiedBy = source["verifiedBy"];
+	        this.removedNote = source["removedNote"];
+	    }
+	}
+	export class ContactDetail {
+	    id: string;
+	    name: string;
+	    status: string;
+	    fields: ContactField[];
+	    otherNames: string[];
+	    mergedInto: string;
+	    merges: MergeRecord[];
+	    conversations: number;
+	    createdAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactDetail(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.status = source["status"];
+	        this.fields = this.convertValues(source["fields"], ContactField);
+	        this.otherNames = source["otherNames"];
+	        this.mergedInto = source["mergedInto"];
+	        this.merges = this.convertValues(source["merges"], MergeRecord);
+	        this.conversations = source["conversations"];
+	        this.createdAt = source["createdAt"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class NewContactField {
+	    kind: string;
+	    value: string;
+	    verify: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new NewContactField(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.value = source["value"];
+	        this.verify = source["verify"];
+	    }
+	}
+	export class ContactEdit {
+	    contactId: string;
+	    conversationId: string;
+	    name: string;
+	    add: NewContactField[];
+	    verify: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactEdit(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.contactId = source["contactId"];
+	        this.conversationId = source["conversationId"];
+	        this.name = source["name"];
+	        this.add = this.convertValues(source["add"], NewContactField);
+	        this.verify = source["verify"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
 	export class ContactFieldView {
 	    kind: string;
 	    value: string;
@@ -168,6 +329,63 @@ export namespace services {
 		    return a;
 		}
 	}
+	export class ContactSummary {
+	    id: string;
+	    name: string;
+	    emails: string[];
+	    phones: string[];
+	    verified: boolean;
+	    status: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactSummary(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.emails = source["emails"];
+	        this.phones = source["phones"];
+	        this.verified = source["verified"];
+	        this.status = source["status"];
+	    }
+	}
+	export class ContactSearch {
+	    query: string;
+	    contacts: ContactSummary[];
+	    more: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactSearch(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.query = source["query"];
+	        this.contacts = this.convertValues(source["contacts"], ContactSummary);
+	        this.more = source["more"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
 	export class VerifyActions {
 	    canEmail: boolean;
 	    mailBlockedReason: string;
@@ -337,6 +555,83 @@ export namespace services {
 		    return a;
 		}
 	}
+	export class MergePreview {
+	    contactId: string;
+	    name: string;
+	    because: string;
+	    conversations: number;
+	    fields: number;
+	    nameConflict: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new MergePreview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.contactId = source["contactId"];
+	        this.name = source["name"];
+	        this.because = source["because"];
+	        this.conversations = source["conversations"];
+	        this.fields = source["fields"];
+	        this.nameConflict = source["nameConflict"];
+	    }
+	}
+	export class FieldCheck {
+	    kind: string;
+	    input: string;
+	    value: string;
+	    norm: string;
+	    problem: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new FieldCheck(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.input = source["input"];
+	        this.value = source["value"];
+	        this.norm = source["norm"];
+	        this.problem = source["problem"];
+	    }
+	}
+	export class EditPreview {
+	    fields: FieldCheck[];
+	    merges: MergePreview[];
+	    ok: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new EditPreview(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.fields = this.convertValues(source["fields"], FieldCheck);
+	        this.merges = this.convertValues(source["merges"], MergePreview);
+	        this.ok = source["ok"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
 	
 	export class Inbox {
 	    id: string;
@@ -469,6 +764,9 @@ export namespace services {
 	        this.lastPoll = source["lastPoll"];
 	    }
 	}
+	
+	
+	
 	export class Organization {
 	    id: string;
 	    name: string;
@@ -706,6 +1004,72 @@ export namespace services {
 	        this.ok = source["ok"];
 	        this.message = source["message"];
 	    }
+	}
+	export class TimelineItem {
+	    id: string;
+	    kind: string;
+	    at: string;
+	    title: string;
+	    detail: string;
+	    channel: string;
+	    method: string;
+	    conversationId: string;
+	    status: string;
+	    durationSeconds: number;
+	    mergeId: string;
+	    canUndo: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new TimelineItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.at = source["at"];
+	        this.title = source["title"];
+	        this.detail = source["detail"];
+	        this.channel = source["channel"];
+	        this.method = source["method"];
+	        this.conversationId = source["conversationId"];
+	        this.status = source["status"];
+	        this.durationSeconds = source["durationSeconds"];
+	        this.mergeId = source["mergeId"];
+	        this.canUndo = source["canUndo"];
+	    }
+	}
+	export class TimelinePage {
+	    items: TimelineItem[];
+	    next: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TimelinePage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.items = this.convertValues(source["items"], TimelineItem);
+	        this.next = source["next"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class TranscriptDocument {
 	    html: string;
