@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"vouchdesk/backend/chat"
+	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/org"
@@ -74,11 +75,13 @@ type Engine struct {
 	Outbox  *outbox.Worker
 	Chat    *chat.Service
 	Verify  *verify.Service
-	server  *http.Server
-	ln      net.Listener
-	wg      sync.WaitGroup
-	once    sync.Once
-	stopBg  context.CancelFunc
+	// Contacts edits contacts: Manage Contact Information, verifications, merges and undo.
+	Contacts *contacts.Service
+	server   *http.Server
+	ln       net.Listener
+	wg       sync.WaitGroup
+	once     sync.Once
+	stopBg   context.CancelFunc
 
 	mu       sync.Mutex
 	watcher  *mailbox.Watcher
@@ -119,6 +122,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.Transcripts.Queued = e.Outbox.Wake
 	e.Chat.OnEnd = e.Transcripts
 	e.Verify = verify.New(st, cfg.Now, e.publicURL, e.Chat)
+	e.Contacts = contacts.New(st, cfg.Now)
+	e.Contacts.Changed = e.Chat.Notify
 	e.Verify.Queued = e.Outbox.Wake
 	e.Verify.Google = &verify.GoogleVerifiers{Issuer: cfg.GoogleIssuerURL, Now: cfg.Now}
 	return e, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
 )
 
@@ -74,26 +75,7 @@ func panel(tx *store.Tx, conv store.Conversation) (Panel, error) {
 }
 
 // Label says how a field was verified, in the words the design uses.
-func Label(v store.Verification) string {
-	switch v.Method {
-	case store.MethodGoogle:
-		return "Verified by Google Sign-In"
-	case store.MethodEmailOTP:
-		return "Verified by Email OTP"
-	case store.MethodEmailLink:
-		return "Verified by email link"
-	case store.MethodDoubleOptIn:
-		return "Verified by double opt-in confirmation"
-	case store.MethodSystem:
-		return "Verified by system"
-	case store.MethodAgent:
-		if v.ActorName != "" {
-			return "Verified by " + v.ActorName
-		}
-		return "Verified by an agent"
-	}
-	return ""
-}
+func Label(v store.Verification) string { return contacts.VerifiedLabel(v.Method, v.ActorName) }
 
 // Pending says what the customer has been asked for and not yet answered: "email" (the agent's
 // email request), "code" (a code was sent), or "".

@@ -241,6 +241,7 @@ type proof struct {
 	norm, display string
 	method        string
 	actorID       string // the agent, for MethodAgent
+	actorName     string // the agent's name, for the merge reason
 	evidence      string // the challenge, the Google subject: whatever proved it
 	tokenHash     []byte // a token that may prove only once (a Google ID token)
 	// For a contact this proof registers: the consent text the customer agreed to, and when.
@@ -256,6 +257,30 @@ type proof struct {
 // conversation's device, and a verified link.
 func (s *Service) prove(tx *store.Tx, cur store.Conversation, p proof, now time.Time) (store.Verification, error) {
 	f, c, err := tx.FieldByValue(cur.OrgID, store.FieldEmail, p.norm)
+	// The customer was already verified in this chat as a contact: what they prove now is theirs
+	// too. A new address joins that contact; an address another contact has merges the two (only
+	// verified evidence on both sides merges; a merely typed address never does).
+	verifiedAs := ""
+	if cur.LinkState == store.LinkVerified && cur.ContactID != "" {
+		verifiedAs = cur.ContactID
+	}
+	if errors.Is(err, store.ErrNotFound) && p.preferContact == "" {
+		p.preferContact = verifiedAs
+	}
+	if err == nil && verifiedAs != "" && c.ID != verifiedAs {
+		reason := p.display + ": " + contacts.VerifiedLabel(p.method, p.actorName) + " in a chat"
+		actor := store.Actor{Kind: "customer"}
+		if p.actorID != "" {
+			actor = store.AgentActor(p.actorID)
+		}
+		if _, _, err := contacts.Merge(tx, cur.OrgID, verifiedAs, c.ID, actor, reason, now); err != nil {
+			return store.Verification{}, err
+		}
+		if c, err = tx.LiveContact(cur.OrgID, verifiedAs); err != nil {
+			return store.Verification{}, err
+		}
+		f.ContactID = c.ID
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		c = store.Contact{}
 		if p.preferContact != "" {
@@ -321,7 +346,7 @@ func (s *Service) MarkVerified(ctx context.Context, agent store.User, conversati
 		if err != nil {
 			return err
 		}
-		_, err = s.prove(tx, cur, proof{norm: norm, display: display, method: store.MethodAgent, actorID: agent.ID}, now)
+		_, err = s.prove(tx, cur, proof{norm: norm, display: display, method: store.MethodAgent, actorID: agent.ID, actorName: agent.Name}, now)
 		return err
 	})
 	if err != nil {
