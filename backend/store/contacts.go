@@ -263,3 +263,25 @@ func (t *Tx) ContactSize(orgID, contactID string) (conversations, fields int, er
 	}
 	return conversations, fields, nil
 }
+
+// ProvenInConversation returns the contact the customer of a conversation proved to be in that
+// very conversation: the live contact holding the field of its newest standing verification
+// made there ("" when none). A later proof in the same conversation of a value another contact
+// has is then evidence that one person holds both.
+func (t *Tx) ProvenInConversation(orgID, conversationID string) (string, error) {
+	var contactID string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT f.contact_id FROM verifications v JOIN contact_fields f ON f.id = v.field_id
+		WHERE v.org_id = ? AND v.conversation_id = ? AND v.revoked_at IS NULL AND f.removed_at IS NULL
+		ORDER BY v.verified_at DESC, v.id DESC LIMIT 1`, orgID, conversationID).Scan(&contactID)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: proven in conversation: %w", err)
+	}
+	c, err := t.LiveContact(orgID, contactID)
+	if err != nil {
+		return "", err
+	}
+	return c.ID, nil
+}

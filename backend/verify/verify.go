@@ -257,11 +257,14 @@ type proof struct {
 // conversation's device, and a verified link.
 func (s *Service) prove(tx *store.Tx, cur store.Conversation, p proof, now time.Time) (store.Verification, error) {
 	f, c, err := tx.FieldByValue(cur.OrgID, store.FieldEmail, p.norm)
-	// The customer was already verified in this chat as a contact: what they prove now is theirs
-	// too. A new address joins that contact; an address another contact has merges the two (only
+	// The customer already proved in this conversation to be a contact (or it is verified on
+	// their browser): what they prove now is theirs too. A new address joins that contact; an address another contact has merges the two (only
 	// verified evidence on both sides merges; a merely typed address never does).
-	verifiedAs := ""
-	if cur.LinkState == store.LinkVerified && cur.ContactID != "" {
+	verifiedAs, err2 := tx.ProvenInConversation(cur.OrgID, cur.ID)
+	if err2 != nil {
+		return store.Verification{}, err2
+	}
+	if verifiedAs == "" && cur.LinkState == store.LinkVerified && cur.ContactID != "" {
 		verifiedAs = cur.ContactID
 	}
 	if errors.Is(err, store.ErrNotFound) && p.preferContact == "" {
