@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -237,15 +238,32 @@ func (s *Store) Timeline(ctx context.Context, orgID, contactID string, from Time
 		last := out[limit-1]
 		next = TimelineCursor{At: Millis(last.At), Key: last.Key}
 	}
-	// Previews only for the chats on this page: one index seek each.
+	// Previews only for the chats on this page: one statement, one index seek per chat.
+	ids := make([]string, 0, len(chats))
+	at := make(map[string]int, len(chats))
 	for _, i := range chats {
-		if i >= len(out) {
-			break
+		if i < len(out) {
+			ids = append(ids, out[i].ConversationID)
+			at[out[i].ConversationID] = i
 		}
-		err := s.r.QueryRowContext(ctx, `SELECT substr(body, 1, 200) FROM messages WHERE conversation_id = ?
-			ORDER BY id DESC LIMIT 1`, out[i].ConversationID).Scan(&out[i].Preview)
-		if err != nil && err != sql.ErrNoRows {
-			return nil, TimelineCursor{}, fmt.Errorf("store: timeline preview: %w", err)
+	}
+	if len(ids) > 0 {
+		js, _ := json.Marshal(ids)
+		rows, err := s.r.QueryContext(ctx, `SELECT j.value, coalesce((SELECT substr(m.body, 1, 200) FROM messages m
+			WHERE m.conversation_id = j.value ORDER BY m.id DESC LIMIT 1), '') FROM json_each(?) j`, string(js))
+		if err != nil {
+			return nil, TimelineCursor{}, fmt.Errorf("store: timeline previews: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, body string
+			if err := rows.Scan(&id, &body); err != nil {
+				return nil, TimelineCursor{}, fmt.Errorf("store: timeline previews: %w", err)
+			}
+			out[at[id]].Preview = body
+		}
+		if err := rows.Err(); err != nil {
+			return nil, TimelineCursor{}, fmt.Errorf("store: timeline previews: %w", err)
 		}
 	}
 	return out, next, nil

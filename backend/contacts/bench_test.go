@@ -1,0 +1,283 @@
+package contacts_test
+
+// Benchmarks of the contact view and merges at the sizes issue 6 names (figures in
+// docs/benchmarks.md, run by scripts/bench-contacts.sh):
+//
+//   - BenchmarkTimelineFirstPage / BenchmarkTimelineWhole: the timeline of a contact with 10,000
+//     transactions (5,000 chats with a message each, 5,000 calls), first page of 50 and all of it;
+//   - BenchmarkMergeSave: Manage Contact Information's Save that merges a contact holding 5,000
+//     conversations and 50,000 messages, with a reader reading the survivor's timeline the whole
+//     time; reports the longest single read that overlapped a merge. Each merge is undone
+//     (untimed, reported apart) so the next iteration merges the same pair again.
+//
+// They share one database: VOUCHDESK_BENCH_CONTACTS background contacts from the seed generator
+// (default 20,000; the figures use 1,000,000) plus the three big contacts, built once per test
+// process under os.TempDir() and deleted when it ends.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/seed"
+	"vouchdesk/backend/store"
+)
+
+type benchData struct {
+	dir         string
+	st          *store.Store
+	org         string
+	agent       store.User
+	timeline    string // the contact with 10,000 transactions
+	survivor    string
+	mergedPhone string
+}
+
+var (
+	benchOnce sync.Once
+	bench     *benchData
+	benchErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bench != nil {
+		bench.st.Close()
+		os.RemoveAll(bench.dir)
+	}
+	os.Exit(code)
+}
+
+func benchSize() int {
+	if n, err := strconv.Atoi(os.Getenv("VOUCHDESK_BENCH_CONTACTS")); err == nil && n >= 0 {
+		return n
+	}
+	return 20_000
+}
+
+func loadBench() (*benchData, error) {
+	benchOnce.Do(func() { bench, benchErr = buildBench() })
+	return bench, benchErr
+}
+
+func buildBench() (*benchData, error) {
+	dir, err := os.MkdirTemp("", "vouchdesk-contacts-bench-")
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, filepath.Join(dir, "bench.db"))
+	if err != nil {
+		return nil, err
+	}
+	d := &benchData{dir: dir, st: st}
+	n := benchSize()
+	stats, err := seed.Run(ctx, st, seed.Options{Contacts: n, Conversations: n, MessagesPerConversation: 3, Seed: 6})
+	if err != nil {
+		return nil, err
+	}
+	d.org = stats.OrgID
+	users, err := st.UsersByOrg(ctx, d.org)
+	if err != nil || len(users) == 0 {
+		return nil, fmt.Errorf("bench: no agent: %v", err)
+	}
+	d.agent = users[0]
+	inboxes, err := st.InboxesByOrg(ctx, d.org)
+	if err != nil {
+		return nil, err
+	}
+	var chatInbox, phoneInbox string
+	for _, in := range inboxes {
+		if in.Kind == store.InboxChat {
+			chatInbox = in.ID
+		} else {
+			phoneInbox = in.ID
+		}
+	}
+	l, err := st.NewLoader(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().Add(-24 * time.Hour)
+	person := func(name, kind, norm, display string) (store.Contact, store.Field, error) {
+		c := store.Contact{ID: store.NewID(), OrgID: d.org, Name: name, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
+		f := store.Field{ID: store.NewID(), OrgID: d.org, ContactID: c.ID, Kind: kind, ValueNorm: norm, ValueDisplay: display, CreatedAt: now}
+		if err := l.Contact(c); err != nil {
+			return c, f, err
+		}
+		return c, f, l.Field(f)
+	}
+	conversations := func(c store.Contact, count, messages int) error {
+		for i := range count {
+			at := now.Add(-time.Duration(count-i) * time.Minute)
+			kind, inbox := store.ConversationChat, chatInbox
+			if messages == 0 && i%2 == 1 {
+				kind, inbox = store.ConversationCall, phoneInbox
+			}
+			conv := store.Conversation{ID: store.NewID(), OrgID: d.org, InboxID: inbox, Kind: kind, Status: store.ConversationEnded,
+				ContactID: c.ID, LinkState: store.LinkVerified, StartedAt: at, LastActivityAt: at, EndedAt: at.Add(time.Minute)}
+			if err := l.Conversation(conv); err != nil {
+				return err
+			}
+			msgs := messages
+			if messages == 0 && kind == store.ConversationChat {
+				msgs = 1
+			}
+			for j := range msgs {
+				if err := l.Message(store.Message{ID: store.NewID(), OrgID: d.org, ConversationID: conv.ID, SenderKind: "customer",
+					Body: "Where is my order " + strconv.Itoa(i) + "?", CreatedAt: at.Add(time.Duration(j) * time.Second)}); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	tl, _, err := person("Tess Timeline", store.FieldEmail, "tess.timeline@bench.test", "tess.timeline@bench.test")
+	if err != nil {
+		return nil, err
+	}
+	sv, _, err := person("Sam Survivor", store.FieldEmail, "sam.survivor@bench.test", "sam.survivor@bench.test")
+	if err != nil {
+		return nil, err
+	}
+	mg, _, err := person("Mo Merged", store.FieldPhone, "+12025550999", "+1 202-555-0999")
+	if err != nil {
+		return nil, err
+	}
+	if err := conversations(tl, 10_000, 0); err != nil {
+		return nil, err
+	}
+	if err := conversations(sv, 10, 3); err != nil {
+		return nil, err
+	}
+	if err := conversations(mg, 5_000, 10); err != nil {
+		return nil, err
+	}
+	if err := l.Close(); err != nil {
+		return nil, err
+	}
+	d.timeline, d.survivor, d.mergedPhone = tl.ID, sv.ID, "+12025550999"
+	return d, nil
+}
+
+func percentiles(b *testing.B, times []time.Duration, prefix string) {
+	if len(times) == 0 {
+		return
+	}
+	slices.Sort(times)
+	at := func(p float64) float64 {
+		return float64(times[min(len(times)-1, int(p*float64(len(times))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(at(0.50), prefix+"p50-ms")
+	b.ReportMetric(at(0.99), prefix+"p99-ms")
+	b.ReportMetric(float64(times[len(times)-1].Microseconds())/1000, prefix+"max-ms")
+}
+
+func BenchmarkTimelineFirstPage(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		entries, _, err := d.st.Timeline(ctx, d.org, d.timeline, store.TimelineCursor{}, 50)
+		times = append(times, time.Since(start))
+		if err != nil || len(entries) != 50 {
+			b.Fatalf("timeline: %d entries, %v", len(entries), err)
+		}
+	}
+	b.StopTimer()
+	percentiles(b, times, "")
+}
+
+func BenchmarkTimelineWhole(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		entries, _, err := d.st.Timeline(ctx, d.org, d.timeline, store.TimelineCursor{}, 100_000)
+		times = append(times, time.Since(start))
+		if err != nil || len(entries) < 10_000 {
+			b.Fatalf("timeline: %d entries, %v", len(entries), err)
+		}
+	}
+	b.StopTimer()
+	percentiles(b, times, "")
+}
+
+func BenchmarkMergeSave(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc := contacts.New(d.st, time.Now)
+	var merging atomic.Bool
+	var worstDuring atomic.Int64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // a reader on the survivor's timeline the whole time
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			during := merging.Load()
+			start := time.Now()
+			if _, _, err := d.st.Timeline(ctx, d.org, d.survivor, store.TimelineCursor{}, 50); err != nil {
+				panic(err)
+			}
+			if el := time.Since(start); during || merging.Load() {
+				for {
+					old := worstDuring.Load()
+					if int64(el) <= old || worstDuring.CompareAndSwap(old, int64(el)) {
+						break
+					}
+				}
+			}
+		}
+	}()
+	var merges, undos []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		merging.Store(true)
+		start := time.Now()
+		_, err := svc.Save(ctx, d.agent, contacts.Edit{ContactID: d.survivor, Name: "Sam Survivor",
+			Add: []contacts.NewField{{Kind: store.FieldPhone, Value: d.mergedPhone, Verify: true}}})
+		merges = append(merges, time.Since(start))
+		merging.Store(false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		ms, err := d.st.MergesOf(ctx, d.org, d.survivor)
+		if err != nil || len(ms) == 0 || len(ms[0].Moved.Conversations) != 5_000 {
+			b.Fatalf("merge moved %+v, %v", ms, err)
+		}
+		start = time.Now()
+		if _, err := svc.UndoMerge(ctx, d.agent, ms[0].ID); err != nil {
+			b.Fatal(err)
+		}
+		undos = append(undos, time.Since(start))
+		b.StartTimer()
+	}
+	b.StopTimer()
+	close(stop)
+	<-done
+	percentiles(b, merges, "merge-")
+	percentiles(b, undos, "undo-")
+	b.ReportMetric(float64(time.Duration(worstDuring.Load()).Microseconds())/1000, "reader-max-ms")
+}
