@@ -82,3 +82,36 @@ func TestChatProofMergesOnlyOnVerifiedEvidence(t *testing.T) {
 		t.Errorf("a later chat with bob@ is on %s, want %s", p.Contact.ID, adaContact.ID)
 	}
 }
+
+// TestRemovedVerificationStopsTheDeviceToken: after an agent removes the verification of an
+// email, the browser that proved it is no longer recognised as that person.
+func TestRemovedVerificationStopsTheDeviceToken(t *testing.T) {
+	c := newChatEnv(t, false)
+	ctx := context.Background()
+	first := c.start("ada@example.com", "")
+	if err := c.e.Verify.SendCode(ctx, c.ws.Me, first.Conversation); err != nil {
+		t.Fatal(err)
+	}
+	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(c.nextEmail())
+	var ok struct{ State struct{ Verified bool } }
+	if st := c.call("POST", "/api/widget/v1/code", first.Session, map[string]string{"code": code[1]}, &ok); st != 200 || !ok.State.Verified {
+		t.Fatalf("code = %d %+v", st, ok)
+	}
+	if back := c.start("ada@example.com", first.DeviceToken); !back.State.Verified {
+		t.Fatalf("before removal the browser is not recognised: %+v", back)
+	}
+	p := c.panel(first.Conversation)
+	if _, err := c.e.Contacts.RemoveVerification(ctx, c.ws.Me, p.FieldID); err != nil {
+		t.Fatal(err)
+	}
+	back := c.start("ada@example.com", first.DeviceToken)
+	if back.State.Verified {
+		t.Fatalf("after removal the browser is still verified: %+v", back)
+	}
+	if p := c.panel(back.Conversation); p.State != verify.PanelPreliminary {
+		t.Errorf("panel after removal = %+v, want preliminary", p)
+	}
+	if p := c.panel(first.Conversation); p.State != verify.PanelPreliminary {
+		t.Errorf("the open chat that rested on it = %+v, want preliminary", p)
+	}
+}
