@@ -303,3 +303,10 @@ func (t *Tx) ProvenInConversation(orgID, conversationID string) (string, error) 
 	}
 	return c.ID, nil
 }
+
+// RemoveField takes a field off its contact: kept for history (removed_at), no longer part of
+// the contact's identity, so the value may be given to another contact.
+func (t *Tx) RemoveField(orgID, id string, now time.Time) error {
+	return t.exec("remove field", `UPDATE contact_fields SET removed_at = ? WHERE org_id = ? AND id = ? AND removed_at IS NULL`,
+		Millis(now), orgID, id)
+}

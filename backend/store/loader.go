@@ -117,6 +117,67 @@ func (l *Loader) loadTriggers() error {
 	if len(l.triggers) != len(loadTables) {
 		return fmt.Errorf("store: loader: found %d of the %d change triggers it expects", len(l.triggers), len(loadTables))
 	}
+	// The search index's triggers (migration 0007) re-index a contact per row; the loader indexes
+	// each batch in one statement instead (indexBatch).
+	rows, err = l.s.w.QueryContext(l.ctx, `SELECT name, sql FROM sqlite_schema
+		WHERE type = 'trigger' AND name LIKE 'contact\_search\_%' ESCAPE '\' ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("store: loader triggers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t trigger
+		if err := rows.Scan(&t.name, &t.sql); err != nil {
+			return fmt.Errorf("store: loader triggers: %w", err)
+		}
+		l.triggers = append(l.triggers, t)
+	}
+	return rows.Err()
+}
+
+// indexBatch puts the batch's contacts into the search index: those loaded, and those whose
+// fields were loaded (a contact and its fields may fall in two batches). Same statements as the
+// triggers, one per batch instead of several per row.
+func (l *Loader) indexBatch() error {
+	var contacts, fields []span
+	for k, sp := range l.spans {
+		switch loadTables[k.table].table {
+		case "contacts":
+			contacts = append(contacts, *sp)
+		case "contact_fields":
+			fields = append(fields, *sp)
+		}
+	}
+	if len(contacts) == 0 && len(fields) == 0 {
+		return nil
+	}
+	if _, err := l.tx.ExecContext(l.ctx, `CREATE TEMP TABLE IF NOT EXISTS load_reindex (contact_id TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("store: loader: search index: %w", err)
+	}
+	for _, sp := range contacts {
+		if _, err := l.tx.ExecContext(l.ctx, `INSERT OR IGNORE INTO load_reindex SELECT id FROM contacts WHERE id BETWEEN ? AND ?`, sp.first, sp.last); err != nil {
+			return fmt.Errorf("store: loader: search index: %w", err)
+		}
+	}
+	for _, sp := range fields {
+		if _, err := l.tx.ExecContext(l.ctx, `INSERT OR IGNORE INTO load_reindex SELECT contact_id FROM contact_fields WHERE id BETWEEN ? AND ?`, sp.first, sp.last); err != nil {
+			return fmt.Errorf("store: loader: search index: %w", err)
+		}
+	}
+	for _, q := range []string{
+		`INSERT OR IGNORE INTO contact_search_keys (contact_id) SELECT contact_id FROM load_reindex`,
+		`DELETE FROM contact_search WHERE rowid IN (SELECT k.k FROM load_reindex r JOIN contact_search_keys k ON k.contact_id = r.contact_id)`,
+		`INSERT INTO contact_search (rowid, doc)
+			SELECT k.k, c.name || ' ' || coalesce((SELECT group_concat(f.value_norm, ' ') FROM contact_fields f
+				WHERE f.contact_id = c.id AND f.removed_at IS NULL), '')
+			FROM load_reindex r JOIN contact_search_keys k ON k.contact_id = r.contact_id JOIN contacts c ON c.id = r.contact_id
+			WHERE c.status = 'active'`,
+		`DELETE FROM load_reindex`,
+	} {
+		if _, err := l.tx.ExecContext(l.ctx, q); err != nil {
+			return fmt.Errorf("store: loader: search index: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -155,6 +216,9 @@ func (l *Loader) commit() error {
 		if _, err := l.tx.ExecContext(l.ctx, t.sql); err != nil {
 			return fail(fmt.Errorf("store: loader: restore %s: %w", t.name, err))
 		}
+	}
+	if err := l.indexBatch(); err != nil {
+		return fail(err)
 	}
 	// In a fixed order, so the same load writes the same sequence.
 	keys := make([]spanKey, 0, len(l.spans))

@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ContactHit is one contact found by SearchContacts, with what the list shows.
+type ContactHit struct {
+	ID       string
+	Name     string
+	Status   string
+	Emails   []string // display forms, in the order they were added
+	Phones   []string
+	Verified bool // some live field has a standing verification
+}
+
+// MaxSearchQuery is the longest search text used, in bytes; longer input is cut.
+const MaxSearchQuery = 320
+
+// phoneLike reports whether a query looks like (part of) a phone number: digits with the usual
+// punctuation, at least one digit. Such a query searches digits only.
+func phoneLike(q string) bool {
+	digits := 0
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-().", r):
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// searchDigits turns a phone-looking query into the digits to find in E.164 numbers: the
+// punctuation goes, and so does an international "00" or a national trunk "0", which E.164
+// never holds ("020 7946" finds +442079460958).
+func searchDigits(q string) string {
+	var b strings.Builder
+	for _, r := range q {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	if !strings.HasPrefix(strings.TrimSpace(q), "+") {
+		d = strings.TrimPrefix(d, "00")
+		if len(d) > 3 {
+			d = strings.TrimPrefix(d, "0")
+		}
+	}
+	return d
+}
+
+// likePattern makes a LIKE pattern that finds term anywhere. LIKE's wildcards in the term are
+// dropped ('%') or kept as a one-character wildcard ('_', common in emails); the exact check
+// after the index (containsFold) removes what '_' lets through.
+func likePattern(term string) string {
+	return "%" + strings.ReplaceAll(term, "%", "") + "%"
+}
+
+// SearchContacts finds the organization's listed contacts (status active) whose name, email or
+// phone contains query, case-insensitively: at most limit of them, and whether there are more.
+// An empty query lists contacts by name. Order: an exact email or phone first, then names that
+// start with the query, then every other match. Fragments of three characters or more use the
+// trigram index (migration 0007); shorter ones match the start of a name or an email through
+// ordinary indexes, since a trigram index cannot answer them without reading every row.
+func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit int) ([]ContactHit, bool, error) {
+	if len(query) > MaxSearchQuery {
+		query = strings.ToValidUTF8(query[:MaxSearchQuery], "")
+	}
+	q := strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, query)), " ")
+	ids := make([]string, 0, limit+1)
+	seen := map[string]bool{}
+	add := func(rows []string) {
+		for _, id := range rows {
+			if !seen[id] && len(ids) <= limit {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	full := func() bool { return len(ids) > limit }
+	want := func() int { return limit + 1 - len(ids) + len(seen) }
+	if q == "" {
+		rows, err := s.idsQuery(ctx, `SELECT id FROM contacts WHERE org_id = ? AND status = 'active' ORDER BY name, id LIMIT ?`, orgID, limit+1)
+		if err != nil {
+			return nil, false, err
+		}
+		add(rows)
+	} else {
+		lower := strings.ToLower(q)
+		phone := phoneLike(q)
+		term := lower
+		if phone {
+			term = searchDigits(q)
+		}
+		// Exact values first: what the agent pasted from an email or a caller id.
+		exact := []any{lower}
+		if phone && term != "" {
+			exact = append(exact, "+"+term)
+		}
+		for _, v := range exact {
+			rows, err := s.idsQuery(ctx, `SELECT f.contact_id FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
+				WHERE f.org_id = ? AND f.kind IN ('email', 'phone') AND f.value_norm = ? AND f.removed_at IS NULL AND c.status = 'active'`, orgID, v)
+			if err != nil {
+				return nil, false, err
+			}
+			add(rows)
+		}
+		// Names that start with it, in the spellings people type.
+		if !phone {
+			for _, p := range prefixVariants(q) {
+				if full() {
+					break
+				}
+				rows, err := s.idsQuery(ctx, `SELECT id FROM contacts WHERE org_id = ? AND status = 'active' AND name >= ? AND name < ?
+					ORDER BY name, id LIMIT ?`, orgID, p, p+"\U0010FFFF", want())
+				if err != nil {
+					return nil, false, err
+				}
+				add(rows)
+			}
+		}
+		switch {
+		case full():
+		case utf8.RuneCountInString(term) >= 3:
+			rows, err := s.r.QueryContext(ctx, `SELECT c.id, s.doc FROM contact_search s
+				JOIN contact_search_keys k ON k.k = s.rowid JOIN contacts c ON c.id = k.contact_id
+				WHERE s.doc LIKE ? AND c.org_id = ? AND c.status = 'active' LIMIT ?`, likePattern(term), orgID, want())
+			if err != nil {
+				return nil, false, fmt.Errorf("store: search contacts: %w", err)
+			}
+			var found []string
+			for rows.Next() {
+				var id, doc string
+				if err := rows.Scan(&id, &doc); err != nil {
+					rows.Close()
+					return nil, false, fmt.Errorf("store: search contacts: %w", err)
+				}
+				if strings.Contains(strings.ToLower(doc), term) {
+					found = append(found, id)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, false, fmt.Errorf("store: search contacts: %w", err)
+			}
+			add(found)
+		case term != "":
+			// One or two characters: emails (or numbers) that start with them.
+			start := term
+			if phone {
+				start = "+" + term
+			}
+			rows, err := s.idsQuery(ctx, `SELECT f.contact_id FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
+				WHERE f.org_id = ? AND f.kind = ? AND f.value_norm >= ? AND f.value_norm < ? AND f.removed_at IS NULL
+				AND c.status = 'active' LIMIT ?`, orgID, map[bool]string{true: FieldPhone, false: FieldEmail}[phone], start, start+"\U0010FFFF", want())
+			if err != nil {
+				return nil, false, err
+			}
+			add(rows)
+		}
+	}
+	more := len(ids) > limit
+	if more {
+		ids = ids[:limit]
+	}
+	hits, err := s.contactHits(ctx, orgID, ids)
+	return hits, more, err
+}
+
+// prefixVariants are the spellings of a name prefix worth a range read: as typed, with a
+// capital first letter, in lower case.
+func prefixVariants(q string) []string {
+	out := []string{q}
+	r, n := utf8.DecodeRuneInString(q)
+	for _, v := range []string{string(unicode.ToUpper(r)) + strings.ToLower(q[n:]), strings.ToLower(q)} {
+		if v != "" && !contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Store) idsQuery(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search contacts: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: search contacts: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// contactHits reads what the list shows of the given contacts, in the given order.
+func (s *Store) contactHits(ctx context.Context, orgID string, ids []string) ([]ContactHit, error) {
+	out := make([]ContactHit, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	at := make(map[string]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	js, _ := json.Marshal(ids)
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, c.name, c.status, coalesce(f.kind, ''), coalesce(f.value_display, ''),
+		f.id IS NOT NULL AND EXISTS (SELECT 1 FROM verifications v WHERE v.field_id = f.id AND v.revoked_at IS NULL)
+		FROM json_each(?) j JOIN contacts c ON c.id = j.value AND c.org_id = ?
+		LEFT JOIN contact_fields f ON f.contact_id = c.id AND f.removed_at IS NULL
+		ORDER BY j.key, f.created_at, f.id`, string(js), orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: contact hits: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name, status, kind, value string
+		var verified bool
+		if err := rows.Scan(&id, &name, &status, &kind, &value, &verified); err != nil {
+			return nil, fmt.Errorf("store: contact hits: %w", err)
+		}
+		h := &out[at[id]]
+		h.ID, h.Name, h.Status = id, name, status
+		h.Verified = h.Verified || verified
+		switch kind {
+		case FieldEmail:
+			h.Emails = append(h.Emails, value)
+		case FieldPhone:
+			h.Phones = append(h.Phones, value)
+		}
+	}
+	return out, rows.Err()
+}
