@@ -8,18 +8,24 @@ package contacts_test
 //   - BenchmarkMergeSave: Manage Contact Information's Save that merges a contact holding 5,000
 //     conversations and 50,000 messages, with a reader reading the survivor's timeline the whole
 //     time; reports the longest single read that overlapped a merge. Each merge is undone
-//     (untimed, reported apart) so the next iteration merges the same pair again.
+//     (untimed, reported apart) so the next iteration merges the same pair again;
+//   - BenchmarkSearchKeystrokes: search as you type: for 300 names, emails and phone numbers
+//     sampled from the seed, every prefix from the first character to the whole value is one
+//     search (limit 50), as a person typing it; BenchmarkSearchBareLike runs the bare trigram
+//     statement for the same fragments (3 characters and more), the baseline.
 //
 // They share one database: VOUCHDESK_BENCH_CONTACTS background contacts from the seed generator
 // (default 20,000; the figures use 1,000,000) plus the three big contacts, built once per test
 // process under os.TempDir() and deleted when it ends.
 
 import (
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -38,6 +44,7 @@ type benchData struct {
 	timeline    string // the contact with 10,000 transactions
 	survivor    string
 	mergedPhone string
+	stats       seed.Stats
 }
 
 var (
@@ -82,7 +89,7 @@ func buildBench() (*benchData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.org = stats.OrgID
+	d.org, d.stats = stats.OrgID, stats
 	users, err := st.UsersByOrg(ctx, d.org)
 	if err != nil || len(users) == 0 {
 		return nil, fmt.Errorf("bench: no agent: %v", err)
@@ -280,4 +287,93 @@ func BenchmarkMergeSave(b *testing.B) {
 	percentiles(b, merges, "merge-")
 	percentiles(b, undos, "undo-")
 	b.ReportMetric(float64(time.Duration(worstDuring.Load()).Microseconds())/1000, "reader-max-ms")
+}
+
+// keystrokes are the searches of a person typing 100 names, 100 emails and 100 phone numbers
+// (display forms) of the seeded contacts, one search per character typed.
+func keystrokes(b *testing.B, d *benchData) []string {
+	var values []string
+	for i, e := range d.stats.SampleEmails {
+		if i == 100 {
+			break
+		}
+		c, err := d.st.ContactByField(ctx, d.org, store.FieldEmail, e)
+		if err != nil {
+			b.Fatal(err)
+		}
+		values = append(values, c.Name, e)
+	}
+	for i, p := range d.stats.SamplePhones {
+		if i == 100 {
+			break
+		}
+		values = append(values, "("+p[2:5]+") "+p[5:8]+"-"+p[8:])
+	}
+	var out []string
+	for _, v := range values {
+		r := []rune(v)
+		for n := 1; n <= len(r); n++ {
+			out = append(out, string(r[:n]))
+		}
+	}
+	return out
+}
+
+func BenchmarkSearchKeystrokes(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	keys := keystrokes(b, d)
+	var times []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		q := keys[i%len(keys)]
+		start := time.Now()
+		_, _, err := d.st.SearchContacts(ctx, d.org, q, 50)
+		times = append(times, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(keys)), "keystrokes")
+	percentiles(b, times, "")
+}
+
+func BenchmarkSearchBareLike(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+d.st.Path()+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	stmt, err := db.Prepare(`SELECT rowid FROM contact_search WHERE doc LIKE ? LIMIT 51`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var keys []string
+	for _, k := range keystrokes(b, d) {
+		if len([]rune(k)) >= 3 {
+			keys = append(keys, strings.ToLower(k))
+		}
+	}
+	var times []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		rows, err := stmt.Query("%" + keys[i%len(keys)] + "%")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	percentiles(b, times, "")
 }
