@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"vouchdesk/backend/calls"
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/mailaccounts"
@@ -77,11 +78,13 @@ type Engine struct {
 	Verify  *verify.Service
 	// Contacts edits contacts: Manage Contact Information, verifications, merges and undo.
 	Contacts *contacts.Service
-	server   *http.Server
-	ln       net.Listener
-	wg       sync.WaitGroup
-	once     sync.Once
-	stopBg   context.CancelFunc
+	// Calls receives the telephony provider's webhooks.
+	Calls  *calls.Service
+	server *http.Server
+	ln     net.Listener
+	wg     sync.WaitGroup
+	once   sync.Once
+	stopBg context.CancelFunc
 
 	mu       sync.Mutex
 	watcher  *mailbox.Watcher
@@ -124,6 +127,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.Verify = verify.New(st, cfg.Now, e.publicURL, e.Chat)
 	e.Contacts = contacts.New(st, cfg.Now)
 	e.Contacts.Changed = e.Chat.Notify
+	e.Calls = calls.New(st, cfg.Secrets, cfg.Now, e.publicURL, e.log)
+	e.Calls.Changed = e.Chat.Notify
 	e.Verify.Queued = e.Outbox.Wake
 	e.Verify.Google = &verify.GoogleVerifiers{Issuer: cfg.GoogleIssuerURL, Now: cfg.Now}
 	return e, nil
@@ -147,7 +152,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.ln = ln
 	e.server = &http.Server{
-		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders,
+		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders, Calls: e.Calls,
 			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: e.log,
 				GoogleScriptURL: e.cfg.GoogleScriptURL, Limits: e.cfg.WidgetLimits}}),
 		ReadHeaderTimeout: 10 * time.Second,

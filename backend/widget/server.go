@@ -21,6 +21,12 @@ type Deps struct {
 	DB      Pinger
 	Senders SenderLinks // nil: the sender link pages are not served
 	Chat    *ChatDeps   // nil: no chat API, widget or demo
+	Calls   Routes      // nil: no telephony webhooks
+}
+
+// Routes is a part of the server that registers its own endpoints (the telephony webhooks).
+type Routes interface {
+	Routes(mux *http.ServeMux)
 }
 
 // NewHandler returns the HTTP handler of the widget server.
@@ -33,6 +39,9 @@ func NewHandler(d Deps) http.Handler {
 	}
 	if d.Chat != nil {
 		d.Chat.routes(mux)
+	}
+	if d.Calls != nil {
+		d.Calls.Routes(mux)
 	}
 	return securityHeaders(mux)
 }
