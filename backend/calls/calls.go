@@ -312,3 +312,72 @@ func (s *Service) caller(tx *store.Tx, inbox store.PhoneInbox, ev event, now tim
 	}
 	return c.ID, f.ID, tx.Audit(inbox.OrgID, store.SystemActor, "contact.register", "contacts", c.ID, map[string]any{"call": ev.callID})
 }
+
+// Why a phone inbox cannot be set up.
+var (
+	ErrNoKeyring = errors.New("calls: the auth token cannot be stored here")
+)
+
+// CheckAuthToken checks an auth token as pasted: Twilio's are 32 hex digits; other providers'
+// differ, so any 16 to 128 printable characters without spaces are taken.
+func CheckAuthToken(tok string) (string, bool) {
+	tok = strings.TrimSpace(tok)
+	if len(tok) < 16 || len(tok) > 128 {
+		return "", false
+	}
+	for _, r := range tok {
+		if r <= ' ' || r > '~' {
+			return "", false
+		}
+	}
+	return tok, true
+}
+
+// SetAuthToken stores a phone inbox's auth token in the secret store (never in the database)
+// and records its reference on the inbox.
+func (s *Service) SetAuthToken(ctx context.Context, actor store.Actor, orgID, inboxID, tok string) error {
+	if ok, why := s.secrets.Available(); !ok {
+		return fmt.Errorf("%w: %s", ErrNoKeyring, why)
+	}
+	ref := SecretRef(inboxID)
+	if err := s.secrets.Set(ref, tok); err != nil {
+		return err
+	}
+	s.Forget(ref)
+	return s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetInboxSecretRef(orgID, inboxID, ref, s.now()); err != nil {
+			return err
+		}
+		return tx.Audit(orgID, actor, "inbox.auth_token", "inboxes", inboxID, nil)
+	})
+}
+
+// CreateInbox makes a phone inbox for the number (E.164) and stores its auth token.
+func (s *Service) CreateInbox(ctx context.Context, actor store.Actor, orgID, name, number, tok string) (string, error) {
+	if ok, why := s.secrets.Available(); !ok {
+		return "", fmt.Errorf("%w: %s", ErrNoKeyring, why)
+	}
+	now := s.now()
+	in := store.Inbox{ID: store.NewID(), OrgID: orgID, Kind: store.InboxPhone, Name: name, PhoneNumber: number, CreatedAt: now, UpdatedAt: now}
+	ref := SecretRef(in.ID)
+	if err := s.secrets.Set(ref, tok); err != nil {
+		return "", err
+	}
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertPhoneInbox(in, ref); err != nil {
+			return err
+		}
+		return tx.Audit(orgID, actor, "inbox.create", "inboxes", in.ID, map[string]any{"kind": "phone", "number": number})
+	})
+	if err != nil {
+		s.secrets.Delete(ref)
+		return "", err
+	}
+	return in.ID, nil
+}
+
+// WebhookURLs are the two URLs to give the provider for an inbox.
+func (s *Service) WebhookURLs(inboxID string) (voice, status string) {
+	base := strings.TrimRight(s.publicURL(), "/") + "/calls/" + inboxID
+	return base + "/voice", base + "/status"
+}

@@ -226,3 +226,6 @@ func (e *Engine) Close(ctx context.Context) error {
 	})
 	return err
 }
+
+// Now is the engine's clock.
+func (e *Engine) Now() time.Time { return e.cfg.Now() }

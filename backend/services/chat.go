@@ -52,9 +52,20 @@ func summary(it store.ConversationListItem) ConversationSummary {
 	if title == "" {
 		title = "Visitor"
 	}
-	return ConversationSummary{ID: c.ID, InboxID: c.InboxID, InboxName: it.InboxName, Kind: c.Kind, Status: c.Status,
+	s := ConversationSummary{ID: c.ID, InboxID: c.InboxID, InboxName: it.InboxName, Kind: c.Kind, Status: c.Status,
 		Title: title, Email: c.VisitorEmail, Panel: panelState(c), Unread: c.UnreadCount, LastMessage: preview(it.LastMessage),
 		LastActivityAt: stamp(c.LastActivityAt), StartedAt: stamp(c.StartedAt)}
+	if c.Kind == store.ConversationCall {
+		s.Phone, s.CallStatus, s.DurationSeconds = c.VisitorName, c.CallStatus, c.DurationSeconds
+		s.LastMessage = "Call " + strings.ReplaceAll(c.CallStatus, "-", " ")
+		if c.DurationSeconds > 0 {
+			s.LastMessage += " · " + duration(c.DurationSeconds)
+		}
+		if s.Title == "Visitor" {
+			s.Title = "Unknown caller"
+		}
+	}
+	return s
 }
 
 // List returns conversations, newest activity first. filter: "open", "ended" or "all".

@@ -21,6 +21,11 @@ type ConversationSummary struct {
 	LastMessage    string `json:"lastMessage"` // plain text, at most 140 characters
 	LastActivityAt string `json:"lastActivityAt"`
 	StartedAt      string `json:"startedAt"`
+	// Calls: the caller's number as shown ("" for chats; "anonymous" and the like when
+	// withheld), the provider's call status and the duration in seconds once the call is over.
+	Phone           string `json:"phone"`
+	CallStatus      string `json:"callStatus"`
+	DurationSeconds int    `json:"durationSeconds"`
 }
 
 // ChatMessage is one message as the agent sees it. Body is plain text, exactly as typed.

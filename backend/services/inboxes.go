@@ -33,11 +33,18 @@ type InboxSettings struct {
 	TranscriptAfter bool     `json:"transcriptAfter"`
 	IdleEndMinutes  int      `json:"idleEndMinutes"` // a chat with no activity this long ends; 0: never
 	MailGate        MailGate `json:"mailGate"`
+	// Phone inboxes: the number (international format), whether the provider's auth token is
+	// set, and the two webhook URLs to give the provider.
+	PhoneNumber  string `json:"phoneNumber"`
+	HasAuthToken bool   `json:"hasAuthToken"`
+	VoiceURL     string `json:"voiceUrl"`
+	StatusURL    string `json:"statusUrl"`
 }
 
 func inboxView(i store.Inbox, gate MailGate) InboxSettings {
 	return InboxSettings{ID: i.ID, Name: i.Name, Kind: i.Kind, EmailSignin: i.EmailSignin,
-		GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter, IdleEndMinutes: i.IdleEndMinutes, MailGate: gate}
+		GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter, IdleEndMinutes: i.IdleEndMinutes, MailGate: gate,
+		PhoneNumber: phoneDisplay(i.PhoneNumber), HasAuthToken: i.HasWebhookSecret}
 }
 
 func (in *Inboxes) gate() (MailGate, error) {
@@ -71,7 +78,11 @@ func (in *Inboxes) List() ([]InboxSettings, error) {
 	}
 	out := []InboxSettings{}
 	for _, i := range list {
-		out = append(out, inboxView(i, gate))
+		v := inboxView(i, gate)
+		if i.Kind == store.InboxPhone {
+			v.VoiceURL, v.StatusURL = e.Calls.WebhookURLs(i.ID)
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }

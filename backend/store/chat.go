@@ -19,7 +19,7 @@ const (
 const conversationColumns = `c.id, c.org_id, c.inbox_id, c.kind, c.status, coalesce(c.contact_id, ''), c.link_state,
 	c.started_at, c.last_activity_at, c.ended_at, coalesce(c.link_field_id, ''), coalesce(c.device_id, ''),
 	c.visitor_name, c.visitor_email, c.customer_tz, c.unread_count, c.ended_by, c.email_requested,
-	coalesce(c.last_agent_id, '')`
+	coalesce(c.last_agent_id, ''), c.call_status, coalesce(c.duration_seconds, 0)`
 
 func scanConversation(row scanner) (Conversation, error) {
 	var c Conversation
@@ -27,7 +27,7 @@ func scanConversation(row scanner) (Conversation, error) {
 	var ended *int64
 	if err := row.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
 		&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
-		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID); err != nil {
+		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID, &c.CallStatus, &c.DurationSeconds); err != nil {
 		return Conversation{}, err
 	}
 	c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
@@ -200,7 +200,7 @@ func scanListItem(row scanner) (ConversationListItem, error) {
 	c := &it.Conversation
 	if err := row.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
 		&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
-		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID,
+		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID, &c.CallStatus, &c.DurationSeconds,
 		&it.InboxName, &it.ContactName, &it.LastMessage); err != nil {
 		return ConversationListItem{}, err
 	}

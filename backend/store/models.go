@@ -67,8 +67,10 @@ type Inbox struct {
 	GoogleSignin    bool
 	TranscriptAfter bool
 	IdleEndMinutes  int
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// HasWebhookSecret: a phone inbox's auth token reference is set (read only).
+	HasWebhookSecret bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Contact is a customer.
@@ -116,6 +118,10 @@ type Conversation struct {
 	EndedBy        string
 	EmailRequested bool
 	LastAgentID    string
+
+	// Call details: the provider's status and the duration in seconds once known.
+	CallStatus      string
+	DurationSeconds int
 }
 
 // Message is one message of a conversation.

@@ -75,7 +75,7 @@ func (t *Tx) transcriptHead(orgID, id string) (TranscriptHead, error) {
 		WHERE c.org_id = ? AND c.id = ?`, orgID, id).Scan(
 		&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
 		&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
-		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID,
+		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID, &c.CallStatus, &c.DurationSeconds,
 		&h.OrgName, &h.InboxName, &h.ContactName, &h.MessageCount)
 	if err != nil {
 		return TranscriptHead{}, fmt.Errorf("store: transcript head: %w", notFound(err))

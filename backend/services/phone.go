@@ -1,0 +1,154 @@
+package services
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/calls"
+	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/store"
+)
+
+// phoneDisplay shows an E.164 number in international format ("" stays "").
+func phoneDisplay(e164 string) string {
+	if e164 == "" {
+		return ""
+	}
+	if _, d, err := contacts.NormalizePhone(e164, ""); err == nil {
+		return d
+	}
+	return e164
+}
+
+func (in *Inboxes) admin(op string) error {
+	_, _, ws, err := in.b.workspace()
+	if err != nil {
+		return in.b.jsError(op, err)
+	}
+	if ws.Me.Role == store.RoleAgent {
+		return in.b.jsError(op, apperr.Forbidden("Only an owner or an admin can change inbox settings."))
+	}
+	return nil
+}
+
+func tokenError(err error) error {
+	if errors.Is(err, calls.ErrNoKeyring) {
+		return &apperr.Error{Code: "keyring_unavailable", Message: "The auth token cannot be stored: this computer's keyring is not available.", Err: err}
+	}
+	return err
+}
+
+// CreatePhoneInbox adds a phone inbox for a number the organization has with a telephony
+// provider, with the provider's auth token (kept in the OS keyring, never in the database). The
+// answer carries the two webhook URLs to give the provider (docs/calls.md).
+func (in *Inboxes) CreatePhoneInbox(name, number, authToken string) (InboxSettings, error) {
+	const op = "inboxes.create_phone"
+	if err := in.admin(op); err != nil {
+		return InboxSettings{}, err
+	}
+	ctx, e, ws, _ := in.b.workspace()
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("name", "Give the inbox a name of 1 to 200 characters."))
+	}
+	norm, _, perr := contacts.NormalizePhone(number, ws.Organization.DefaultRegion)
+	if perr != nil {
+		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("number", "Not a phone number: "+perr.Error()+"."))
+	}
+	tok, ok := calls.CheckAuthToken(authToken)
+	if !ok {
+		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("authToken", "Paste the provider's auth token (16 to 128 characters, no spaces)."))
+	}
+	for _, i := range mustInboxes(in) {
+		if i.Kind == store.InboxPhone && i.PhoneNumber == norm {
+			return InboxSettings{}, in.b.jsError(op, apperr.Invalid("number", "An inbox for this number exists already."))
+		}
+	}
+	id, err := e.Calls.CreateInbox(ctx, store.AgentActor(ws.Me.ID), ws.Organization.ID, name, norm, tok)
+	if err != nil {
+		return InboxSettings{}, in.b.jsError(op, tokenError(err))
+	}
+	return in.one(op, id)
+}
+
+func mustInboxes(in *Inboxes) []store.Inbox {
+	ctx, e, ws, err := in.b.workspace()
+	if err != nil {
+		return nil
+	}
+	list, _ := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
+	return list
+}
+
+func (in *Inboxes) one(op, id string) (InboxSettings, error) {
+	list, err := in.List()
+	if err != nil {
+		return InboxSettings{}, err
+	}
+	for _, v := range list {
+		if v.ID == id {
+			return v, nil
+		}
+	}
+	return InboxSettings{}, in.b.jsError(op, apperr.NotFound("That inbox does not exist."))
+}
+
+// SetPhoneAuthToken replaces a phone inbox's auth token (after the provider rotated it).
+func (in *Inboxes) SetPhoneAuthToken(inboxID, authToken string) (InboxSettings, error) {
+	const op = "inboxes.set_auth_token"
+	if err := in.admin(op); err != nil {
+		return InboxSettings{}, err
+	}
+	ctx, e, ws, _ := in.b.workspace()
+	tok, ok := calls.CheckAuthToken(authToken)
+	if !ok {
+		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("authToken", "Paste the provider's auth token (16 to 128 characters, no spaces)."))
+	}
+	i, err := e.Store.InboxByID(ctx, ws.Organization.ID, inboxID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && i.Kind != store.InboxPhone) {
+		return InboxSettings{}, in.b.jsError(op, apperr.NotFound("That phone inbox does not exist."))
+	}
+	if err != nil {
+		return InboxSettings{}, in.b.jsError(op, err)
+	}
+	if err := e.Calls.SetAuthToken(ctx, store.AgentActor(ws.Me.ID), ws.Organization.ID, inboxID, tok); err != nil {
+		return InboxSettings{}, in.b.jsError(op, tokenError(err))
+	}
+	return in.one(op, inboxID)
+}
+
+// Country returns the organization's country (ISO 3166 code, "" when not set), used to read
+// phone numbers written without a country code.
+func (in *Inboxes) Country() (string, error) {
+	_, _, ws, err := in.b.workspace()
+	if err != nil {
+		return "", in.b.jsError("inboxes.country", err)
+	}
+	return ws.Organization.DefaultRegion, nil
+}
+
+// SetCountry sets the organization's country ("" clears it; owner or admin).
+func (in *Inboxes) SetCountry(code string) (string, error) {
+	const op = "inboxes.set_country"
+	if err := in.admin(op); err != nil {
+		return "", err
+	}
+	ctx, e, ws, _ := in.b.workspace()
+	code = strings.ToUpper(strings.TrimSpace(code))
+	if code != "" && !contacts.ValidRegion(code) {
+		return "", in.b.jsError(op, apperr.Invalid("country", "Choose a country from the list."))
+	}
+	err := e.Store.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetDefaultRegion(ws.Organization.ID, code, e.Now()); err != nil {
+			return err
+		}
+		return tx.Audit(ws.Organization.ID, store.AgentActor(ws.Me.ID), "organization.country", "organizations", ws.Organization.ID,
+			map[string]any{"country": code})
+	})
+	if err != nil {
+		return "", in.b.jsError(op, err)
+	}
+	return code, nil
+}
