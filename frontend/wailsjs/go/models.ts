@@ -419,6 +419,9 @@ export namespace services {
 	    lastMessage: string;
 	    lastActivityAt: string;
 	    startedAt: string;
+	    phone: string;
+	    callStatus: string;
+	    durationSeconds: number;
 	
 	    static createFrom(source: any = {}) {
 	        return new ConversationSummary(source);
@@ -438,6 +441,9 @@ export namespace services {
 	        this.lastMessage = source["lastMessage"];
 	        this.lastActivityAt = source["lastActivityAt"];
 	        this.startedAt = source["startedAt"];
+	        this.phone = source["phone"];
+	        this.callStatus = source["callStatus"];
+	        this.durationSeconds = source["durationSeconds"];
 	    }
 	}
 	export class ConversationDetail {
@@ -674,6 +680,10 @@ export namespace services {
 	    transcriptAfter: boolean;
 	    idleEndMinutes: number;
 	    mailGate: MailGate;
+	    phoneNumber: string;
+	    hasAuthToken: boolean;
+	    voiceUrl: string;
+	    statusUrl: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new InboxSettings(source);
@@ -689,6 +699,10 @@ export namespace services {
 	        this.transcriptAfter = source["transcriptAfter"];
 	        this.idleEndMinutes = source["idleEndMinutes"];
 	        this.mailGate = this.convertValues(source["mailGate"], MailGate);
+	        this.phoneNumber = source["phoneNumber"];
+	        this.hasAuthToken = source["hasAuthToken"];
+	        this.voiceUrl = source["voiceUrl"];
+	        this.statusUrl = source["statusUrl"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
