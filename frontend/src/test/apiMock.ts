@@ -44,6 +44,17 @@ export const API_CALLS = [
   'resendTranscript',
   'getTranscriptDocument',
   'saveTranscriptHtml',
+  'searchContacts',
+  'getContact',
+  'getTimeline',
+  'previewContactEdit',
+  'saveContactEdit',
+  'removeVerification',
+  'undoMerge',
+  'createPhoneInbox',
+  'setPhoneAuthToken',
+  'getCountry',
+  'setCountry',
   'subscribe',
 ] as const
 

@@ -123,6 +123,10 @@ export function inboxSettings(overrides: Partial<InboxSettings> = {}): InboxSett
     transcriptAfter: false,
     idleEndMinutes: 30,
     mailGate: closedGate,
+    phoneNumber: '',
+    hasAuthToken: false,
+    voiceUrl: '',
+    statusUrl: '',
     ...overrides,
   }
 }
@@ -147,6 +151,9 @@ export function conversation(overrides: Partial<ConversationSummary> = {}): Conv
     lastMessage: 'Hello, I have a question about my order',
     lastActivityAt: new Date(Date.now() - 2 * 60_000).toISOString(),
     startedAt: new Date(Date.now() - 10 * 60_000).toISOString(),
+    phone: '',
+    callStatus: '',
+    durationSeconds: 0,
     ...overrides,
   }
 }

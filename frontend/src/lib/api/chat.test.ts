@@ -43,6 +43,9 @@ const summary = {
   lastMessage: 'Hello',
   lastActivityAt: '2026-05-09T10:00:00Z',
   startedAt: '2026-05-09T09:58:00Z',
+  phone: '',
+  callStatus: '',
+  durationSeconds: 0,
 }
 
 describe('chat api', () => {

@@ -41,3 +41,32 @@ export async function setInboxIdleEnd(inboxId: string, minutes: number): Promise
   if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
   return inbox
 }
+
+function one(value: unknown): InboxSettings {
+  const inbox = toInboxSettings(value)
+  if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
+  return inbox
+}
+
+/** Adds a phone inbox for a number with the telephony provider's auth token (kept in the OS
+ * keyring). Refused with field "name", "number" or "authToken". */
+export async function createPhoneInbox(name: string, number: string, authToken: string): Promise<InboxSettings> {
+  return one(await call(() => Inboxes.CreatePhoneInbox(name, number, authToken)))
+}
+
+/** Replaces a phone inbox's auth token. */
+export async function setPhoneAuthToken(inboxId: string, authToken: string): Promise<InboxSettings> {
+  return one(await call(() => Inboxes.SetPhoneAuthToken(inboxId, authToken)))
+}
+
+/** The organization's country (ISO 3166 code, '' when not set) for national phone numbers. */
+export async function getCountry(): Promise<string> {
+  const c = await call(() => Inboxes.Country())
+  return typeof c === 'string' ? c : ''
+}
+
+/** Sets the organization's country ('' clears it); resolves with it as saved. */
+export async function setCountry(code: string): Promise<string> {
+  const c = await call(() => Inboxes.SetCountry(code))
+  return typeof c === 'string' ? c : ''
+}

@@ -15,6 +15,8 @@ export * from './mail'
 export * from './inboxes'
 export * from './chat'
 export * from './transcripts'
+export * from './contacts'
+export type * from './contactTypes'
 export { subscribe } from './events'
 
 /** Where the engine stands: a startup problem, first run, or ready. */

@@ -115,6 +115,10 @@ describe('inboxes api', () => {
       transcriptAfter: false,
       idleEndMinutes: 45,
       mailGate: { senderVerified: true, senderAddress: 'help@acme.example', message: '' },
+      phoneNumber: '',
+      hasAuthToken: false,
+      voiceUrl: '',
+      statusUrl: '',
     }
     const SetToggle = vi.fn(() => Promise.resolve(inbox))
     stubGo({}, { List: () => Promise.resolve([{ id: 'ibx_2', name: 'Hotline', kind: 'phone' }]), SetToggle })
@@ -128,6 +132,10 @@ describe('inboxes api', () => {
         transcriptAfter: false,
         idleEndMinutes: 0,
         mailGate: { senderVerified: false, senderAddress: '', message: '' },
+        phoneNumber: '',
+        hasAuthToken: false,
+        voiceUrl: '',
+        statusUrl: '',
       },
     ])
     await expect(setInboxToggle('ibx_1', 'emailSignin', true)).resolves.toEqual(inbox)

@@ -56,6 +56,9 @@ export function toConversationSummary(value: unknown): ConversationSummary | nul
     lastMessage: str(o.lastMessage),
     lastActivityAt: str(o.lastActivityAt),
     startedAt: str(o.startedAt),
+    phone: str(o.phone),
+    callStatus: str(o.callStatus),
+    durationSeconds: Math.max(0, num(o.durationSeconds)),
   }
 }
 

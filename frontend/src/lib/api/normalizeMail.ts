@@ -126,6 +126,10 @@ export function toInboxSettings(value: unknown): InboxSettings | null {
     transcriptAfter: o.transcriptAfter === true,
     idleEndMinutes: typeof o.idleEndMinutes === 'number' && o.idleEndMinutes >= 0 ? Math.floor(o.idleEndMinutes) : 0,
     mailGate: toMailGate(o.mailGate),
+    phoneNumber: str(o.phoneNumber),
+    hasAuthToken: o.hasAuthToken === true,
+    voiceUrl: str(o.voiceUrl),
+    statusUrl: str(o.statusUrl),
   }
 }
 

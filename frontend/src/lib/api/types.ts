@@ -190,6 +190,11 @@ export interface InboxSettings {
   /** A chat with no message for this many minutes ends by itself; 0: never. */
   idleEndMinutes: number
   mailGate: MailGate
+  /** Phone inboxes: the number, whether the provider's auth token is set, the webhook URLs. */
+  phoneNumber: string
+  hasAuthToken: boolean
+  voiceUrl: string
+  statusUrl: string
 }
 
 // ---- Chat: conversations, messages, the contact panel -----------------------
@@ -230,6 +235,10 @@ export interface ConversationSummary {
   lastMessage: string
   lastActivityAt: string
   startedAt: string
+  /** Calls: the caller's number ('' for chats), the provider's status, seconds once over. */
+  phone: string
+  callStatus: string
+  durationSeconds: number
 }
 
 /** One message. The body is plain text exactly as typed. */

@@ -28,6 +28,7 @@ let events: ReturnType<typeof fakeEvents>
 beforeEach(() => {
   events = fakeEvents(m.subscribe)
   m.listConversations.mockResolvedValue([])
+  m.searchContacts.mockResolvedValue({ query: '', contacts: [], more: false })
   m.getRegulatory.mockResolvedValue({ doubleOptIn: false, consentText: '' })
   m.getSenderState.mockResolvedValue(senderState())
   m.getMailSettings.mockResolvedValue(mailSettings())
@@ -158,7 +159,7 @@ describe('Shell', () => {
     render(Shell, { setup: readyState() })
     await screen.findByRole('heading', { level: 1, name: 'Inbox' })
     await user.click(navButton('Contacts'))
-    expect(screen.getByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument()
+    expect(await screen.findByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument()
     expect(screen.getByText('3 awaiting double opt-in confirmation')).toBeInTheDocument()
   })
 
@@ -168,7 +169,7 @@ describe('Shell', () => {
     render(Shell, { setup: readyState() })
     await screen.findByRole('heading', { level: 1, name: 'Inbox' })
     await user.click(navButton('Contacts'))
-    expect(screen.getByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument()
+    expect(await screen.findByRole('heading', { name: 'No contacts yet' })).toBeInTheDocument()
     expect(screen.queryByText(/awaiting double opt-in/)).not.toBeInTheDocument()
   })
 
