@@ -11,8 +11,11 @@ package contacts_test
 //     (untimed, reported apart) so the next iteration merges the same pair again;
 //   - BenchmarkSearchKeystrokes: search as you type: for 300 names, emails and phone numbers
 //     sampled from the seed, every prefix from the first character to the whole value is one
-//     search (limit 50), as a person typing it; BenchmarkSearchBareLike runs the bare trigram
-//     statement for the same fragments (3 characters and more), the baseline.
+//     search (limit 50), as a person typing it; one iteration types all of them.
+//     BenchmarkSearchBareLike runs the bare trigram statement for the same fragments (3
+//     characters and more), the baseline;
+//   - BenchmarkCallWebhook: 100 call webhooks per iteration, from the request to the stored
+//     transaction; BenchmarkCallLookupBare, the bare phone lookup statement, is its baseline.
 //
 // They share one database: VOUCHDESK_BENCH_CONTACTS background contacts from the seed generator
 // (default 20,000; the figures use 1,000,000) plus the three big contacts, built once per test
@@ -21,6 +24,9 @@ package contacts_test
 import (
 	"database/sql"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,7 +37,9 @@ import (
 	"testing"
 	"time"
 
+	"vouchdesk/backend/calls"
 	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/seed"
 	"vouchdesk/backend/store"
 )
@@ -327,13 +335,14 @@ func BenchmarkSearchKeystrokes(b *testing.B) {
 	keys := keystrokes(b, d)
 	var times []time.Duration
 	b.ResetTimer()
-	for i := range b.N {
-		q := keys[i%len(keys)]
-		start := time.Now()
-		_, _, err := d.st.SearchContacts(ctx, d.org, q, 50)
-		times = append(times, time.Since(start))
-		if err != nil {
-			b.Fatal(err)
+	for range b.N { // one iteration types all 300 values
+		for _, q := range keys {
+			start := time.Now()
+			_, _, err := d.st.SearchContacts(ctx, d.org, q, 50)
+			times = append(times, time.Since(start))
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	b.StopTimer()
@@ -363,16 +372,121 @@ func BenchmarkSearchBareLike(b *testing.B) {
 	}
 	var times []time.Duration
 	b.ResetTimer()
-	for i := range b.N {
+	for range b.N {
+		for _, k := range keys {
+			start := time.Now()
+			rows, err := stmt.Query("%" + k + "%")
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+			times = append(times, time.Since(start))
+		}
+	}
+	b.StopTimer()
+	percentiles(b, times, "")
+}
+
+// BenchmarkCallWebhook measures a call webhook from the request to the stored transaction: the
+// signature check, normalizing the caller (national display form, the organization's region),
+// finding their contact among the seeded ones by phone (a new contact every fourth call), and the
+// write of the call, its verification and its change record. The handler is called in process, so
+// the figure leaves out only the network. BenchmarkCallLookupBare is the baseline: the bare
+// indexed statement that finds a contact by E.164 phone.
+var benchLine int
+
+func BenchmarkCallWebhook(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	inbox := store.Inbox{ID: store.NewID(), OrgID: d.org, Kind: store.InboxPhone, Name: "Bench line", PhoneNumber: "+12025550177",
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	ref := calls.SecretRef(inbox.ID)
+	benchLine++ // Go runs a benchmark more than once (b.N = 1 first): each run adds its own line
+	inbox.PhoneNumber = fmt.Sprintf("+120255501%02d", 50+benchLine)
+	if err := d.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetDefaultRegion(d.org, "US", time.Now()); err != nil {
+			return err
+		}
+		return tx.InsertPhoneInbox(inbox, ref)
+	}); err != nil {
+		b.Fatal(err)
+	}
+	const token = "bench-auth-token-0123456789abcdef"
+	envName := "VOUCHD_" + strings.ToUpper(strings.ReplaceAll(ref, "-", "_")) + "_PASSWORD"
+	sec := secrets.Env{Getenv: func(k string) string {
+		if k == envName {
+			return token
+		}
+		return ""
+	}}
+	const public = "https://desk.bench.test"
+	svc := calls.New(d.st, sec, time.Now, func() string { return public }, nil)
+	mux := http.NewServeMux()
+	svc.Routes(mux)
+	var callers []string
+	for _, p := range d.stats.SamplePhones {
+		if strings.HasPrefix(p, "+1") && len(p) == 12 {
+			callers = append(callers, "("+p[2:5]+") "+p[5:8]+"-"+p[8:])
+		}
+	}
+	if len(callers) == 0 {
+		b.Fatal("bench: no sampled US phones")
+	}
+	path := "/calls/" + inbox.ID + "/voice"
+	times := make([]time.Duration, 0, 100*b.N)
+	b.ResetTimer()
+	for i := range 100 * b.N { // one iteration is 100 calls
+		from := callers[i%len(callers)]
+		if i%4 == 3 {
+			from = fmt.Sprintf("+1 (415) 7%02d-%04d", i/10_000%100, i%10_000)
+		}
+		form := url.Values{"CallSid": {fmt.Sprintf("CAbench%d-%010d", benchLine, i)}, "AccountSid": {"AC0123"}, "From": {from},
+			"To": {inbox.PhoneNumber}, "CallStatus": {"ringing"}, "Direction": {"inbound"}}
+		body := form.Encode()
+		sig := calls.Signature(token, public+path, form)
 		start := time.Now()
-		rows, err := stmt.Query("%" + keys[i%len(keys)] + "%")
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(calls.SignatureHeader, sig)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		times = append(times, time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("webhook: %d %s", rec.Code, rec.Body.String())
+		}
+	}
+	b.StopTimer()
+	percentiles(b, times, "")
+}
+
+func BenchmarkCallLookupBare(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+d.st.Path()+"?mode=ro")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	stmt, err := db.Prepare(`SELECT contact_id FROM contact_fields WHERE org_id = ? AND kind = 'phone' AND value_norm = ? AND removed_at IS NULL`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	times := make([]time.Duration, 0, 100*b.N)
+	b.ResetTimer()
+	for i := range 100 * b.N { // one iteration is 100 lookups, as BenchmarkCallWebhook
+		start := time.Now()
+		var id string
+		err := stmt.QueryRow(d.org, d.stats.SamplePhones[i%len(d.stats.SamplePhones)]).Scan(&id)
+		times = append(times, time.Since(start))
 		if err != nil {
 			b.Fatal(err)
 		}
-		for rows.Next() {
-		}
-		rows.Close()
-		times = append(times, time.Since(start))
 	}
 	b.StopTimer()
 	percentiles(b, times, "")
