@@ -61,8 +61,11 @@ func summary(it store.ConversationListItem) ConversationSummary {
 		if c.DurationSeconds > 0 {
 			s.LastMessage += " · " + duration(c.DurationSeconds)
 		}
-		if s.Title == "Visitor" {
-			s.Title = "Unknown caller"
+		if s.Title == "Visitor" { // a caller without a name goes by their number
+			s.Title = s.Phone
+			if s.Title == "" {
+				s.Title = "Unknown caller"
+			}
 		}
 	}
 	return s

@@ -1,6 +1,8 @@
 import type {
   AccountView,
   ChatMessage,
+  ContactDetail,
+  ContactField,
   ContactPanel,
   ConversationDetail,
   ConversationSummary,
@@ -231,5 +233,36 @@ export function conversationDetail(
     panel: contactPanel(),
     actions: verifyActions(),
     ...rest,
+  }
+}
+
+export function contactField(overrides: Partial<ContactField> = {}): ContactField {
+  return {
+    id: 'fld_1',
+    kind: 'email',
+    value: 'ada@example.com',
+    norm: 'ada@example.com',
+    verified: true,
+    verifiedLabel: 'Verified by Email OTP',
+    method: 'email_otp',
+    verifiedAt: '2026-05-09T09:00:00Z',
+    verifiedBy: '',
+    removedNote: '',
+    ...overrides,
+  }
+}
+
+export function contactDetail(overrides: Partial<ContactDetail> = {}): ContactDetail {
+  return {
+    id: 'ct_1',
+    name: 'Ada Lovelace',
+    status: 'active',
+    fields: [contactField()],
+    otherNames: [],
+    mergedInto: '',
+    merges: [],
+    conversations: 2,
+    createdAt: '2026-05-01T09:00:00Z',
+    ...overrides,
   }
 }

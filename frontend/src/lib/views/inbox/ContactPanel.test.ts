@@ -230,4 +230,26 @@ describe('ContactPanel', () => {
     expect(screen.queryByRole('button', { name: 'Send code' })).not.toBeInTheDocument()
     expect(screen.getByText(/This chat has ended/)).toBeInTheDocument()
   })
+
+  it('Manage opens Manage Contact Information for the verified contact', async () => {
+    const user = userEvent.setup()
+    m.getContact.mockResolvedValue({
+      id: 'ct_1', name: 'Ada Lovelace', status: 'active', fields: [], otherNames: [], mergedInto: '', merges: [],
+      conversations: 1, createdAt: '2026-05-01T09:00:00Z',
+    })
+    show(verifiedPanel())
+    await user.click(button('Manage'))
+    expect(await screen.findByRole('heading', { name: 'Manage Contact Information' })).toBeInTheDocument()
+    expect(m.getContact).toHaveBeenCalledWith('ct_1')
+  })
+
+  it('no Manage while the link is unproven on this device: the details stay hidden', () => {
+    show(contactPanel())
+    expect(screen.queryByRole('button', { name: 'Manage' })).not.toBeInTheDocument()
+  })
+
+  it('a conversation without a contact can get one from Manage', () => {
+    show(contactPanel({ state: 'none', email: '', contactId: '' }))
+    expect(button('Manage')).toBeInTheDocument()
+  })
 })

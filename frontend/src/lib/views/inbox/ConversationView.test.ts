@@ -38,4 +38,17 @@ describe('ConversationView transcript', () => {
     await user.click(screen.getByRole('button', { name: 'Close' }))
     expect(screen.queryByTitle('Transcript')).not.toBeInTheDocument()
   })
+
+  it('a call shows the caller’s number, its status and length, and no reply box or End chat', () => {
+    show(
+      conversationDetail({
+        summary: { kind: 'call', title: '+1 202-555-0143', email: '', phone: '+1 202-555-0143', callStatus: 'completed', durationSeconds: 192, status: 'ended' },
+        messages: [],
+      }),
+    )
+    expect(screen.getAllByText('+1 202-555-0143').length).toBeGreaterThan(0)
+    expect(screen.getByTestId('call-note')).toHaveTextContent('Phone call · Completed · 3m 12s')
+    expect(screen.queryByRole('textbox')).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'End chat' })).not.toBeInTheDocument()
+  })
 })

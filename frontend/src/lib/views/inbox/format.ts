@@ -46,3 +46,16 @@ const thousands = new Intl.NumberFormat('en')
 export function formatCount(n: number): string {
   return thousands.format(n)
 }
+
+/** "42s", "3m 12s": a call's length, as the Go side writes it in list previews. */
+export function callDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`
+  return `${Math.floor(seconds / 60)}m ${String(seconds % 60).padStart(2, '0')}s`
+}
+
+/** "Completed · 3m 12s", "No answer", "In progress": a call's status for people. */
+export function callLine(status: string, seconds: number): string {
+  const words = status.replaceAll('-', ' ')
+  const line = words ? words[0].toUpperCase() + words.slice(1) : 'Call'
+  return seconds > 0 ? `${line} · ${callDuration(seconds)}` : line
+}
