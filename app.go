@@ -20,8 +20,11 @@ type AppConfig struct {
 	DataDirError error // the data folder could not be determined
 	DatabasePath string
 	Listen       string // the widget server's address; "" runs none
-	Version      string
-	Logger       *slog.Logger
+	// PublicURL is where customers' browsers and the telephony provider reach the widget server
+	// (behind a reverse proxy or tunnel); "" means http://<Listen>.
+	PublicURL string
+	Version   string
+	Logger    *slog.Logger
 	// GoogleIssuerURL and GoogleScriptURL override Google Sign-In's issuer and script (tests,
 	// enterprise proxies); "" means Google's. See engine.Config.
 	GoogleIssuerURL string
@@ -67,7 +70,7 @@ func (a *App) startup(ctx context.Context) {
 			Msg: "Vouch Desk cannot tell where to keep its data; set VOUCHDESK_DATA_DIR", Err: a.cfg.DataDirError})
 		return
 	}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: a.cfg.DatabasePath, Listen: a.cfg.Listen,
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: a.cfg.DatabasePath, Listen: a.cfg.Listen, PublicURL: a.cfg.PublicURL,
 		Version: a.cfg.Version, Logger: a.log, Secrets: secrets.Keyring{},
 		GoogleIssuerURL: a.cfg.GoogleIssuerURL, GoogleScriptURL: a.cfg.GoogleScriptURL,
 		// The one place domain changes reach the Wails runtime: the UI reloads what changed.

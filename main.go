@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -39,6 +40,7 @@ func main() {
 		DataDirError: dirErr,
 		DatabasePath: dbPath,
 		Listen:       envOr("VOUCHDESK_LISTEN", "127.0.0.1:8470"),
+		PublicURL:    strings.TrimRight(os.Getenv("VOUCHDESK_PUBLIC_URL"), "/"),
 		Version:      version.Version,
 		Logger:       log,
 		// Test and enterprise overrides of Google Sign-In; unset means Google's own.

@@ -47,9 +47,14 @@ var callIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 // withheld are the From values providers send for a caller who hides their number.
 var withheld = map[string]bool{"": true, "anonymous": true, "restricted": true, "unknown": true, "private": true, "unavailable": true}
 
-// TwiML is the answer to the voice webhook: an empty response, which leaves the call to whatever
-// routes it (docs/calls.md).
+// TwiML is the answer to every status webhook, and to the voice webhook of an inbox that forwards
+// nowhere: an empty response. To the voice webhook it means "hang up", so such an inbox is set up
+// with the status webhook only (docs/calls.md).
 const TwiML = `<?xml version="1.0" encoding="UTF-8"?><Response/>`
+
+// DialTwiML answers the voice webhook of an inbox that forwards its calls: the provider dials the
+// number (E.164: a plus and digits, nothing to escape in XML).
+const DialTwiML = `<?xml version="1.0" encoding="UTF-8"?><Response><Dial>%s</Dial></Response>`
 
 // Service receives the webhooks.
 type Service struct {
@@ -187,6 +192,10 @@ func (s *Service) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if strings.HasSuffix(r.URL.Path, "/voice") && inbox.ForwardTo != "" && !endStatuses[ev.status] {
+		fmt.Fprintf(w, DialTwiML, inbox.ForwardTo)
+		return
+	}
 	fmt.Fprint(w, TwiML)
 }
 
@@ -374,6 +383,16 @@ func (s *Service) CreateInbox(ctx context.Context, actor store.Actor, orgID, nam
 		return "", err
 	}
 	return in.ID, nil
+}
+
+// SetForward sets the number a phone inbox's calls are dialled on (E.164; "" stops forwarding).
+func (s *Service) SetForward(ctx context.Context, actor store.Actor, orgID, inboxID, number string) error {
+	return s.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetInboxForward(orgID, inboxID, number, s.now()); err != nil {
+			return err
+		}
+		return tx.Audit(orgID, actor, "inbox.forward", "inboxes", inboxID, map[string]any{"to": number})
+	})
 }
 
 // WebhookURLs are the two URLs to give the provider for an inbox.

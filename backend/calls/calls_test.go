@@ -254,3 +254,30 @@ func TestWithheldAndBadInput(t *testing.T) {
 		t.Errorf("unknown inbox = %v %v", res, err)
 	}
 }
+
+func TestForwardingInboxDialsTheNumberOnTheVoiceWebhookOnly(t *testing.T) {
+	e := newEnv(t)
+	status, body := e.post("voice", callForm("CA0001", "+12025550143", "ringing"), authToken)
+	if status != 200 || body != calls.TwiML {
+		t.Fatalf("without forwarding the voice answer is %d %q, want the empty response", status, body)
+	}
+	svc := calls.New(e.st, secrets.Env{Getenv: func(string) string { return "" }}, time.Now, func() string { return "" }, nil)
+	if err := svc.SetForward(ctx, store.SystemActor, e.org.ID, e.inbox.ID, "+14155550123"); err != nil {
+		t.Fatal(err)
+	}
+	status, body = e.post("voice", callForm("CA0002", "+12025550143", "ringing"), authToken)
+	if want := `<Response><Dial>+14155550123</Dial></Response>`; status != 200 || !strings.Contains(body, want) {
+		t.Fatalf("forwarding voice answer %d %q, want it to contain %s", status, body, want)
+	}
+	// A status update never dials, nor does a voice webhook for a call already over.
+	if _, body = e.post("status", callForm("CA0002", "+12025550143", "in-progress"), authToken); body != calls.TwiML {
+		t.Fatalf("status answer %q", body)
+	}
+	if _, body = e.post("voice", callForm("CA0003", "+12025550143", "completed"), authToken); body != calls.TwiML {
+		t.Fatalf("voice answer for an ended call %q", body)
+	}
+	// The database refuses what is not E.164.
+	if err := svc.SetForward(ctx, store.SystemActor, e.org.ID, e.inbox.ID, "+1 415<Say>"); err == nil {
+		t.Fatal("a forward number with markup was stored")
+	}
+}

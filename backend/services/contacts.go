@@ -215,7 +215,11 @@ func timelineItem(en store.TimelineEntry) TimelineItem {
 		}
 		it.Title, it.Detail = verb+other, en.Reason
 		if en.Kind == store.TimelineMerge && en.Survivor {
-			it.Detail = fmt.Sprintf("%s; %d conversations came with it", en.Reason, en.Moved)
+			noun := "conversations"
+			if en.Moved == 1 {
+				noun = "conversation"
+			}
+			it.Detail = fmt.Sprintf("%s; %d %s came with it", en.Reason, en.Moved, noun)
 			it.CanUndo = !en.MergeUndone
 		}
 		if en.ActorName != "" {

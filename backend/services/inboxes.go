@@ -39,12 +39,14 @@ type InboxSettings struct {
 	HasAuthToken bool   `json:"hasAuthToken"`
 	VoiceURL     string `json:"voiceUrl"`
 	StatusURL    string `json:"statusUrl"`
+	// ForwardTo is where the voice webhook tells the provider to dial each call ("" for none).
+	ForwardTo string `json:"forwardTo"`
 }
 
 func inboxView(i store.Inbox, gate MailGate) InboxSettings {
 	return InboxSettings{ID: i.ID, Name: i.Name, Kind: i.Kind, EmailSignin: i.EmailSignin,
 		GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter, IdleEndMinutes: i.IdleEndMinutes, MailGate: gate,
-		PhoneNumber: phoneDisplay(i.PhoneNumber), HasAuthToken: i.HasWebhookSecret}
+		PhoneNumber: phoneDisplay(i.PhoneNumber), HasAuthToken: i.HasWebhookSecret, ForwardTo: phoneDisplay(i.ForwardTo)}
 }
 
 func (in *Inboxes) gate() (MailGate, error) {

@@ -119,6 +119,37 @@ func (in *Inboxes) SetPhoneAuthToken(inboxID, authToken string) (InboxSettings, 
 	return in.one(op, inboxID)
 }
 
+// SetPhoneForward sets the number a phone inbox's calls are forwarded to ("" stops forwarding;
+// owner or admin). The voice webhook then answers the provider with a Dial to it.
+func (in *Inboxes) SetPhoneForward(inboxID, number string) (InboxSettings, error) {
+	const op = "inboxes.set_forward"
+	if err := in.admin(op); err != nil {
+		return InboxSettings{}, err
+	}
+	ctx, e, ws, _ := in.b.workspace()
+	i, err := e.Store.InboxByID(ctx, ws.Organization.ID, inboxID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && i.Kind != store.InboxPhone) {
+		return InboxSettings{}, in.b.jsError(op, apperr.NotFound("That phone inbox does not exist."))
+	}
+	if err != nil {
+		return InboxSettings{}, in.b.jsError(op, err)
+	}
+	norm := ""
+	if strings.TrimSpace(number) != "" {
+		var perr error
+		if norm, _, perr = contacts.NormalizePhone(number, ws.Organization.DefaultRegion); perr != nil {
+			return InboxSettings{}, in.b.jsError(op, apperr.Invalid("forwardTo", "Not a phone number: "+perr.Error()+"."))
+		}
+		if norm == i.PhoneNumber {
+			return InboxSettings{}, in.b.jsError(op, apperr.Invalid("forwardTo", "Calls cannot be forwarded to the inbox's own number."))
+		}
+	}
+	if err := e.Calls.SetForward(ctx, store.AgentActor(ws.Me.ID), ws.Organization.ID, inboxID, norm); err != nil {
+		return InboxSettings{}, in.b.jsError(op, err)
+	}
+	return in.one(op, inboxID)
+}
+
 // Country returns the organization's country (ISO 3166 code, "" when not set), used to read
 // phone numbers written without a country code.
 func (in *Inboxes) Country() (string, error) {

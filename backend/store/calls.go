@@ -21,10 +21,10 @@ func (s *Store) PhoneInboxByID(ctx context.Context, id string) (PhoneInbox, erro
 	var p PhoneInbox
 	var created, updated int64
 	err := s.r.QueryRowContext(ctx, `SELECT i.id, i.org_id, i.kind, i.name, i.phone_number, i.webhook_secret_ref,
-		o.default_region, i.created_at, i.updated_at
+		coalesce(i.forward_to, ''), o.default_region, i.created_at, i.updated_at
 		FROM inboxes i JOIN organizations o ON o.id = i.org_id
 		WHERE i.id = ? AND i.kind = 'phone' AND i.deleted_at IS NULL`, id).Scan(
-		&p.ID, &p.OrgID, &p.Kind, &p.Name, &p.PhoneNumber, &p.SecretRef, &p.DefaultRegion, &created, &updated)
+		&p.ID, &p.OrgID, &p.Kind, &p.Name, &p.PhoneNumber, &p.SecretRef, &p.ForwardTo, &p.DefaultRegion, &created, &updated)
 	if err != nil {
 		return PhoneInbox{}, fmt.Errorf("store: phone inbox: %w", notFound(err))
 	}
@@ -106,6 +106,12 @@ func (t *Tx) InsertPhoneInbox(i Inbox, secretRef string) error {
 func (t *Tx) SetInboxSecretRef(orgID, inboxID, ref string, now time.Time) error {
 	return t.exec("set inbox secret", `UPDATE inboxes SET webhook_secret_ref = ?, updated_at = ? WHERE org_id = ? AND id = ? AND kind = 'phone'`,
 		ref, Millis(now), orgID, inboxID)
+}
+
+// SetInboxForward sets where a phone inbox's calls are dialled on ("" for nowhere).
+func (t *Tx) SetInboxForward(orgID, inboxID, number string, now time.Time) error {
+	return t.exec("set inbox forward", `UPDATE inboxes SET forward_to = ?, updated_at = ? WHERE org_id = ? AND id = ? AND kind = 'phone'`,
+		nullString(number), Millis(now), orgID, inboxID)
 }
 
 // SetDefaultRegion sets the organization's country for reading national phone numbers.

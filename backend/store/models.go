@@ -69,8 +69,10 @@ type Inbox struct {
 	IdleEndMinutes  int
 	// HasWebhookSecret: a phone inbox's auth token reference is set (read only).
 	HasWebhookSecret bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ForwardTo: where a phone inbox's calls are dialled on (E.164, "" for none).
+	ForwardTo string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Contact is a customer.

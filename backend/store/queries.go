@@ -151,7 +151,8 @@ func (s *Store) UsersByOrg(ctx context.Context, orgID string) ([]User, error) {
 // InboxesByOrg returns the organization's inboxes in the order they were made.
 func (s *Store) InboxesByOrg(ctx context.Context, orgID string) ([]Inbox, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, org_id, kind, name, phone_number, prechat_ask_name,
-		prechat_ask_email, email_signin, google_signin, transcript_after, idle_end_minutes, webhook_secret_ref <> '', created_at, updated_at
+		prechat_ask_email, email_signin, google_signin, transcript_after, idle_end_minutes, webhook_secret_ref <> '',
+		coalesce(forward_to, ''), created_at, updated_at
 		FROM inboxes WHERE org_id = ? AND deleted_at IS NULL ORDER BY created_at, id`, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("store: inboxes by org: %w", err)
@@ -163,7 +164,7 @@ func (s *Store) InboxesByOrg(ctx context.Context, orgID string) ([]Inbox, error)
 		var created, updated int64
 		if err := rows.Scan(&i.ID, &i.OrgID, &i.Kind, &i.Name, &i.PhoneNumber, &i.PrechatAskName,
 			&i.PrechatAskEmail, &i.EmailSignin, &i.GoogleSignin, &i.TranscriptAfter, &i.IdleEndMinutes,
-			&i.HasWebhookSecret, &created, &updated); err != nil {
+			&i.HasWebhookSecret, &i.ForwardTo, &created, &updated); err != nil {
 			return nil, fmt.Errorf("store: inboxes by org: %w", err)
 		}
 		i.CreatedAt, i.UpdatedAt = FromMillis(created), FromMillis(updated)

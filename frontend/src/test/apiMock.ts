@@ -53,6 +53,7 @@ export const API_CALLS = [
   'undoMerge',
   'createPhoneInbox',
   'setPhoneAuthToken',
+  'setPhoneForward',
   'getCountry',
   'setCountry',
   'subscribe',

@@ -129,6 +129,7 @@ export function inboxSettings(overrides: Partial<InboxSettings> = {}): InboxSett
     hasAuthToken: false,
     voiceUrl: '',
     statusUrl: '',
+    forwardTo: '',
     ...overrides,
   }
 }

@@ -684,6 +684,7 @@ export namespace services {
 	    hasAuthToken: boolean;
 	    voiceUrl: string;
 	    statusUrl: string;
+	    forwardTo: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new InboxSettings(source);
@@ -703,6 +704,7 @@ export namespace services {
 	        this.hasAuthToken = source["hasAuthToken"];
 	        this.voiceUrl = source["voiceUrl"];
 	        this.statusUrl = source["statusUrl"];
+	        this.forwardTo = source["forwardTo"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -59,6 +59,12 @@ export async function setPhoneAuthToken(inboxId: string, authToken: string): Pro
   return one(await call(() => Inboxes.SetPhoneAuthToken(inboxId, authToken)))
 }
 
+/** Sets the number a phone inbox's calls are forwarded to ('' stops forwarding). Refused with
+ * field "forwardTo". */
+export async function setPhoneForward(inboxId: string, number: string): Promise<InboxSettings> {
+  return one(await call(() => Inboxes.SetPhoneForward(inboxId, number)))
+}
+
 /** The organization's country (ISO 3166 code, '' when not set) for national phone numbers. */
 export async function getCountry(): Promise<string> {
   const c = await call(() => Inboxes.Country())

@@ -119,6 +119,7 @@ describe('inboxes api', () => {
       hasAuthToken: false,
       voiceUrl: '',
       statusUrl: '',
+      forwardTo: '',
     }
     const SetToggle = vi.fn(() => Promise.resolve(inbox))
     stubGo({}, { List: () => Promise.resolve([{ id: 'ibx_2', name: 'Hotline', kind: 'phone' }]), SetToggle })
@@ -136,6 +137,7 @@ describe('inboxes api', () => {
         hasAuthToken: false,
         voiceUrl: '',
         statusUrl: '',
+        forwardTo: '',
       },
     ])
     await expect(setInboxToggle('ibx_1', 'emailSignin', true)).resolves.toEqual(inbox)

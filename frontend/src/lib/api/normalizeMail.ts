@@ -130,6 +130,7 @@ export function toInboxSettings(value: unknown): InboxSettings | null {
     hasAuthToken: o.hasAuthToken === true,
     voiceUrl: str(o.voiceUrl),
     statusUrl: str(o.statusUrl),
+    forwardTo: str(o.forwardTo),
   }
 }
 

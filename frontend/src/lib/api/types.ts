@@ -195,6 +195,8 @@ export interface InboxSettings {
   hasAuthToken: boolean
   voiceUrl: string
   statusUrl: string
+  /** Phone inboxes: where each call is dialled on ('' when the inbox only records calls). */
+  forwardTo: string
 }
 
 // ---- Chat: conversations, messages, the contact panel -----------------------

@@ -18,4 +18,6 @@ export function SetIdleEnd(arg1:string,arg2:number):Promise<services.InboxSettin
 
 export function SetPhoneAuthToken(arg1:string,arg2:string):Promise<services.InboxSettings>;
 
+export function SetPhoneForward(arg1:string,arg2:string):Promise<services.InboxSettings>;
+
 export function SetToggle(arg1:string,arg2:string,arg3:boolean):Promise<services.InboxSettings>;

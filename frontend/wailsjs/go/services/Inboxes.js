@@ -34,6 +34,10 @@ export function SetPhoneAuthToken(arg1, arg2) {
   return window['go']['services']['Inboxes']['SetPhoneAuthToken'](arg1, arg2);
 }
 
+export function SetPhoneForward(arg1, arg2) {
+  return window['go']['services']['Inboxes']['SetPhoneForward'](arg1, arg2);
+}
+
 export function SetToggle(arg1, arg2, arg3) {
   return window['go']['services']['Inboxes']['SetToggle'](arg1, arg2, arg3);
 }
