@@ -24,7 +24,13 @@
 //  11. sign-in at chat start with Google: the button of the fake Google (frontend/e2e/
 //      fakegoogle.mjs, the issuer the app was started with) starts the chat verified ("Verified
 //      by Google Sign-In"), the token checked against the fake's published key
+//  12. calls and merges: the agent adds a phone inbox in Settings; a signed call webhook (as the
+//      telephony provider sends it) stores a call whose number is "Verified by system" (an
+//      unsigned one is refused); the agent adds that number, verified, to a verified chat
+//      customer: the popup warns of the merge, Save merges, the contact's timeline holds the
+//      chat, the call and the merge; a later call lands in the same contact; Undo splits it again
 // Screenshots of the contact panel and of the widget's sign-in go to $E2E_OUT.
+import { createHmac, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { assert, cutProxy, imapFetch, launchBrowser, mailCount, need, tid, waitForMail } from './lib.mjs'
 
@@ -447,6 +453,100 @@ try {
   assert(g.tokens === 1 && g.script >= 2, `fake Google stats ${JSON.stringify(g)}`)
   assert(g.discovery >= 1 && g.jwks > jwksBefore, `the app never read the fake Google's keys: ${JSON.stringify(g)}`)
   log('Google sign-in: the chat started verified on both sides')
+
+  // 12 -----------------------------------------------------------------------------------------
+  begin('12. calls and merges')
+  const PHONE_TOKEN = randomBytes(16).toString('hex')
+  await nav('Settings')
+  await agent.getByLabel('Country for phone numbers').selectOption('US')
+  await agent.getByText('Saved.').first().waitFor()
+  await agent.getByRole('button', { name: 'Add phone inbox' }).click()
+  const addForm = agent.getByRole('form', { name: 'Add a phone inbox' })
+  await addForm.getByLabel('Name').fill('Support line')
+  await addForm.getByLabel('Phone number').fill('(202) 555-0100')
+  await addForm.getByLabel(/Auth token/).fill(PHONE_TOKEN)
+  await addForm.getByRole('button', { name: 'Add phone inbox' }).click()
+  const lineItem = agent.locator('li.inbox').filter({ has: agent.getByRole('heading', { name: 'Support line' }) })
+  await lineItem.getByText('Stored in the system keyring').waitFor()
+  await lineItem.getByText('+1 202-555-0100').waitFor()
+  const voiceUrl = await lineItem.getByLabel('A call comes in').inputValue()
+  const statusUrl = await lineItem.getByLabel('Call status changes').inputValue()
+  assert(voiceUrl.startsWith(WIDGET) && voiceUrl.endsWith('/voice'), `voice URL ${voiceUrl}`)
+  await lineItem.screenshot({ path: join(OUT, 'e2e-settings-phone-inbox.png') })
+
+  // The provider's signature: base64 HMAC-SHA1 over the URL and the sorted parameters.
+  const callHook = async (url, params, token = PHONE_TOKEN) => {
+    const sig = createHmac('sha1', token)
+      .update(url + Object.keys(params).sort().map((k) => k + params[k]).join(''))
+      .digest('base64')
+    const res = await fetch(url, { method: 'POST', body: new URLSearchParams(params), headers: { 'X-Twilio-Signature': sig } })
+    return { status: res.status, body: await res.text() }
+  }
+  const call1 = { CallSid: `CA${randomBytes(16).toString('hex')}`, AccountSid: 'AC0123', From: '+12025550143', To: '+12025550100', CallStatus: 'ringing', Direction: 'inbound' }
+  const forged = await callHook(voiceUrl, call1, 'not-the-token-0123456789')
+  assert(forged.status === 403, `a forged webhook got ${forged.status}`)
+  const rang = await callHook(voiceUrl, call1)
+  assert(rang.status === 200 && rang.body.includes('<Response'), `voice webhook: ${rang.status} ${rang.body}`)
+  const ended = await callHook(statusUrl, { ...call1, CallStatus: 'completed', CallDuration: '192' })
+  assert(ended.status === 200, `status webhook: ${ended.status} ${ended.body}`)
+  await nav('Inbox')
+  await agent.getByRole('tab', { name: 'All' }).click()
+  const callRow = agent.getByRole('list', { name: 'Conversations' }).getByRole('button').filter({ hasText: 'Call completed · 3m 12s' }).first()
+  await callRow.waitFor()
+  await callRow.click()
+  await tid(agent, 'call-note').filter({ hasText: 'Completed · 3m 12s' }).waitFor()
+  await contact().getByText('Verified by system').first().waitFor()
+  await panelShot('e2e-call')
+
+  // The agent adds the caller's number, verified, to Gus (verified by Google in flow 11).
+  await openConversation('Signed in with Google, hello!')
+  await contact().getByRole('button', { name: 'Manage' }).click()
+  const dlg = tid(agent, 'manage-contact')
+  await dlg.getByRole('button', { name: 'Edit' }).click()
+  await dlg.getByRole('button', { name: 'Add phone' }).click()
+  await dlg.getByRole('textbox', { name: 'Phone' }).fill('(202) 555-0143')
+  await dlg.getByText('Saved as +1 202-555-0143').waitFor()
+  assert((await tid(agent, 'merge-warning').count()) === 0, 'a merge was announced for an unverified number')
+  await dlg.getByRole('checkbox', { name: 'Verified by me' }).check()
+  const warning = tid(agent, 'merge-warning')
+  await warning.waitFor()
+  const warnText = await warning.textContent()
+  assert(/\+1 202-555-0143 belongs to them/.test(warnText) && /1 conversation/.test(warnText), `merge warning: ${warnText}`)
+  await agent.waitForTimeout(300)
+  await dlg.screenshot({ path: join(OUT, 'manage-contact-merge.png') })
+  await dlg.getByRole('button', { name: 'Save and merge' }).click()
+  await dlg.waitFor({ state: 'hidden' })
+
+  // One contact, one timeline: the chat, the call and the merge.
+  await nav('Contacts')
+  await agent.getByRole('searchbox', { name: 'Search contacts' }).fill('555-0143')
+  const rows = agent.getByRole('list', { name: 'Contacts' }).getByRole('button')
+  await rows.filter({ hasText: 'Gus Google' }).first().waitFor()
+  assert((await rows.count()) === 1, `the number is on ${await rows.count()} contacts after the merge`)
+  await rows.first().click()
+  const items = agent.getByTestId('timeline-item')
+  await items.filter({ hasText: 'Merged' }).first().waitFor()
+  await items.and(agent.locator('[data-kind="call"]')).first().waitFor()
+  await items.and(agent.locator('[data-kind="chat"]')).first().waitFor()
+  // A later call from that number lands in the same contact.
+  const call2 = { ...call1, CallSid: `CA${randomBytes(16).toString('hex')}`, CallStatus: 'completed', CallDuration: '45' }
+  assert((await callHook(statusUrl, call2)).status === 200, 'the second call was refused')
+  await agent.locator('[data-kind="call"]').filter({ hasText: '45s' }).first().waitFor()
+  assert((await agent.locator('[data-kind="call"]').count()) === 2, 'the later call is not on the merged contact')
+  await agent.waitForTimeout(300)
+  await agent.screenshot({ path: join(OUT, 'contact-timeline-merged.png') })
+
+  // Undo: the caller's contact comes back with its number and first call.
+  await items.filter({ hasText: 'Merged' }).first().getByRole('button', { name: 'Undo merge' }).click()
+  await agent.getByRole('dialog').filter({ hasText: 'Undo this merge?' }).getByRole('button', { name: 'Undo merge' }).click()
+  await agent.locator('[data-kind="unmerge"]').first().waitFor()
+  await agent.getByRole('searchbox', { name: 'Search contacts' }).fill('gus@vouchdesk')
+  await rows.filter({ hasText: 'Gus Google' }).first().waitFor()
+  assert(!(await rows.first().textContent()).includes('555-0143'), 'Gus still has the number after the undo')
+  await agent.getByRole('searchbox', { name: 'Search contacts' }).fill('555-0143')
+  await rows.filter({ hasNotText: 'Gus Google' }).first().waitFor()
+  assert((await rows.count()) === 1, `after the undo the number is on ${await rows.count()} contacts`)
+  log('calls and merges: signed webhooks stored, forged refused; merge warned, saved, timeline one; undo split it')
 
   log('all flows passed')
 } catch (e) {
