@@ -95,6 +95,7 @@ var problemTitles = map[store.OpenCode]string{
 	store.Locked:            "The database is already in use",
 	store.TooNew:            "The database is from a newer Vouch Desk",
 	store.Corrupt:           "The database file is damaged",
+	store.UpgradeFailed:     "The database could not be upgraded",
 }
 
 func problemFrom(err error) *StartupProblem {

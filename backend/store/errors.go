@@ -21,13 +21,17 @@ const (
 	TooNew OpenCode = "db_too_new"
 	// Corrupt: the file is not a SQLite database, or fails its integrity check.
 	Corrupt OpenCode = "db_corrupt"
+	// UpgradeFailed: migrating an older database failed (it was put back as it was) or it could
+	// not be backed up before the upgrade (it was not touched).
+	UpgradeFailed OpenCode = "db_upgrade_failed"
 	// NeedsMigration: opened read-only, but the schema is older than this build.
 	NeedsMigration OpenCode = "db_needs_migration"
 	// OtherProblem: anything else (I/O errors and the like).
 	OtherProblem OpenCode = "other"
 )
 
-// OpenError says why Open failed. The database file is never modified when Open fails.
+// OpenError says why Open failed. The database is never changed when Open fails: a refused file
+// is not written at all, and a failed upgrade is undone from the backup taken just before it.
 type OpenError struct {
 	Code OpenCode
 	Path string

@@ -143,6 +143,7 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 		}
 	}()
 
+	existing := 0 // the schema version of a database that is there already
 	if st, statErr := os.Stat(abs); statErr == nil {
 		if st.IsDir() {
 			return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database path is a folder"}
@@ -152,7 +153,7 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 		} else {
 			f.Close()
 		}
-		if _, err := inspect(ctx, abs); err != nil {
+		if existing, err = inspect(ctx, abs); err != nil {
 			return nil, err
 		}
 	}
@@ -180,8 +181,8 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 	if mode != "wal" {
 		return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database could not be switched to WAL mode (is it on a network share?)"}
 	}
-	if _, err := migrate(ctx, w, upTo); err != nil {
-		return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database could not be migrated", Err: err}
+	if err := upgrade(ctx, w, abs, existing, upTo); err != nil {
+		return nil, err
 	}
 	r, err := sql.Open(driverName, readerDSN(abs))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -487,4 +488,121 @@ func TestLoaderStopsBetweenBatchesWhenCancelled(t *testing.T) {
 	if n != 5 {
 		t.Errorf("contacts kept = %d, want the 5 of the first committed batch", n)
 	}
+}
+
+// TestUpgradeBacksUpFirstAndAFailedMigrationPutsTheDatabaseBack: an old database is copied to
+// backups/ before it is migrated; when a migration fails, the copy is put back, so every row and
+// the old schema version are there, and the error says what happened.
+func TestUpgradeBacksUpFirstAndAFailedMigrationPutsTheDatabaseBack(t *testing.T) {
+	last := store.LatestVersion()
+	// The old database is three versions back: the failure case lets two migrations succeed
+	// before the last one fails, so only the restore can bring the file back to where it was.
+	const back = 3
+	build := func(t *testing.T, path string, sabotage bool) store.Organization {
+		old, err := store.OpenUpTo(ctx, path, last-back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		org, _ := seedOrg(t, old)
+		old.Close()
+		if sabotage {
+			// Each migration records itself in schema_migrations: a trigger refusing the last
+			// one's record makes it fail after the others were committed.
+			db, err := sql.Open("sqlite3", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Exec(fmt.Sprintf(`CREATE TRIGGER sabotage BEFORE INSERT ON schema_migrations
+				WHEN NEW.version = %d BEGIN SELECT RAISE(ABORT, 'sabotaged'); END`, last)); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+		}
+		return org
+	}
+	backups := func(path string) []string {
+		found, _ := filepath.Glob(filepath.Join(filepath.Dir(path), store.BackupDir, "*.db"))
+		return found
+	}
+	version := func(t *testing.T, path string) int {
+		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var v int
+		if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	s2 := func(t *testing.T, path string) *sql.DB {
+		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+
+	t.Run("success keeps a backup of the old version", func(t *testing.T) {
+		path := testutil.DBPath(t)
+		org := build(t, path, false)
+		s, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		b := backups(path)
+		if len(b) != 1 || !strings.Contains(filepath.Base(b[0]), fmt.Sprintf("-v%d-", last-back)) {
+			t.Fatalf("backups = %v, want one of schema version %d", b, last-back)
+		}
+		if got := version(t, b[0]); got != last-back {
+			t.Fatalf("backup is at version %d, want %d", got, last-back)
+		}
+		bs, err := store.OpenReadOnly(ctx, b[0])
+		if err == nil {
+			bs.Close()
+			t.Fatal("the backup opened read-only as if it were current")
+		}
+		if version(t, path) != last {
+			t.Fatalf("database at version %d after the upgrade, want %d", version(t, path), last)
+		}
+		var id string
+		if err := s2(t, path).QueryRow("SELECT id FROM organizations").Scan(&id); err != nil || id != org.ID {
+			t.Fatalf("organization after the upgrade = %q, %v; want %q", id, err, org.ID)
+		}
+	})
+
+	t.Run("failure restores the database and says so", func(t *testing.T) {
+		path := testutil.DBPath(t)
+		org := build(t, path, true)
+		_, err := store.Open(ctx, path)
+		if code := store.OpenErrorCode(err); code != store.UpgradeFailed {
+			t.Fatalf("Open() = %v (code %q), want %q", err, code, store.UpgradeFailed)
+		}
+		if !strings.Contains(err.Error(), "restored to how it was before") {
+			t.Fatalf("the error does not say the database was restored: %v", err)
+		}
+		if got := version(t, path); got != last-back {
+			t.Fatalf("after the failed upgrade the database is at version %d, want %d (as before)", got, last-back)
+		}
+		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var id string
+		if err := db.QueryRow("SELECT id FROM organizations").Scan(&id); err != nil || id != org.ID {
+			t.Fatalf("organization after restore = %q, %v; want %q", id, err, org.ID)
+		}
+		var ok string
+		if err := db.QueryRow("PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+			t.Fatalf("integrity_check = %q, %v", ok, err)
+		}
+		if len(backups(path)) != 1 {
+			t.Fatalf("backups = %v, want the one taken before the upgrade", backups(path))
+		}
+	})
 }

@@ -10,6 +10,8 @@ const advice: Record<StartupProblemCode, string> = {
     'This database was last used by a newer version of Vouch Desk. Install that version or a later one, then open it again. Don’t let an older version replace the file.',
   db_corrupt:
     'The database file could not be read. Don’t delete it: quit, copy the whole data folder somewhere safe, then restore the database from your most recent backup or ask your administrator for help.',
+  db_upgrade_failed:
+    'Your data is as it was before this version started: nothing was lost. Keep using the previous version of Vouch Desk for now, and send the details above to whoever looks after your installation.',
   other:
     'Quit and start Vouch Desk again. If the same message comes back, note the details above and contact whoever looks after your Vouch Desk installation.',
 }

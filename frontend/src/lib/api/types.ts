@@ -9,6 +9,7 @@ export type StartupProblemCode =
   | 'db_locked'
   | 'db_too_new'
   | 'db_corrupt'
+  | 'db_upgrade_failed'
   | 'other'
 
 export interface StartupProblem {
