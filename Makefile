@@ -13,7 +13,7 @@ LDFLAGS := -X vouchdesk/backend/version.Version=$(VERSION)
 GOBIN := $(shell go env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 
-.PHONY: all deps build desktop vouchd frontend run test test-go test-frontend test-keyring test-integration test-e2e vet smoke bench bench-store measure-desktop clean
+.PHONY: all deps build desktop vouchd frontend run package test test-go test-frontend test-keyring test-integration test-e2e test-package vet smoke bench bench-store measure-desktop clean
 
 all: build
 
@@ -33,7 +33,11 @@ build: desktop vouchd
 run: desktop
 	./build/bin/vouchdesk
 
-test: deps test-frontend build vet test-go test-keyring test-integration test-e2e smoke
+# The Debian package: out/vouchdesk_<VERSION>_<arch>.deb (docs/packaging.md).
+package: desktop
+	scripts/package-deb.sh out
+
+test: deps test-frontend build vet test-go test-keyring test-integration test-e2e smoke test-package
 	@echo "make test: all passed"
 
 test-frontend: deps
@@ -63,6 +67,11 @@ test-e2e:
 # The OS keyring path against a real Secret Service (gnome-keyring in a private D-Bus session).
 test-keyring:
 	scripts/keyring-test.sh
+
+# Build the .deb, install it with apt, start it from its menu entry under Xvfb, remove it, check
+# the user's data is still there.
+test-package: desktop
+	scripts/package-test.sh out/package
 
 smoke:
 	scripts/smoke-desktop.sh build/bin/vouchdesk out/smoke-desktop.png

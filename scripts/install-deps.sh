@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 WAILS_VERSION=$(sed -n 's/^WAILS_VERSION *:= *//p' Makefile)
 BUILD_PACKAGES=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev)
-TEST_PACKAGES=(xvfb openbox xdotool wmctrl imagemagick x11-utils chromium sqlite3 procps gnome-keyring dbus-daemon dbus-bin curl)
+TEST_PACKAGES=(xvfb openbox xdotool wmctrl imagemagick x11-utils chromium sqlite3 procps gnome-keyring dbus-daemon dbus-bin curl desktop-file-utils)
 
 say() { printf '[deps] %s\n' "$*"; }
 

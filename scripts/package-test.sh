@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The package test: build the .deb, install it with apt as a user would, start the installed app
+# the way the desktop menu does (the Exec line of its desktop entry) under Xvfb, screenshot it,
+# close it, remove the package, and check the user's data survived the removal.
+#
+# It runs as root (apt) with a throwaway HOME, so the app keeps its database in the platform's
+# usual place ($HOME/.local/share/vouchdesk) exactly as on a user's machine, and no real user's
+# data is touched. A vouchdesk package installed before the test is put back afterwards.
+#
+# Usage: scripts/package-test.sh [OUTDIR]   (the .deb, the screenshot and sizes go to OUTDIR,
+#        default out/package)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-out/package}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+say() { printf '[package-test] %s\n' "$*" >&2; }
+[ "$(id -u)" -eq 0 ] || { say "needs root (apt install)"; exit 1; }
+
+deb=$(scripts/package-deb.sh "$out")
+say "built $deb ($(du -k "$deb" | cut -f1) KiB)"
+
+. scripts/xvfb-session.sh
+work=$(mktemp -d -t vouchdesk-pkg.XXXXXX)
+chmod 755 "$work"
+previous=$(dpkg-query -W -f='${Status} ${Version}' vouchdesk 2>/dev/null | sed -n 's/^install ok installed //p' || true)
+pid=""
+cleanup() {
+  local rc=$?
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null
+  xvfb_session_stop
+  if [ -n "$previous" ]; then
+    say "note: vouchdesk $previous was installed before the test and has been removed by it"
+  fi
+  [ "$rc" -ne 0 ] && cp "$work/app.log" "$out/app.log" 2>/dev/null
+  rm -rf "$work"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq "$deb" >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; exit 1; }
+dpkg-query -W -f='${Status}\n' vouchdesk | grep -q "install ok installed" || { say "the package is not installed"; exit 1; }
+deps=$(dpkg-query -W -f='${Depends}' vouchdesk)
+for need in libgtk-3-0 libwebkit2gtk-4.1-0; do
+  grep -q "$need" <<<"$deps" || { say "the package does not depend on $need: $deps"; exit 1; }
+done
+if ldd /usr/bin/vouchdesk | grep -q "not found"; then ldd /usr/bin/vouchdesk >&2; say "libraries missing"; exit 1; fi
+entry=/usr/share/applications/vouchdesk.desktop
+desktop-file-validate "$entry" 2>&1 | grep -v '^$' >&2 && { say "the desktop entry is not valid"; exit 1; } || true
+for size in 16 32 48 64 128 256 512; do
+  [ -f "/usr/share/icons/hicolor/${size}x${size}/apps/vouchdesk.png" ] || { say "no ${size}px icon"; exit 1; }
+done
+installed_kib=$(dpkg-query -W -f='${Installed-Size}' vouchdesk)
+say "installed: $installed_kib KiB; depends: $deps"
+
+# Start it as the menu does: the Exec line, with field codes (%f, %U, ...) dropped.
+exec_line=$(sed -n 's/^Exec=//p' "$entry" | head -n1 | sed 's/ *%[fFuUdDnNickvm]//g')
+[ -n "$exec_line" ] || { say "the desktop entry has no Exec line"; exit 1; }
+home=$work/home
+mkdir -p "$home"
+xvfb_session_start
+# shellcheck disable=SC2086 # the Exec line is split into words, as the desktop does
+env -u VOUCHDESK_DATA_DIR -u XDG_DATA_HOME HOME="$home" VOUCHDESK_LISTEN=127.0.0.1:0 $exec_line >"$work/app.log" 2>&1 &
+pid=$!
+wid=$(timeout 30 xdotool search --sync --onlyvisible --pid "$pid" 2>/dev/null | head -n1 || true)
+[ -n "$wid" ] || { say "no window within 30 s"; cat "$work/app.log" >&2; exit 1; }
+colours=0
+for _ in $(seq 100); do
+  colours=$(window_colours "$wid")
+  [ "$colours" -ge 50 ] && break
+  sleep 0.2
+done
+[ "$colours" -ge 50 ] || { say "the window stayed blank"; cat "$work/app.log" >&2; exit 1; }
+import -window root "$out/installed-app.png"
+wm_class=$(xprop -id "$wid" WM_CLASS 2>/dev/null | sed -n 's/.*= //p')
+say "window $wid ($colours colours, WM_CLASS $wm_class); screenshot $out/installed-app.png"
+grep -q "StartupWMClass=vouchdesk" "$entry" && ! grep -qi '"vouchdesk"' <<<"$wm_class" &&
+  { say "StartupWMClass=vouchdesk does not match the window's WM_CLASS $wm_class"; exit 1; }
+
+wmctrl -i -c "$wid" 2>/dev/null || true
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+kill -0 "$pid" 2>/dev/null && { say "the app did not quit when its window was closed"; exit 1; }
+wait "$pid" || { say "the app exited with an error"; cat "$work/app.log" >&2; exit 1; }
+pid=""
+db=$home/.local/share/vouchdesk/vouchdesk.db
+[ -s "$db" ] || { say "no database at the usual place $db"; cat "$work/app.log" >&2; exit 1; }
+before=$(sqlite3 "file:$db?mode=ro" 'PRAGMA user_version')
+
+apt-get remove -y -qq vouchdesk >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; exit 1; }
+[ ! -e /usr/bin/vouchdesk ] || { say "the binary is still there after removal"; exit 1; }
+[ -s "$db" ] || { say "removing the package removed the user's data"; exit 1; }
+after=$(sqlite3 "file:$db?mode=ro" 'PRAGMA integrity_check; PRAGMA user_version' | tr '\n' ' ')
+[ "$after" = "ok $before " ] || { say "the database changed or is damaged after removal: $after"; exit 1; }
+printf 'deb_kib=%s installed_kib=%s\n' "$(du -k "$deb" | cut -f1)" "$installed_kib" > "$out/sizes.txt"
+say "passed: installed, started from its menu entry, closed, removed; the data stayed (schema $before)"
