@@ -156,50 +156,48 @@ type TimelineCursor struct {
 	Key string
 }
 
-// The timeline is one UNION ALL of keyset-paged reads, each ordered by its own index, so the
-// first page costs one short range per source however long the history is.
+// The timeline is one UNION ALL of keyset-paged reads. SQLite runs a compound SELECT with ORDER BY
+// as a merge: each branch is a co-routine delivering its rows in (at, key) order from its own
+// index, and the merge stops at the LIMIT, so the first page costs one short range per source
+// however long the history is. The branches are plain SELECTs on purpose: wrapped in
+// subqueries with their own ORDER BY and LIMIT, each branch's rows were sorted a second time
+// (a whole 10,000-entry read took 45 ms of SQL instead of 31).
 const timelineSQL = `
-SELECT * FROM (SELECT c.kind, c.id AS k, c.started_at AS at, c.id, coalesce(i.name, ''), c.status, c.link_state, c.call_status,
+SELECT c.kind, c.id AS k, c.started_at AS at, c.id, coalesce(i.name, ''), c.status, c.link_state, c.call_status,
 	coalesce(c.duration_seconds, 0), coalesce(f.value_display, c.visitor_email), '', '', '', '', '', '', '', 0, 0, 0
 	FROM conversations c LEFT JOIN inboxes i ON i.id = c.inbox_id LEFT JOIN contact_fields f ON f.id = c.link_field_id
 	WHERE c.contact_id = ?1 AND c.org_id = ?2 AND (c.started_at < ?3 OR (c.started_at = ?3 AND c.id < ?4))
-	ORDER BY c.started_at DESC, c.id DESC LIMIT ?5)
 UNION ALL
-SELECT * FROM (SELECT 'verification', v.id, v.verified_at, coalesce(v.conversation_id, ''), '', '', '', '', 0, f.value_display,
+SELECT 'verification', v.id, v.verified_at, coalesce(v.conversation_id, ''), '', '', '', '', 0, f.value_display,
 	f.kind, v.method, coalesce(u.name, ''), '', '', '', '', 0, 0, 0
 	FROM contact_fields f JOIN verifications v ON v.field_id = f.id LEFT JOIN users u ON u.id = v.actor_user_id
 	WHERE f.contact_id = ?1 AND f.org_id = ?2 AND (v.verified_at < ?3 OR (v.verified_at = ?3 AND v.id < ?4))
-	ORDER BY v.verified_at DESC, v.id DESC LIMIT ?5)
 UNION ALL
-SELECT * FROM (SELECT 'unverification', v.id || '.r', v.revoked_at, '', '', '', '', '', 0, f.value_display,
+SELECT 'unverification', v.id || '.r', v.revoked_at, '', '', '', '', '', 0, f.value_display,
 	f.kind, v.method, coalesce(u.name, ''), '', '', '', '', 0, 0, 0
 	FROM contact_fields f JOIN verifications v ON v.field_id = f.id LEFT JOIN users u ON u.id = v.revoked_by
 	WHERE f.contact_id = ?1 AND f.org_id = ?2 AND v.revoked_at IS NOT NULL
 		AND (v.revoked_at < ?3 OR (v.revoked_at = ?3 AND v.id || '.r' < ?4))
-	ORDER BY v.revoked_at DESC, v.id DESC LIMIT ?5)
 UNION ALL
-SELECT * FROM (SELECT 'transcript', o.id, o.created_at, coalesce(o.conversation_id, ''), '', o.status, '', '', 0, o.to_addr,
+SELECT 'transcript', o.id, o.created_at, coalesce(o.conversation_id, ''), '', o.status, '', '', 0, o.to_addr,
 	'', '', '', '', '', '', '', 0, 0, 0
 	FROM outbox o WHERE o.contact_id = ?1 AND o.org_id = ?2 AND o.kind = 'transcript'
 		AND (o.created_at < ?3 OR (o.created_at = ?3 AND o.id < ?4))
-	ORDER BY o.created_at DESC, o.id DESC LIMIT ?5)
 UNION ALL
-SELECT * FROM (SELECT 'merge', m.id, m.created_at, '', '', '', '', '', 0, '', '', '', coalesce(u.name, ''), m.id,
+SELECT 'merge', m.id, m.created_at, '', '', '', '', '', 0, '', '', '', coalesce(u.name, ''), m.id,
 	CASE WHEN m.survivor_id = ?1 THEN m.merged_id ELSE m.survivor_id END,
 	CASE WHEN m.survivor_id = ?1 THEN coalesce(json_extract(m.moved, '$.merged_name'), '') ELSE coalesce(s.name, '') END,
 	m.reason, json_array_length(m.moved, '$.conversations'), m.survivor_id = ?1, m.undone_at IS NOT NULL
 	FROM merges m LEFT JOIN users u ON u.id = m.actor_user_id LEFT JOIN contacts s ON s.id = m.survivor_id
 	WHERE (m.survivor_id = ?1 OR m.merged_id = ?1) AND m.org_id = ?2 AND (m.created_at < ?3 OR (m.created_at = ?3 AND m.id < ?4))
-	ORDER BY m.created_at DESC, m.id DESC LIMIT ?5)
 UNION ALL
-SELECT * FROM (SELECT 'unmerge', m.id || '.u', m.undone_at, '', '', '', '', '', 0, '', '', '', coalesce(u.name, ''), m.id,
+SELECT 'unmerge', m.id || '.u', m.undone_at, '', '', '', '', '', 0, '', '', '', coalesce(u.name, ''), m.id,
 	CASE WHEN m.survivor_id = ?1 THEN m.merged_id ELSE m.survivor_id END,
 	CASE WHEN m.survivor_id = ?1 THEN coalesce(json_extract(m.moved, '$.merged_name'), '') ELSE coalesce(s.name, '') END,
 	m.reason, json_array_length(m.moved, '$.conversations'), m.survivor_id = ?1, 1
 	FROM merges m LEFT JOIN users u ON u.id = m.undone_by LEFT JOIN contacts s ON s.id = m.survivor_id
 	WHERE (m.survivor_id = ?1 OR m.merged_id = ?1) AND m.org_id = ?2 AND m.undone_at IS NOT NULL
 		AND (m.undone_at < ?3 OR (m.undone_at = ?3 AND m.id || '.u' < ?4))
-	ORDER BY m.undone_at DESC, m.id DESC LIMIT ?5)
 ORDER BY 3 DESC, 2 DESC LIMIT ?5`
 
 // Timeline returns up to limit entries of a contact's timeline older than the cursor (the zero
@@ -213,7 +211,8 @@ func (s *Store) Timeline(ctx context.Context, orgID, contactID string, from Time
 		return nil, TimelineCursor{}, fmt.Errorf("store: timeline: %w", err)
 	}
 	defer rows.Close()
-	out := make([]TimelineEntry, 0, min(limit+1, 256))
+	// Entries are wide: growing the slice entry by entry was a sixth of a whole-timeline read.
+	out := make([]TimelineEntry, 0, min(limit+1, 16384))
 	chats := []int{}
 	for rows.Next() {
 		var e TimelineEntry
