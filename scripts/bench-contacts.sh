@@ -10,6 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out
 export VOUCHDESK_BENCH_CONTACTS=${VOUCHDESK_BENCH_CONTACTS:-1000000}
-cmd=(go test -tags sqlite_fts5 -run '^$' -bench 'Timeline|MergeSave|Search|Call' -benchtime "${BENCHTIME:-30x}" -timeout 60m ./backend/contacts/)
+cmd=(go test -tags sqlite_fts5 -run '^$' -bench 'Timeline|MergeSave|Search|Call|CommitBare' -benchtime "${BENCHTIME:-30x}" -timeout 60m ./backend/contacts/)
 echo "VOUCHDESK_BENCH_CONTACTS=$VOUCHDESK_BENCH_CONTACTS ${cmd[*]}" >&2
 "${cmd[@]}" | tee out/bench-contacts.txt

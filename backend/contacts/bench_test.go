@@ -16,7 +16,8 @@ package contacts_test
 //     BenchmarkSearchBareLike runs the bare trigram statement for the same fragments (3
 //     characters and more), the baseline;
 //   - BenchmarkCallWebhook: 100 call webhooks per iteration, from the request to the stored
-//     transaction; BenchmarkCallLookupBare, the bare phone lookup statement, is its baseline.
+//     transaction; BenchmarkCallLookupBare, the bare phone lookup statement, is its baseline,
+//     and BenchmarkCommitBare, one durable one-row commit on the same disk, its floor.
 //
 // They share one database: VOUCHDESK_BENCH_CONTACTS background contacts from the seed generator
 // (default 20,000; the figures use 1,000,000) plus the three big contacts, built once per test
@@ -488,6 +489,43 @@ func BenchmarkCallLookupBare(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	b.StopTimer()
+	percentiles(b, times, "")
+}
+
+// BenchmarkCommitBare is the floor under every durable write on this disk: one row inserted and
+// committed (WAL, synchronous=FULL, as the store sets) in a small database beside the benchmark's,
+// 100 commits per iteration. A webhook's p99 cannot be lower than this one's.
+func BenchmarkCommitBare(b *testing.B) {
+	d, err := loadBench()
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("sqlite3", "file:"+filepath.Join(d.dir, "bare.db")+"?_journal_mode=WAL&_synchronous=FULL&_txlock=immediate")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS t (id TEXT PRIMARY KEY, at INTEGER)`); err != nil {
+		b.Fatal(err)
+	}
+	times := make([]time.Duration, 0, 100*b.N)
+	b.ResetTimer()
+	for range 100 * b.N {
+		start := time.Now()
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.Exec(`INSERT INTO t VALUES (?, ?)`, store.NewID(), time.Now().UnixMilli()); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(start))
 	}
 	b.StopTimer()
 	percentiles(b, times, "")
