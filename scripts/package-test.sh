@@ -5,7 +5,8 @@
 #
 # It runs as root (apt) with a throwaway HOME, so the app keeps its database in the platform's
 # usual place ($HOME/.local/share/vouchdesk) exactly as on a user's machine, and no real user's
-# data is touched. A vouchdesk package installed before the test is put back afterwards.
+# data is touched. A vouchdesk package already installed is removed first (data stays, as the
+# test shows), so that what is tested is this build's package installed fresh.
 #
 # Usage: scripts/package-test.sh [OUTDIR]   (the .deb, the screenshot and sizes go to OUTDIR,
 #        default out/package)
@@ -23,22 +24,25 @@ say "built $deb ($(du -k "$deb" | cut -f1) KiB)"
 . scripts/xvfb-session.sh
 work=$(mktemp -d -t vouchdesk-pkg.XXXXXX)
 chmod 755 "$work"
-previous=$(dpkg-query -W -f='${Status} ${Version}' vouchdesk 2>/dev/null | sed -n 's/^install ok installed //p' || true)
 pid=""
 cleanup() {
   local rc=$?
   [ -n "$pid" ] && kill "$pid" 2>/dev/null
   xvfb_session_stop
-  if [ -n "$previous" ]; then
-    say "note: vouchdesk $previous was installed before the test and has been removed by it"
+  if [ "$rc" -ne 0 ]; then
+    cp "$work/app.log" "$out/app.log" 2>/dev/null
+    apt-get remove -y -qq vouchdesk >/dev/null 2>&1 || true
   fi
-  [ "$rc" -ne 0 ] && cp "$work/app.log" "$out/app.log" 2>/dev/null
   rm -rf "$work"
   exit "$rc"
 }
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive
+if dpkg-query -W -f='${Status}' vouchdesk 2>/dev/null | grep -q "install ok installed"; then
+  say "removing the vouchdesk package installed before the test"
+  apt-get remove -y -qq vouchdesk >/dev/null
+fi
 apt-get install -y -qq "$deb" >"$work/apt.log" 2>&1 || { cat "$work/apt.log" >&2; exit 1; }
 dpkg-query -W -f='${Status}\n' vouchdesk | grep -q "install ok installed" || { say "the package is not installed"; exit 1; }
 deps=$(dpkg-query -W -f='${Depends}' vouchdesk)
@@ -47,7 +51,8 @@ for need in libgtk-3-0 libwebkit2gtk-4.1-0; do
 done
 if ldd /usr/bin/vouchdesk | grep -q "not found"; then ldd /usr/bin/vouchdesk >&2; say "libraries missing"; exit 1; fi
 entry=/usr/share/applications/vouchdesk.desktop
-desktop-file-validate "$entry" 2>&1 | grep -v '^$' >&2 && { say "the desktop entry is not valid"; exit 1; } || true
+validation=$(desktop-file-validate "$entry" 2>&1 || true)
+[ -n "$validation" ] && { printf '%s\n' "$validation" >&2; say "desktop-file-validate has remarks on the entry"; exit 1; }
 for size in 16 32 48 64 128 256 512; do
   [ -f "/usr/share/icons/hicolor/${size}x${size}/apps/vouchdesk.png" ] || { say "no ${size}px icon"; exit 1; }
 done
