@@ -50,7 +50,20 @@ func NewApp(cfg AppConfig) *App {
 func (a *App) services() []any {
 	return []any{services.NewSetup(a.backend), services.NewWorkspace(a.backend), services.NewMail(a.backend),
 		services.NewInboxes(a.backend), services.NewChat(a.backend), services.NewRegulatory(a.backend), services.NewContacts(a.backend),
-		services.NewTranscripts(a.backend, saveFileDialog)}
+		services.NewTranscripts(a.backend, saveFileDialog), services.NewData(a.backend, backupDialogs)}
+}
+
+// backupDialogs are the native dialogs of Settings → Data for backup files.
+var backupDialogs = services.FileDialogs{
+	Save: func(ctx context.Context, title, defaultName string) (string, error) {
+		return runtime.SaveFileDialog(ctx, runtime.SaveDialogOptions{Title: title, DefaultFilename: defaultName,
+			Filters: []runtime.FileFilter{{DisplayName: "Vouch Desk backup (*" + services.BackupExtension + ")", Pattern: "*" + services.BackupExtension}}})
+	},
+	Open: func(ctx context.Context, title string) (string, error) {
+		return runtime.OpenFileDialog(ctx, runtime.OpenDialogOptions{Title: title,
+			Filters: []runtime.FileFilter{{DisplayName: "Vouch Desk backup (*" + services.BackupExtension + ")", Pattern: "*" + services.BackupExtension},
+				{DisplayName: "All files", Pattern: "*"}}})
+	},
 }
 
 // saveFileDialog is the native "Save as" dialog, given to the services that write files (they

@@ -26,6 +26,8 @@ const mocked = vi.mocked(api)
 beforeEach(() => {
   fakeEvents(mocked.subscribe)
   mocked.listConversations.mockResolvedValue([])
+  mocked.getDataInfo.mockResolvedValue({ folder: '/data', database: '/data/vouchdesk.db', bytes: 4096, backupsFolder: '/data/backups', canManage: true })
+  mocked.getCountry.mockResolvedValue('')
   mocked.getRegulatory.mockResolvedValue({ doubleOptIn: false, consentText: '' })
 })
 

@@ -56,6 +56,10 @@ export const API_CALLS = [
   'setPhoneForward',
   'getCountry',
   'setCountry',
+  'getDataInfo',
+  'backupData',
+  'chooseRestoreFile',
+  'restoreData',
   'subscribe',
 ] as const
 

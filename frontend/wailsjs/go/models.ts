@@ -58,6 +58,30 @@ export namespace services {
 	        this.role = source["role"];
 	    }
 	}
+	export class BackupFile {
+	    path: string;
+	    bytes: number;
+	    organizations: number;
+	    contacts: number;
+	    conversations: number;
+	    seconds: number;
+	    savedCurrentTo: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new BackupFile(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.bytes = source["bytes"];
+	        this.organizations = source["organizations"];
+	        this.contacts = source["contacts"];
+	        this.conversations = source["conversations"];
+	        this.seconds = source["seconds"];
+	        this.savedCurrentTo = source["savedCurrentTo"];
+	    }
+	}
 	export class ChatMessage {
 	    id: string;
 	    from: string;
@@ -499,6 +523,26 @@ export namespace services {
 	        this.pendingContacts = source["pendingContacts"];
 	        this.conversations = source["conversations"];
 	        this.openConversations = source["openConversations"];
+	    }
+	}
+	export class DataInfo {
+	    folder: string;
+	    database: string;
+	    bytes: number;
+	    backupsFolder: string;
+	    canManage: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new DataInfo(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.folder = source["folder"];
+	        this.database = source["database"];
+	        this.bytes = source["bytes"];
+	        this.backupsFolder = source["backupsFolder"];
+	        this.canManage = source["canManage"];
 	    }
 	}
 	export class DeliveryEntry {

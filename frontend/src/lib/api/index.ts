@@ -16,6 +16,7 @@ export * from './inboxes'
 export * from './chat'
 export * from './transcripts'
 export * from './contacts'
+export * from './data'
 export type * from './contactTypes'
 export { subscribe } from './events'
 

@@ -29,6 +29,14 @@ beforeEach(() => {
   events = fakeEvents(m.subscribe)
   m.listConversations.mockResolvedValue([])
   m.searchContacts.mockResolvedValue({ query: '', contacts: [], more: false })
+  m.getDataInfo.mockResolvedValue({
+    folder: '/home/sam/.local/share/vouchdesk',
+    database: '/home/sam/.local/share/vouchdesk/vouchdesk.db',
+    bytes: 8192,
+    backupsFolder: '/home/sam/.local/share/vouchdesk/backups',
+    canManage: true,
+  })
+  m.getCountry.mockResolvedValue('')
   m.getRegulatory.mockResolvedValue({ doubleOptIn: false, consentText: '' })
   m.getSenderState.mockResolvedValue(senderState())
   m.getMailSettings.mockResolvedValue(mailSettings())
@@ -238,7 +246,7 @@ describe('Shell', () => {
     expect(within(main).getByRole('heading', { name: 'Regulatory' })).toBeInTheDocument()
     expect(within(main).getByRole('heading', { name: 'Data' })).toBeInTheDocument()
     expect(within(main).getByRole('heading', { name: 'Inboxes' })).toBeInTheDocument()
-    expect(within(main).getByText('/home/sam/.local/share/vouchdesk')).toBeInTheDocument()
+    expect(await within(main).findByText('/home/sam/.local/share/vouchdesk')).toBeInTheDocument()
     expect(within(main).getByText('0.1.0')).toBeInTheDocument()
     const items = await within(main).findAllByRole('listitem')
     expect(items.map((li) => within(li).getByRole('heading').textContent)).toEqual(['Website', 'Hotline'])
