@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,14 +29,14 @@ type env struct {
 	agent  store.User
 	chat   store.Inbox
 	phone  store.Inbox
-	events int
+	events atomic.Int64 // Changed calls: saves run concurrently in some tests
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, st: testutil.NewStore(t), clock: testutil.NewClock(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))}
 	e.svc = contacts.New(e.st, e.clock.Now)
-	e.svc.Changed = func(string, string) { e.events++ }
+	e.svc.Changed = func(string, string) { e.events.Add(1) }
 	now := e.clock.Now()
 	e.org = store.Organization{ID: store.NewID(), Name: "Northwind", DefaultRegion: "US", CreatedAt: now, UpdatedAt: now}
 	e.agent = store.User{ID: store.NewID(), OrgID: e.org.ID, Name: "Olive Owner", Email: "olive@northwind.test", Role: store.RoleOwner, CreatedAt: now}
