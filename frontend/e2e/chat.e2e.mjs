@@ -553,6 +553,15 @@ try {
   assert((await rows.count()) === 1, `after the undo the number is on ${await rows.count()} contacts`)
   log('calls and merges: signed webhooks stored, forged refused; merge warned, saved, timeline one; undo split it')
 
+  // Settings → Data shows where the data lives, its size, and the backup buttons (the native
+  // file dialogs they open are outside the browser; backend/services/data_test.go drives them).
+  await nav('Settings')
+  const dataPanel = agent.locator('section[aria-labelledby="settings-data"]')
+  await dataPanel.getByTestId('data-size').waitFor()
+  await dataPanel.getByRole('button', { name: 'Back up…' }).waitFor()
+  await dataPanel.scrollIntoViewIfNeeded()
+  await dataPanel.screenshot({ path: join(OUT, 'settings-data.png') })
+
   log('all flows passed')
 } catch (e) {
   console.error(`e2e failed in step "${step}":`, e)
