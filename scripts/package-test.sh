@@ -68,14 +68,9 @@ xvfb_session_start
 # shellcheck disable=SC2086 # the Exec line is split into words, as the desktop does
 env -u VOUCHDESK_DATA_DIR -u XDG_DATA_HOME HOME="$home" VOUCHDESK_LISTEN=127.0.0.1:0 $exec_line >"$work/app.log" 2>&1 &
 pid=$!
-wid=$(timeout 30 xdotool search --sync --onlyvisible --pid "$pid" 2>/dev/null | head -n1 || true)
+wid=$(wait_for_window "$pid")
 [ -n "$wid" ] || { say "no window within 30 s"; cat "$work/app.log" >&2; exit 1; }
-colours=0
-for _ in $(seq 100); do
-  colours=$(window_colours "$wid")
-  [ "$colours" -ge 50 ] && break
-  sleep 0.2
-done
+colours=$(wait_for_content "$wid")
 [ "$colours" -ge 50 ] || { say "the window stayed blank"; cat "$work/app.log" >&2; exit 1; }
 import -window root "$out/installed-app.png"
 wm_class=$(xprop -id "$wid" WM_CLASS 2>/dev/null | sed -n 's/.*= //p')

@@ -18,15 +18,10 @@ xvfb_session_start
 
 VOUCHDESK_DATA_DIR="$work/data" VOUCHDESK_LISTEN=127.0.0.1:0 "$bin" >"$work/app.log" 2>&1 &
 pid=$!
-wid=$(timeout 30 xdotool search --sync --onlyvisible --pid "$pid" 2>/dev/null | head -n1 || true)
+wid=$(wait_for_window "$pid")
 if [ -z "$wid" ]; then echo "smoke: no window appeared within 30 s"; cat "$work/app.log"; exit 1; fi
 
-colours=0
-for _ in $(seq 100); do
-  colours=$(window_colours "$wid")
-  [ "$colours" -ge 50 ] && break
-  sleep 0.2
-done
+colours=$(wait_for_content "$wid")
 import -window "$wid" "$out"
 echo "smoke: window $wid shows $colours colours; screenshot $out"
 if [ "$colours" -lt 50 ]; then echo "smoke: the window stayed blank"; cat "$work/app.log"; exit 1; fi

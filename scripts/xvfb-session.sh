@@ -23,3 +23,18 @@ xvfb_session_stop() {
 window_colours() {
   import -window "$1" png:- 2>/dev/null | identify -format '%k' - 2>/dev/null || echo 0
 }
+# wait_for_window PID: the id of the process's first visible window (waits up to 30 s), or nothing.
+wait_for_window() {
+  timeout 30 xdotool search --sync --onlyvisible --pid "$1" 2>/dev/null | head -n1 || true
+}
+# wait_for_content ID: waits up to 20 s for the window to show real content (50 colours or more,
+# not one flat colour) and prints how many colours it shows.
+wait_for_content() {
+  local colours=0
+  for _ in $(seq 100); do
+    colours=$(window_colours "$1")
+    [ "$colours" -ge 50 ] && break
+    sleep 0.2
+  done
+  echo "$colours"
+}
