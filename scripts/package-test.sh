@@ -78,6 +78,27 @@ say "window $wid ($colours colours, WM_CLASS $wm_class); screenshot $out/install
 grep -q "StartupWMClass=vouchdesk" "$entry" && ! grep -qi '"vouchdesk"' <<<"$wm_class" &&
   { say "StartupWMClass=vouchdesk does not match the window's WM_CLASS $wm_class"; exit 1; }
 
+# A second start from the menu while the first runs: one instance per database. With a desktop
+# session (D-Bus) the second hands over to the first and exits; without one (as here) it opens,
+# says the database is in use, and touches nothing.
+env -u VOUCHDESK_DATA_DIR -u XDG_DATA_HOME HOME="$home" VOUCHDESK_LISTEN=127.0.0.1:0 $exec_line >"$work/app2.log" 2>&1 &
+pid2=$!
+for _ in $(seq 100); do
+  kill -0 "$pid2" 2>/dev/null || break
+  grep -q "already using this database" "$work/app2.log" && break
+  sleep 0.2
+done
+if kill -0 "$pid2" 2>/dev/null; then
+  grep -q "already using this database" "$work/app2.log" || { say "a second instance runs without saying the database is in use"; cat "$work/app2.log" >&2; kill "$pid2"; exit 1; }
+  wid2=$(wait_for_window "$pid2")
+  [ -n "$wid2" ] && [ "$(wait_for_content "$wid2")" -ge 50 ] && import -window "$wid2" "$out/second-instance.png"
+  kill "$pid2" 2>/dev/null; wait "$pid2" 2>/dev/null || true
+  say "a second instance said the database is in use (screenshot $out/second-instance.png)"
+else
+  say "a second instance handed over to the first and exited"
+fi
+kill -0 "$pid" 2>/dev/null || { say "the first instance died when a second one started"; exit 1; }
+
 wmctrl -i -c "$wid" 2>/dev/null || true
 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 kill -0 "$pid" 2>/dev/null && { say "the app did not quit when its window was closed"; exit 1; }
