@@ -54,15 +54,16 @@ type BackupFile struct {
 	SavedCurrentTo string `json:"savedCurrentTo"`
 }
 
-func (d *Data) manager(op string) (context.Context, error) {
-	ctx, _, ws, err := d.b.workspace()
+// manager checks that the acting person is an owner or admin and returns the engine's store.
+func (d *Data) manager(op string) (context.Context, *store.Store, error) {
+	ctx, e, ws, err := d.b.workspace()
 	if err != nil {
-		return ctx, d.b.jsError(op, err)
+		return ctx, nil, d.b.jsError(op, err)
 	}
 	if ws.Me.Role == store.RoleAgent {
-		return ctx, d.b.jsError(op, apperr.Forbidden("Only an owner or an admin can back up or restore the data."))
+		return ctx, nil, d.b.jsError(op, apperr.Forbidden("Only an owner or an admin can back up or restore the data."))
 	}
-	return ctx, nil
+	return ctx, e.Store, nil
 }
 
 // Info says where the data lives and how much room it takes.
@@ -85,7 +86,7 @@ func (d *Data) Info() (DataInfo, error) {
 // Backup asks where to save a backup and writes it there; the app keeps working meanwhile.
 func (d *Data) Backup() (BackupFile, error) {
 	const op = "data.backup"
-	ctx, err := d.manager(op)
+	ctx, st, err := d.manager(op)
 	if err != nil {
 		return BackupFile{}, err
 	}
@@ -97,18 +98,21 @@ func (d *Data) Backup() (BackupFile, error) {
 	if err != nil || path == "" {
 		return BackupFile{}, d.b.jsError(op, err)
 	}
-	return d.BackupTo(path)
+	return d.write(ctx, op, st, path)
 }
 
-// BackupTo writes a backup to path (the dialog's answer; also used by tests and scripts).
+// BackupTo writes a backup to path without a dialog (tests and scripts).
 func (d *Data) BackupTo(path string) (BackupFile, error) {
 	const op = "data.backup"
-	ctx, err := d.manager(op)
+	ctx, st, err := d.manager(op)
 	if err != nil {
 		return BackupFile{}, err
 	}
-	_, e, _ := d.b.engine()
-	info, err := e.Store.Backup(ctx, path)
+	return d.write(ctx, op, st, path)
+}
+
+func (d *Data) write(ctx context.Context, op string, st *store.Store, path string) (BackupFile, error) {
+	info, err := st.Backup(ctx, path)
 	if errors.Is(err, store.ErrDiskFull) {
 		return BackupFile{}, d.b.jsError(op, &apperr.Error{Code: "disk_full",
 			Message: "The disk is full: the backup was not written (nothing partial was left). Free some space or choose another disk.", Err: err})
@@ -128,7 +132,7 @@ func backupFile(i store.BackupInfo) BackupFile {
 // restored. Nothing is changed yet.
 func (d *Data) ChooseRestore() (BackupFile, error) {
 	const op = "data.choose_restore"
-	ctx, err := d.manager(op)
+	ctx, _, err := d.manager(op)
 	if err != nil {
 		return BackupFile{}, err
 	}
@@ -139,16 +143,20 @@ func (d *Data) ChooseRestore() (BackupFile, error) {
 	if err != nil || path == "" {
 		return BackupFile{}, d.b.jsError(op, err)
 	}
-	return d.Check(path)
+	return d.inspect(ctx, op, path)
 }
 
 // Check inspects a backup file without restoring it.
 func (d *Data) Check(path string) (BackupFile, error) {
 	const op = "data.check"
-	ctx, err := d.manager(op)
+	ctx, _, err := d.manager(op)
 	if err != nil {
 		return BackupFile{}, err
 	}
+	return d.inspect(ctx, op, path)
+}
+
+func (d *Data) inspect(ctx context.Context, op, path string) (BackupFile, error) {
 	info, err := store.InspectBackup(ctx, path)
 	if err != nil {
 		return BackupFile{}, d.b.jsError(op, restoreError(err))
@@ -160,12 +168,11 @@ func (d *Data) Check(path string) (BackupFile, error) {
 // confirmation). The current data is saved to the backups folder first; the window reloads after.
 func (d *Data) Restore(path string) (BackupFile, error) {
 	const op = "data.restore"
-	ctx, err := d.manager(op)
+	ctx, st, err := d.manager(op)
 	if err != nil {
 		return BackupFile{}, err
 	}
-	_, e, _ := d.b.engine()
-	info, saved, err := e.Store.Restore(ctx, path)
+	info, saved, err := st.Restore(ctx, path)
 	if err != nil {
 		return BackupFile{}, d.b.jsError(op, restoreError(err))
 	}

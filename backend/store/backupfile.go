@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -69,7 +70,7 @@ func (s *Store) Backup(ctx context.Context, dest string) (BackupInfo, error) {
 		removeDB(partial)
 		return BackupInfo{}, diskFull(err)
 	}
-	info, err := InspectBackup(ctx, abs)
+	info, err := describeBackup(ctx, abs, false)
 	if err != nil {
 		return BackupInfo{}, err
 	}
@@ -105,13 +106,10 @@ func removeDB(path string) {
 	}
 }
 
+// diskFull marks err as ErrDiskFull when SQLite or the OS ran out of space.
 func diskFull(err error) error {
 	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
-		return fmt.Errorf("%w: %v", ErrDiskFull, err)
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) && errors.Is(pe.Err, errNoSpace) {
+	if (errors.As(err, &se) && se.Code == sqlite3.ErrFull) || errors.Is(err, syscall.ENOSPC) {
 		return fmt.Errorf("%w: %v", ErrDiskFull, err)
 	}
 	return err
@@ -121,6 +119,12 @@ func diskFull(err error) error {
 // open (not another program's file, not truncated or damaged, not from a newer version) and says
 // what it holds. It only reads the file.
 func InspectBackup(ctx context.Context, path string) (BackupInfo, error) {
+	return describeBackup(ctx, path, true)
+}
+
+// describeBackup is InspectBackup; check=false skips reading every page, for a copy this process
+// has just written with the backup API (pages copied verbatim from a consistent database).
+func describeBackup(ctx context.Context, path string, check bool) (BackupInfo, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return BackupInfo{}, err
@@ -161,9 +165,11 @@ func InspectBackup(ctx context.Context, path string) (BackupInfo, error) {
 	}
 	defer db.Close()
 	// quick_check reads every page: a truncated or damaged copy fails here, not after a restore.
-	var check string
-	if err := db.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&check); err != nil || check != "ok" {
-		return BackupInfo{}, fmt.Errorf("%w (%s%v)", ErrBackupDamaged, check, errOrNil(err))
+	if check {
+		var result string
+		if err := db.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&result); err != nil || result != "ok" {
+			return BackupInfo{}, fmt.Errorf("%w (%s%v)", ErrBackupDamaged, result, errOrNil(err))
+		}
 	}
 	info := BackupInfo{Path: path, Bytes: st.Size(), SchemaVersion: version}
 	if err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM organizations),
