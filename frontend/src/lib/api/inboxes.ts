@@ -5,6 +5,13 @@ import { ApiError } from './errors'
 import { toInboxSettings, toInboxSettingsList } from './normalizeMail'
 import type { InboxSettings, InboxToggle } from './types'
 
+// one is the inbox a setter answers with; an empty answer is an error.
+function one(value: unknown): InboxSettings {
+  const inbox = toInboxSettings(value)
+  if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
+  return inbox
+}
+
 /** Every inbox with its toggles and mail gate. */
 export async function listInboxes(): Promise<InboxSettings[]> {
   return toInboxSettingsList(await call(() => Inboxes.List()))
@@ -16,9 +23,7 @@ export async function setInboxToggle(
   toggle: InboxToggle,
   on: boolean,
 ): Promise<InboxSettings> {
-  const inbox = toInboxSettings(await call(() => Inboxes.SetToggle(inboxId, toggle, on)))
-  if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
-  return inbox
+  return one(await call(() => Inboxes.SetToggle(inboxId, toggle, on)))
 }
 
 /** The organization's OAuth client ID for Google Sign-In ('' when none is set). */
@@ -37,15 +42,7 @@ export async function setGoogleClientId(clientId: string): Promise<string> {
 /** Sets after how many minutes without a message a chat of the inbox ends (0: never, up to
  * 1440). An out-of-range value is refused with field "idleEndMinutes". */
 export async function setInboxIdleEnd(inboxId: string, minutes: number): Promise<InboxSettings> {
-  const inbox = toInboxSettings(await call(() => Inboxes.SetIdleEnd(inboxId, minutes)))
-  if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
-  return inbox
-}
-
-function one(value: unknown): InboxSettings {
-  const inbox = toInboxSettings(value)
-  if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
-  return inbox
+  return one(await call(() => Inboxes.SetIdleEnd(inboxId, minutes)))
 }
 
 /** Adds a phone inbox for a number with the telephony provider's auth token (kept in the OS
