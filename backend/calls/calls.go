@@ -277,15 +277,10 @@ func (s *Service) record(ctx context.Context, inbox store.PhoneInbox, ev event) 
 			return err
 		}
 		if fieldID != "" {
-			verified, err := tx.FieldVerified(inbox.OrgID, fieldID)
-			if err != nil {
+			// The call proves the number "by system", once: later calls find it verified.
+			if _, err := contacts.RecordProof(tx, contacts.Proof{OrgID: inbox.OrgID, FieldID: fieldID, Method: store.MethodSystem,
+				Actor: store.SystemActor, ConversationID: c.ConversationID, Evidence: ev.callID, OnlyFirst: true}, now); err != nil {
 				return err
-			}
-			if !verified {
-				if err := tx.InsertVerification(store.Verification{ID: store.NewID(), OrgID: inbox.OrgID, FieldID: fieldID,
-					Method: store.MethodSystem, ConversationID: c.ConversationID, Evidence: ev.callID, VerifiedAt: now}); err != nil {
-					return err
-				}
 			}
 		}
 		return tx.Audit(inbox.OrgID, store.SystemActor, "call.start", "conversations", c.ConversationID,

@@ -133,8 +133,28 @@ func (s *Service) ChatInbox(ctx context.Context, inboxID string) (store.Inbox, s
 	return store.Inbox{}, store.Organization{}, &apperr.Error{Code: CodeNoInbox, Message: "There is no chat inbox with this id."}
 }
 
-// Start opens a conversation in a chat inbox.
+// Start opens a conversation in a chat inbox, in a transaction of its own.
 func (s *Service) Start(ctx context.Context, orgID string, in StartInput) (Session, error) {
+	var sess Session
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		sess, err = Open(tx, orgID, in, s.now())
+		return err
+	})
+	if err != nil {
+		return Session{}, err
+	}
+	if s.Changed != nil {
+		s.Changed(orgID, sess.Conversation.ID)
+	}
+	return sess, nil
+}
+
+// Open makes a chat conversation inside the caller's transaction, with the session token that
+// opens it again: the one place a chat begins, whether the widget starts it plainly or through a
+// sign-in (verify.Service.StartChat and the sign-ins), so what the customer proves or gives
+// commits with it or not at all. The caller tells Changed after the commit.
+func Open(tx *store.Tx, orgID string, in StartInput, now time.Time) (Session, error) {
 	name, err := CleanName(in.Name)
 	if err != nil {
 		return Session{}, err
@@ -144,17 +164,26 @@ func (s *Service) Start(ctx context.Context, orgID string, in StartInput) (Sessi
 		tz = ""
 	}
 	plain, hash := token.NewLink()
-	now := s.now()
 	c := store.Conversation{ID: store.NewID(), OrgID: orgID, InboxID: in.InboxID, Kind: store.ConversationChat,
 		Status: store.ConversationOpen, LinkState: store.LinkNone, DeviceID: in.DeviceID, VisitorName: name,
 		CustomerTZ: tz, StartedAt: now, LastActivityAt: now}
-	if err := s.st.Write(ctx, func(tx *store.Tx) error { return tx.InsertChat(c, hash) }); err != nil {
+	if err := tx.InsertChat(c, hash); err != nil {
 		return Session{}, err
 	}
-	if s.Changed != nil {
-		s.Changed(orgID, c.ID)
-	}
 	return Session{Token: plain, Conversation: c}, nil
+}
+
+// Started tells the desktop about a conversation another package's transaction opened (Open).
+func (s *Service) Started(orgID, conversationID string) {
+	if s.Changed != nil {
+		s.Changed(orgID, conversationID)
+	}
+}
+
+// Messages returns a conversation's messages after the message afterID ("" from the first), at
+// most limit (0: no limit), oldest first.
+func (s *Service) Messages(ctx context.Context, conv store.Conversation, afterID string, limit int) ([]Message, error) {
+	return s.st.Messages(ctx, conv.OrgID, conv.ID, afterID, limit)
 }
 
 // BySession returns the conversation a session token opens.

@@ -360,18 +360,13 @@ func (s *Service) Save(ctx context.Context, agent store.User, e Edit) (string, e
 // conversation whose link rests on that field, the customer's browser there proved it too, as
 // "Mark verified" does.
 func (s *Service) vouch(tx *store.Tx, agent store.User, conv store.Conversation, fieldID string, now time.Time) error {
-	v := store.Verification{ID: store.NewID(), OrgID: agent.OrgID, FieldID: fieldID, Method: store.MethodAgent,
-		ActorUserID: agent.ID, ConversationID: conv.ID, VerifiedAt: now}
-	if err := tx.InsertVerification(v); err != nil {
-		return err
-	}
+	p := Proof{OrgID: agent.OrgID, FieldID: fieldID, Method: store.MethodAgent, Actor: store.AgentActor(agent.ID),
+		ActorName: agent.Name, ConversationID: conv.ID}
 	if conv.ID != "" && conv.DeviceID != "" && conv.LinkFieldID == fieldID {
-		if err := tx.InsertDeviceProof(store.NewID(), agent.OrgID, conv.DeviceID, fieldID, v.ID, now); err != nil {
-			return err
-		}
+		p.DeviceID = conv.DeviceID
 	}
-	return tx.Audit(agent.OrgID, store.AgentActor(agent.ID), "field.verify", "contact_fields", fieldID,
-		map[string]any{"method": store.MethodAgent, "conversation": conv.ID})
+	_, err := RecordProof(tx, p, now)
+	return err
 }
 
 // link ties the conversation the edit came from to the contact: a conversation without one is

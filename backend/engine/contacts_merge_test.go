@@ -37,12 +37,14 @@ func TestChatProofMergesOnlyOnVerifiedEvidence(t *testing.T) {
 	}
 	adaContact := c.panel(ada.Conversation).Contact
 
-	// She types Bob's address: a preliminary link to Bob, and no merge.
+	// She types Bob's address: what she proved stays, Bob's address is shown beside it as
+	// typed, and nothing merges.
 	if st := c.call("POST", "/api/widget/v1/email", ada.Session, map[string]any{"email": "bob@example.com"}, nil); st != 200 {
 		t.Fatalf("POST /email = %d", st)
 	}
-	if p := c.panel(ada.Conversation); p.State != verify.PanelPreliminary {
-		t.Fatalf("after typing another's email: %+v, want preliminary", p)
+	if p := c.panel(ada.Conversation); p.State != verify.PanelVerified || p.Contact.ID != adaContact.ID ||
+		p.Email != "ada@example.com" || p.TypedEmail != "bob@example.com" {
+		t.Fatalf("after typing another's email: %+v, want verified as ada@ with bob@ typed beside it", p)
 	}
 	ms, _ := c.e.Store.MergesOf(ctx, org, bob.ID)
 	if len(ms) != 0 {

@@ -55,6 +55,11 @@ func summary(it store.ConversationListItem) ConversationSummary {
 	s := ConversationSummary{ID: c.ID, InboxID: c.InboxID, InboxName: it.InboxName, Kind: c.Kind, Status: c.Status,
 		Title: title, Email: c.VisitorEmail, Panel: panelState(c), Unread: c.UnreadCount, LastMessage: preview(it.LastMessage),
 		LastActivityAt: stamp(c.LastActivityAt), StartedAt: stamp(c.StartedAt)}
+	if it.LinkDisplay != "" && c.Kind == store.ConversationChat {
+		// What the link rests on (proven, when verified) is the address shown; a different one
+		// typed in the chat is shown beside it.
+		s.Email, s.TypedEmail = it.LinkDisplay, verify.TypedBeside(c.VisitorEmail, it.LinkNorm)
+	}
 	if c.Kind == store.ConversationCall {
 		s.Phone, s.CallStatus, s.DurationSeconds = c.VisitorName, c.CallStatus, c.DurationSeconds
 		s.LastMessage = "Call " + strings.ReplaceAll(c.CallStatus, "-", " ")
@@ -135,7 +140,7 @@ func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) 
 	if err != nil {
 		return ConversationDetail{}, err
 	}
-	d.Panel = ContactPanel{State: p.State, Email: p.Email, Reason: p.Reason, Fields: []ContactFieldView{}, History: []HistoryItem{}}
+	d.Panel = ContactPanel{State: p.State, Email: p.Email, TypedEmail: p.TypedEmail, Reason: p.Reason, Fields: []ContactFieldView{}, History: []HistoryItem{}}
 	if p.State == verify.PanelPreliminary || p.State == verify.PanelPending {
 		d.Panel.Warning = verify.WarningUnverified
 	}

@@ -13,8 +13,12 @@ type ConversationSummary struct {
 	// Title is who the agent is talking to: the contact's name once linked and verified, else
 	// the name the visitor gave, else "Visitor".
 	Title string `json:"title"`
-	// Email is the address the visitor gave in this conversation ("" if none).
+	// Email is the address the conversation's link rests on (the proven one when Panel is
+	// "verified"), or before a link the address the visitor gave ("" if none).
 	Email string `json:"email"`
+	// TypedEmail is the address given in the chat when it differs from Email: shown beside it
+	// as typed, not proven.
+	TypedEmail string `json:"typedEmail"`
 	// Panel is the contact panel's state: "none", "pending", "preliminary" or "verified".
 	Panel          string `json:"panel"`
 	Unread         int    `json:"unread"`
@@ -44,9 +48,13 @@ type ContactPanel struct {
 	// opt-in confirmation), "preliminary" (the email belongs to a contact, not proven on this
 	// device), "verified".
 	State string `json:"state"`
-	// Email is the address the link rests on (the one the customer or the agent gave).
-	Email     string `json:"email"`
-	ContactID string `json:"contactId"`
+	// Email is the address the link rests on (the proven one when State is "verified"); before
+	// a link, the one the customer or the agent gave.
+	Email string `json:"email"`
+	// TypedEmail is the address given in the chat when it is not Email: the agent sees both,
+	// and that only Email is proven.
+	TypedEmail string `json:"typedEmail"`
+	ContactID  string `json:"contactId"`
 	// Name is the contact's name; "" while preliminary (the name is account data).
 	Name string `json:"name"`
 	// Warning is shown with a warning mark while not verified, e.g. "Unverified: verify before

@@ -20,12 +20,15 @@ const (
 // Challenge is a one-time code or link token waiting to be used. SecretHash is the SHA-256 of
 // the secret; the secret itself is never stored.
 type Challenge struct {
-	ID             string
-	OrgID          string
-	Purpose        string
-	SecretHash     []byte
-	TargetKind     string
-	TargetValue    string
+	ID          string
+	OrgID       string
+	Purpose     string
+	SecretHash  []byte
+	TargetKind  string
+	TargetValue string
+	// TargetDisplay is the address as it was written when the challenge was made: what a proof
+	// by this challenge shows, never whatever the conversation says by the time it is used.
+	TargetDisplay  string
 	ConversationID string
 	WidgetSession  string
 	ContactID      string
@@ -46,10 +49,10 @@ func (t *Tx) InsertChallenge(c Challenge) error {
 	}
 	return t.exec("insert challenge", `INSERT INTO challenges (id, org_id, purpose, secret_hash, target_kind,
 		target_value, conversation_id, widget_session, contact_id, sender_email_id, requested_by, client_key,
-		attempts, max_attempts, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		attempts, max_attempts, created_at, expires_at, target_display) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
 		c.ID, c.OrgID, c.Purpose, c.SecretHash, c.TargetKind, c.TargetValue, nullString(c.ConversationID),
 		c.WidgetSession, nullString(c.ContactID), nullString(c.SenderEmailID), nullString(c.RequestedBy),
-		c.ClientKey, c.MaxAttempts, Millis(c.CreatedAt), Millis(c.ExpiresAt))
+		c.ClientKey, c.MaxAttempts, Millis(c.CreatedAt), Millis(c.ExpiresAt), c.TargetDisplay)
 }
 
 // ErrChallengeUnusable is returned by ConsumeLinkChallenge for a token that is unknown, already
@@ -58,7 +61,7 @@ var ErrChallengeUnusable = errors.New("store: challenge unknown, used or expired
 
 const challengeColumns = `id, org_id, purpose, secret_hash, target_kind, target_value, coalesce(conversation_id, ''),
 	widget_session, coalesce(contact_id, ''), coalesce(sender_email_id, ''), coalesce(requested_by, ''),
-	client_key, attempts, max_attempts, created_at, expires_at, consumed_at`
+	client_key, attempts, max_attempts, created_at, expires_at, consumed_at, target_display`
 
 func scanChallenge(row scanner) (Challenge, error) {
 	var c Challenge
@@ -66,7 +69,7 @@ func scanChallenge(row scanner) (Challenge, error) {
 	var consumed *int64
 	if err := row.Scan(&c.ID, &c.OrgID, &c.Purpose, &c.SecretHash, &c.TargetKind, &c.TargetValue,
 		&c.ConversationID, &c.WidgetSession, &c.ContactID, &c.SenderEmailID, &c.RequestedBy, &c.ClientKey,
-		&c.Attempts, &c.MaxAttempts, &created, &expires, &consumed); err != nil {
+		&c.Attempts, &c.MaxAttempts, &created, &expires, &consumed, &c.TargetDisplay); err != nil {
 		return Challenge{}, err
 	}
 	c.CreatedAt, c.ExpiresAt, c.ConsumedAt = FromMillis(created), FromMillis(expires), fromNullMillis(consumed)

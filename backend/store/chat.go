@@ -161,6 +161,11 @@ type ConversationListItem struct {
 	InboxName   string
 	ContactName string
 	LastMessage string
+	// LinkDisplay and LinkNorm are the field the conversation's link rests on ("" when
+	// unlinked): what the agent is shown as the customer's address, since it is what was proven
+	// (or, while preliminary, matched); the typed VisitorEmail may differ.
+	LinkDisplay string
+	LinkNorm    string
 }
 
 // ListConversations returns the organization's conversations with status ("" for all), newest
@@ -171,9 +176,11 @@ func (s *Store) ListConversations(ctx context.Context, orgID, status string, lim
 	}
 	q := "SELECT " + conversationColumns + `, i.name, coalesce(ct.name, ''),
 		coalesce((SELECT substr(m.body, 1, 200) FROM messages m WHERE m.conversation_id = c.id
-			ORDER BY m.created_at DESC LIMIT 1), '')
+			ORDER BY m.created_at DESC LIMIT 1), ''),
+		coalesce(lf.value_display, ''), coalesce(lf.value_norm, '')
 		FROM conversations c JOIN inboxes i ON i.id = c.inbox_id
 		LEFT JOIN contacts ct ON ct.id = c.contact_id
+		LEFT JOIN contact_fields lf ON lf.id = c.link_field_id
 		WHERE c.org_id = ?1 AND (?2 = '' OR c.status = ?2)
 		ORDER BY c.last_activity_at DESC LIMIT ?3`
 	rows, err := s.r.QueryContext(ctx, q, orgID, status, limit)
@@ -192,7 +199,7 @@ func (s *Store) ListConversations(ctx context.Context, orgID, status string, lim
 	return out, rows.Err()
 }
 
-// scanListItem reads a conversation followed by its inbox name, contact name and last message.
+// scanListItem reads a conversation followed by its inbox name, contact name, last message and link field.
 func scanListItem(row scanner) (ConversationListItem, error) {
 	var it ConversationListItem
 	var started, last int64
@@ -201,7 +208,7 @@ func scanListItem(row scanner) (ConversationListItem, error) {
 	if err := row.Scan(&c.ID, &c.OrgID, &c.InboxID, &c.Kind, &c.Status, &c.ContactID, &c.LinkState,
 		&started, &last, &ended, &c.LinkFieldID, &c.DeviceID, &c.VisitorName, &c.VisitorEmail,
 		&c.CustomerTZ, &c.UnreadCount, &c.EndedBy, &c.EmailRequested, &c.LastAgentID, &c.CallStatus, &c.DurationSeconds,
-		&it.InboxName, &it.ContactName, &it.LastMessage); err != nil {
+		&it.InboxName, &it.ContactName, &it.LastMessage, &it.LinkDisplay, &it.LinkNorm); err != nil {
 		return ConversationListItem{}, err
 	}
 	c.StartedAt, c.LastActivityAt, c.EndedAt = FromMillis(started), FromMillis(last), fromNullMillis(ended)
@@ -296,8 +303,10 @@ func (t *Tx) SetLink(orgID, id, contactID, fieldID, state string) error {
 func (s *Store) ContactHistory(ctx context.Context, orgID, contactID, except string, limit int) ([]ConversationListItem, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+conversationColumns+`, '', '',
 		coalesce((SELECT substr(m.body, 1, 200) FROM messages m WHERE m.conversation_id = c.id
-			ORDER BY m.created_at DESC LIMIT 1), '')
-		FROM conversations c WHERE c.contact_id = ? AND c.org_id = ? AND c.id <> ?
+			ORDER BY m.created_at DESC LIMIT 1), ''),
+		coalesce(lf.value_display, ''), coalesce(lf.value_norm, '')
+		FROM conversations c LEFT JOIN contact_fields lf ON lf.id = c.link_field_id
+		WHERE c.contact_id = ? AND c.org_id = ? AND c.id <> ?
 		ORDER BY c.started_at DESC LIMIT ?`, contactID, orgID, except, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: contact history: %w", err)

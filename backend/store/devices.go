@@ -239,6 +239,21 @@ func (t *Tx) RevokeConversationChallenges(orgID, conversationID, purpose string,
 		AND purpose = ? AND consumed_at IS NULL`, Millis(now), orgID, conversationID, purpose)
 }
 
+// RevokeOtherAddressChallenges uses up every live code and link of a conversation (chat codes,
+// chat links, double opt-in confirmations) made for any address but keep: giving a new address
+// in a conversation cancels what was sent to the old one, so it can prove nothing there.
+// It returns how many it cancelled.
+func (t *Tx) RevokeOtherAddressChallenges(orgID, conversationID, keep string, now time.Time) (int, error) {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE challenges SET consumed_at = ? WHERE org_id = ? AND conversation_id = ?
+		AND purpose IN ('chat_code', 'chat_link', 'double_opt_in') AND consumed_at IS NULL AND target_value <> ?`,
+		Millis(now), orgID, conversationID, keep)
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke other address challenges: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // CountConversationChallengesSince counts challenges of purpose in a conversation since a time (rate limits).
 func (t *Tx) CountConversationChallengesSince(orgID, conversationID, purpose string, since time.Time) (int, error) {
 	var n int

@@ -59,7 +59,7 @@ func (s *Service) sendOptIn(tx *store.Tx, org store.Organization, cur store.Conv
 	}
 	plain, hash := token.NewLink()
 	ch := store.Challenge{ID: store.NewID(), OrgID: org.ID, Purpose: store.PurposeDoubleOptIn, SecretHash: hash,
-		TargetKind: store.FieldEmail, TargetValue: norm, ConversationID: cur.ID, ContactID: c.ID,
+		TargetKind: store.FieldEmail, TargetValue: norm, TargetDisplay: display, ConversationID: cur.ID, ContactID: c.ID,
 		CreatedAt: now, ExpiresAt: now.Add(OptInLife)}
 	if err := tx.InsertChallenge(ch); err != nil {
 		return false, err
@@ -125,7 +125,7 @@ func (s *Service) send(ctx context.Context, agent store.User, conversationID, pu
 			return err
 		}
 		ch := store.Challenge{ID: store.NewID(), OrgID: org.ID, Purpose: purpose, TargetKind: store.FieldEmail,
-			TargetValue: norm, ConversationID: cur.ID, ContactID: cur.ContactID, RequestedBy: agent.ID, CreatedAt: now}
+			TargetValue: norm, TargetDisplay: display, ConversationID: cur.ID, ContactID: cur.ContactID, RequestedBy: agent.ID, CreatedAt: now}
 		var plain string
 		var msg email
 		kind := outbox.KindChatCode
@@ -298,7 +298,7 @@ func (s *Service) CheckCode(ctx context.Context, conv store.Conversation, code s
 		} else if !ok {
 			return &apperr.Error{Code: CodeExpired, Message: "This code no longer works. Ask the agent for a new one."}
 		}
-		_, err = s.prove(tx, cur, proof{norm: ch.TargetValue, display: cur.VisitorEmail, method: store.MethodEmailOTP,
+		_, err = s.prove(tx, cur, proof{norm: ch.TargetValue, display: ch.TargetDisplay, method: store.MethodEmailOTP,
 			evidence: "challenge:" + ch.ID}, now)
 		return err
 	})
@@ -389,11 +389,9 @@ func (s *Service) ConfirmLink(ctx context.Context, kind LinkKind, plain string) 
 		if kind == OptInLink {
 			method = store.MethodDoubleOptIn
 		}
-		display := cur.VisitorEmail
-		if display == "" {
-			display = ch.TargetValue
-		}
-		_, err = s.prove(tx, cur, proof{norm: ch.TargetValue, display: display, method: method, evidence: "challenge:" + ch.ID}, now)
+		// The address the link was sent to, as it was written then: whatever the conversation
+		// says now, the link proves only that one.
+		_, err = s.prove(tx, cur, proof{norm: ch.TargetValue, display: ch.TargetDisplay, method: method, evidence: "challenge:" + ch.ID}, now)
 		return err
 	})
 	if errors.Is(err, store.ErrChallengeUnusable) {

@@ -186,7 +186,8 @@ func (s *Service) SigninGoogle(ctx context.Context, in GoogleSignin) (Started, e
 				"method": store.MethodGoogle, "reason": CodeGoogleUsed, "subject": id.Subject})
 		}
 		var err error
-		if out, err = startChat(tx, org.ID, in.Inbox.ID, name, in.Chat, now); err != nil {
+		in.Chat.Name = name
+		if out, err = startChat(tx, org.ID, in.Inbox.ID, in.Chat, now); err != nil {
 			return err
 		}
 		before, err := tx.GoogleSubjectContact(org.ID, id.Subject)

@@ -11,8 +11,12 @@ import (
 // Panel is what the agent may know about who is in a conversation. Contact is set only when the
 // conversation is linked; callers show its details only when State is PanelVerified.
 type Panel struct {
-	State        string
+	State string
+	// Email is the address the link rests on (proven when State is verified); before a link, the
+	// address given in the chat. TypedEmail is the address given in the chat when it is another
+	// one: the agent sees both, and which one is proven.
 	Email        string
+	TypedEmail   string
 	Contact      store.Contact
 	FieldID      string
 	Reason       string
@@ -51,6 +55,11 @@ func panel(tx *store.Tx, conv store.Conversation) (Panel, error) {
 		return Panel{}, err
 	}
 	p.Contact = c
+	f, err := tx.Field(conv.OrgID, conv.LinkFieldID)
+	if err != nil {
+		return Panel{}, err
+	}
+	p.Email, p.TypedEmail = f.ValueDisplay, TypedBeside(conv.VisitorEmail, f.ValueNorm)
 	if conv.LinkState == store.LinkVerified {
 		p.State = PanelVerified
 		v, err := tx.DeviceProof(conv.OrgID, conv.DeviceID, conv.LinkFieldID)
@@ -74,6 +83,18 @@ func panel(tx *store.Tx, conv store.Conversation) (Panel, error) {
 	return p, nil
 }
 
+// TypedBeside is the address typed in a conversation when it is not the linked field's value
+// (norm), to be shown beside it; "" when they are the same address or nothing was typed.
+func TypedBeside(typed, linkedNorm string) string {
+	if typed == "" || linkedNorm == "" {
+		return ""
+	}
+	if norm, _, err := CheckEmail(typed); err == nil && norm == linkedNorm {
+		return ""
+	}
+	return typed
+}
+
 // Label says how a field was verified, in the words the design uses.
 func Label(v store.Verification) string { return contacts.VerifiedLabel(v.Method, v.ActorName) }
 
@@ -83,14 +104,14 @@ func (s *Service) Pending(ctx context.Context, conv store.Conversation) (request
 	if conv.Status != store.ConversationOpen {
 		return "", "", nil
 	}
-	if conv.LinkState != store.LinkVerified {
-		_, err := s.st.LiveChallenge(ctx, conv.OrgID, conv.ID, store.PurposeChatCode, s.now())
-		if err == nil {
-			return "code", conv.VisitorEmail, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return "", "", err
-		}
+	ch, err := s.st.LiveChallenge(ctx, conv.OrgID, conv.ID, store.PurposeChatCode, s.now())
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return "", "", err
+	}
+	// A live code waits to be typed unless the chat is verified on its very address already (a
+	// chat verified as one address can still be asked to prove another it was given).
+	if err == nil && (conv.LinkState != store.LinkVerified || ch.TargetValue != s.linkNorm(ctx, conv)) {
+		return "code", conv.VisitorEmail, nil
 	}
 	if conv.EmailRequested {
 		return "email", "", nil
@@ -105,4 +126,16 @@ func (s *Service) LinkPending(ctx context.Context, conv store.Conversation) (boo
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// linkNorm is the normalized value of the field a conversation's link rests on ("" when it
+// cannot be read).
+func (s *Service) linkNorm(ctx context.Context, conv store.Conversation) string {
+	var norm string
+	s.st.Read(ctx, func(tx *store.Tx) error {
+		f, err := tx.Field(conv.OrgID, conv.LinkFieldID)
+		norm = f.ValueNorm
+		return err
+	})
+	return norm
 }

@@ -97,25 +97,20 @@ type Started struct {
 	DeviceToken      string
 }
 
-// startChat opens the signed-in conversation inside the sign-in's transaction: the device (as
-// Device), then the conversation (as chat.Service.Start, which opens its own transaction).
-func startChat(tx *store.Tx, orgID, inboxID, name string, c ChatStart, now time.Time) (Started, error) {
+// startChat opens a chat inside the caller's transaction: the customer's device (as Device),
+// then the conversation (chat.Open). Every way a chat starts (StartChat, the sign-ins) goes
+// through it, so the device, the conversation and whatever proves or names the customer commit
+// together or not at all.
+func startChat(tx *store.Tx, orgID, inboxID string, c ChatStart, now time.Time) (Started, error) {
 	deviceID, newToken, recognized, err := device(tx, orgID, c.DeviceToken, c.UserAgent, now)
 	if err != nil {
 		return Started{}, err
 	}
-	tz := c.Timezone
-	if len(tz) > 64 {
-		tz = ""
-	}
-	plain, hash := token.NewLink()
-	conv := store.Conversation{ID: store.NewID(), OrgID: orgID, InboxID: inboxID, Kind: store.ConversationChat,
-		Status: store.ConversationOpen, LinkState: store.LinkNone, DeviceID: deviceID, VisitorName: name,
-		CustomerTZ: tz, StartedAt: now, LastActivityAt: now}
-	if err := tx.InsertChat(conv, hash); err != nil {
+	sess, err := chat.Open(tx, orgID, chat.StartInput{InboxID: inboxID, DeviceID: deviceID, Name: c.Name, Timezone: c.Timezone}, now)
+	if err != nil {
 		return Started{}, err
 	}
-	return Started{Session: plain, Conversation: conv, DeviceRecognized: recognized, DeviceToken: newToken}, nil
+	return Started{Session: sess.Token, Conversation: sess.Conversation, DeviceRecognized: recognized, DeviceToken: newToken}, nil
 }
 
 // handleKey is how a sign-in handle is stored (challenges.widget_session): its SHA-256, in hex.
@@ -330,7 +325,8 @@ func (s *Service) CheckSigninCode(ctx context.Context, in SigninCodeCheck) (Star
 			return refuse(&apperr.Error{Code: CodeExpired, Field: "code", Message: "This code no longer works. Ask for a new one."},
 				"challenges", ch.ID, map[string]any{"used": true})
 		}
-		if out, err = startChat(tx, orgID, in.Inbox.ID, name, in.Chat, now); err != nil {
+		in.Chat.Name = name
+		if out, err = startChat(tx, orgID, in.Inbox.ID, in.Chat, now); err != nil {
 			return err
 		}
 		display := ch.Display

@@ -163,20 +163,62 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 		if err != nil {
 			return err
 		}
-		if cur.Status != store.ConversationOpen {
-			return errEnded
-		}
-		org, err := tx.Organization(cur.OrgID)
-		if err != nil {
-			return err
-		}
+		sent, err = s.submitEmail(tx, cur, norm, display, consent, by, now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if sent {
+		s.queued()
+	}
+	s.chat.Notify(conv.OrgID, conv.ID)
+	return nil
+}
+
+// submitEmail is SubmitEmail inside the caller's transaction, for the conversation as it is
+// now (cur); sent reports that an email was queued.
+func (s *Service) submitEmail(tx *store.Tx, cur store.Conversation, norm, display string, consent bool, by store.Actor, now time.Time) (sent bool, err error) {
+	if cur.Status != store.ConversationOpen {
+		return false, errEnded
+	}
+	org, err := tx.Organization(cur.OrgID)
+	if err != nil {
+		return false, err
+	}
+	err = func() error {
 		if by.Kind == "customer" && org.ConsentText != "" && !consent {
 			return &apperr.Error{Code: CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
+		}
+		// What was sent for another address can prove nothing here any more.
+		if n, err := tx.RevokeOtherAddressChallenges(org.ID, cur.ID, norm, now); err != nil {
+			return err
+		} else if n > 0 {
+			if err := tx.Audit(org.ID, by, "verify.cancelled", "conversations", cur.ID, map[string]any{"codesAndLinks": n}); err != nil {
+				return err
+			}
 		}
 		if err := tx.SetVisitorEmail(org.ID, cur.ID, display); err != nil {
 			return err
 		}
 		f, c, err := tx.FieldByValue(org.ID, store.FieldEmail, norm)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if cur.LinkState == store.LinkVerified {
+			// Proven already: typing another address does not undo that. The new one is shown
+			// to the agent beside the proven one, as typed, until it is proven too (then it
+			// joins the proven contact); only this browser's own earlier proof of it moves the
+			// link at once.
+			if err == nil && c.Status != store.ContactPending && cur.DeviceID != "" {
+				if _, perr := tx.DeviceProof(org.ID, cur.DeviceID, f.ID); perr == nil {
+					return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkVerified)
+				} else if !errors.Is(perr, store.ErrNotFound) {
+					return perr
+				}
+			}
+			return nil
+		}
 		switch {
 		case errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.ContactPending):
 			if err != nil { // nobody has it: register a contact
@@ -212,8 +254,6 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 				return err
 			}
 			return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkPreliminary)
-		case err != nil:
-			return err
 		}
 		// A contact has it: verified only if this very browser proved this very field.
 		state := store.LinkPreliminary
@@ -225,19 +265,14 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 			}
 		}
 		return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, state)
-	})
-	if err != nil {
-		return err
-	}
-	if sent {
-		s.queued()
-	}
-	s.chat.Notify(conv.OrgID, conv.ID)
-	return nil
+	}()
+	return sent, err
 }
 
 // proof is what proved an email in a conversation, for prove.
 type proof struct {
+	// norm and display are the address the code, link or sign-in was sent to (the challenge's,
+	// the Google token's), never the conversation's current email: a proof proves only that.
 	norm, display string
 	method        string
 	actorID       string // the agent, for MethodAgent
@@ -252,88 +287,42 @@ type proof struct {
 	preferContact string
 }
 
-// prove records that the conversation's customer proved an email, inside tx: the contact that
-// has it (registered or confirmed if needed), a verification record, a proof for the
-// conversation's device, and a verified link.
+// prove records, inside tx, that the conversation's customer proved an email: through
+// contacts.RecordProof (the one writer of verifications), for the conversation's device, with
+// the conversation linked verified to the proven field.
 func (s *Service) prove(tx *store.Tx, cur store.Conversation, p proof, now time.Time) (store.Verification, error) {
-	f, c, err := tx.FieldByValue(cur.OrgID, store.FieldEmail, p.norm)
 	// The customer already proved in this conversation to be a contact (or it is verified on
-	// their browser): what they prove now is theirs too. A new address joins that contact; an address another contact has merges the two (only
-	// verified evidence on both sides merges; a merely typed address never does).
-	verifiedAs, err2 := tx.ProvenInConversation(cur.OrgID, cur.ID)
-	if err2 != nil {
-		return store.Verification{}, err2
-	}
-	if verifiedAs == "" && cur.LinkState == store.LinkVerified && cur.ContactID != "" {
-		verifiedAs = cur.ContactID
-	}
-	if errors.Is(err, store.ErrNotFound) && p.preferContact == "" {
-		p.preferContact = verifiedAs
-	}
-	if err == nil && verifiedAs != "" && c.ID != verifiedAs {
-		reason := p.display + ": " + contacts.VerifiedLabel(p.method, p.actorName) + " in a chat"
-		actor := store.Actor{Kind: "customer"}
-		if p.actorID != "" {
-			actor = store.AgentActor(p.actorID)
-		}
-		if _, _, err := contacts.Merge(tx, cur.OrgID, verifiedAs, c.ID, actor, reason, now); err != nil {
-			return store.Verification{}, err
-		}
-		if c, err = tx.LiveContact(cur.OrgID, verifiedAs); err != nil {
-			return store.Verification{}, err
-		}
-		f.ContactID = c.ID
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		c = store.Contact{}
-		if p.preferContact != "" {
-			if c, err = tx.Contact(cur.OrgID, p.preferContact); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return store.Verification{}, err
-			}
-		}
-		if c.ID == "" || c.Status == store.ContactMerged {
-			c = store.Contact{ID: store.NewID(), OrgID: cur.OrgID, Name: cur.VisitorName, Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
-			if err := tx.InsertRegisteredContact(c, p.consentText, p.consentAt); err != nil {
-				return store.Verification{}, err
-			}
-		}
-		f = store.Field{ID: store.NewID(), OrgID: cur.OrgID, ContactID: c.ID, Kind: store.FieldEmail, ValueNorm: p.norm, ValueDisplay: p.display, CreatedAt: now}
-		if err := tx.InsertField(f); err != nil {
-			return store.Verification{}, err
-		}
-	} else if err != nil {
+	// their browser): what they prove now is theirs too. A new address joins that contact; an
+	// address another contact has merges the two (only verified evidence on both sides merges;
+	// a merely typed address never does).
+	sameAs, err := tx.ProvenInConversation(cur.OrgID, cur.ID)
+	if err != nil {
 		return store.Verification{}, err
 	}
-	if c.Status == store.ContactPending {
-		// Proving the address by any means is the confirmation double opt-in asks for.
-		if err := tx.ConfirmContact(cur.OrgID, c.ID, now); err != nil {
+	if sameAs == "" && cur.LinkState == store.LinkVerified && cur.ContactID != "" {
+		c, err := tx.LiveContact(cur.OrgID, cur.ContactID)
+		if err != nil {
 			return store.Verification{}, err
 		}
+		sameAs = c.ID
 	}
-	v := store.Verification{ID: store.NewID(), OrgID: cur.OrgID, FieldID: f.ID, Method: p.method, ActorUserID: p.actorID,
-		ConversationID: cur.ID, Evidence: p.evidence, VerifiedAt: now, TokenHash: p.tokenHash}
-	if err := tx.InsertVerification(v); err != nil {
-		return store.Verification{}, err
-	}
-	if cur.DeviceID != "" {
-		if err := tx.InsertDeviceProof(store.NewID(), cur.OrgID, cur.DeviceID, f.ID, v.ID, now); err != nil {
-			return store.Verification{}, err
-		}
-	}
-	if cur.VisitorEmail == "" {
-		if err := tx.SetVisitorEmail(cur.OrgID, cur.ID, p.display); err != nil {
-			return store.Verification{}, err
-		}
-	}
-	if err := tx.SetLink(cur.OrgID, cur.ID, c.ID, f.ID, store.LinkVerified); err != nil {
-		return store.Verification{}, err
-	}
-	actor := store.Actor{Kind: "customer"}
+	actor := customer
 	if p.actorID != "" {
 		actor = store.AgentActor(p.actorID)
 	}
-	err = tx.Audit(cur.OrgID, actor, "field.verify", "contact_fields", f.ID, map[string]any{"method": p.method, "conversation": cur.ID})
-	return v, err
+	done, err := contacts.RecordProof(tx, contacts.Proof{OrgID: cur.OrgID, Kind: store.FieldEmail, Norm: p.norm, Display: p.display,
+		Method: p.method, Actor: actor, ActorName: p.actorName, Evidence: p.evidence, TokenHash: p.tokenHash,
+		ConversationID: cur.ID, DeviceID: cur.DeviceID, Link: true, SameAs: sameAs, PreferContact: p.preferContact,
+		Name: cur.VisitorName, ConsentText: p.consentText, ConsentAt: p.consentAt}, now)
+	if err != nil {
+		return store.Verification{}, err
+	}
+	if cur.VisitorEmail == "" {
+		if err := tx.SetVisitorEmail(cur.OrgID, cur.ID, done.Field.ValueDisplay); err != nil {
+			return store.Verification{}, err
+		}
+	}
+	return done.Verification, nil
 }
 
 // MarkVerified records the agent's own judgement that the customer owns the email given in the

@@ -304,37 +304,15 @@ type Request struct {
 }
 
 func (d *ChatDeps) state(ctx context.Context, conv store.Conversation) (State, error) {
-	st := State{Status: conv.Status, Email: conv.VisitorEmail, Verified: conv.LinkState == store.LinkVerified}
-	kind, codeFor, err := d.Verify.Pending(ctx, conv)
+	cs, err := d.Verify.CustomerState(ctx, conv)
 	if err != nil {
 		return State{}, err
 	}
-	if kind != "" {
-		st.Request = &Request{Kind: kind, Email: codeFor}
-	}
-	if conv.LastAgentID != "" {
-		err := d.Store.Read(ctx, func(tx *store.Tx) error {
-			u, err := tx.User(conv.OrgID, conv.LastAgentID)
-			st.AgentName = u.Name
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			return err
-		})
-		if err != nil {
-			return State{}, err
-		}
+	st := State{Status: cs.Status, Email: cs.Email, Verified: cs.Verified, AgentName: cs.AgentName}
+	if cs.Request != "" {
+		st.Request = &Request{Kind: cs.Request, Email: cs.RequestEmail}
 	}
 	return st, nil
-}
-
-// freshState re-reads the conversation and its state.
-func (d *ChatDeps) freshState(ctx context.Context, conv store.Conversation) (State, error) {
-	cur, err := d.Store.ConversationByID(ctx, conv.OrgID, conv.ID)
-	if err != nil {
-		return State{}, err
-	}
-	return d.state(ctx, cur)
 }
 
 // MessageJSON is a message as the widget gets it.
@@ -354,12 +332,9 @@ func messageJSON(m store.Message) MessageJSON {
 
 func (d *ChatDeps) startSession(r *http.Request) (int, any, error) {
 	var in struct {
-		Inbox       string `json:"inbox"`
-		Name        string `json:"name"`
-		Email       string `json:"email"`
-		Consent     bool   `json:"consent"`
-		DeviceToken string `json:"deviceToken"`
-		Timezone    string `json:"timezone"`
+		chatStart
+		Email   string `json:"email"`
+		Consent bool   `json:"consent"`
 	}
 	if err := decode(r, &in); err != nil {
 		return 0, nil, err
@@ -367,49 +342,17 @@ func (d *ChatDeps) startSession(r *http.Request) (int, any, error) {
 	if err := allow(d.limits.sessions, clientIP(r), "Too many new chats from here. Wait a minute and try again."); err != nil {
 		return 0, nil, err
 	}
-	ctx := r.Context()
-	inbox, org, err := d.Chat.ChatInbox(ctx, in.Inbox)
+	s, err := d.Verify.StartChat(r.Context(), verify.StartRequest{InboxID: in.Inbox, Chat: in.start(r), Email: in.Email, Consent: in.Consent})
 	if err != nil {
 		return 0, nil, err
 	}
-	// An inbox that asks for a sign-in starts chats only through one (POST /signin/...).
-	if opts, err := d.Verify.Signin(ctx, inbox, org); err != nil {
-		return 0, nil, err
-	} else if opts.Required() {
-		return 0, nil, verify.ErrSigninRequired
-	}
-	// Check everything typed before anything is created.
-	if _, err := chat.CleanName(in.Name); err != nil {
-		return 0, nil, err
-	}
-	if in.Email != "" {
-		if _, _, err := verify.CheckEmail(in.Email); err != nil {
-			return 0, nil, err
-		}
-		if org.ConsentText != "" && !in.Consent {
-			return 0, nil, &apperr.Error{Code: verify.CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
-		}
-	}
-	deviceID, newToken, recognized, err := d.Verify.Device(ctx, org.ID, in.DeviceToken, r.UserAgent())
-	if err != nil {
-		return 0, nil, err
-	}
-	sess, err := d.Chat.Start(ctx, org.ID, chat.StartInput{InboxID: inbox.ID, DeviceID: deviceID, Name: in.Name, Timezone: in.Timezone})
-	if err != nil {
-		return 0, nil, err
-	}
-	if in.Email != "" {
-		if err := d.Verify.SubmitEmail(ctx, sess.Conversation, in.Email, in.Consent, store.Actor{Kind: "customer"}); err != nil {
-			return 0, nil, err
-		}
-	}
-	return d.sessionAnswer(ctx, sess.Conversation, sess.Token, recognized, newToken)
+	return d.sessionAnswer(r.Context(), s.Conversation, s.Session, s.DeviceRecognized, s.DeviceToken)
 }
 
 // sessionAnswer is the answer of a call that starts a conversation (POST /sessions and the
 // sign-ins): the session, the device, and the state.
 func (d *ChatDeps) sessionAnswer(ctx context.Context, conv store.Conversation, session string, recognized bool, newToken string) (int, any, error) {
-	st, err := d.freshState(ctx, conv)
+	st, err := d.state(ctx, conv)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -421,7 +364,7 @@ func (d *ChatDeps) sessionAnswer(ctx context.Context, conv store.Conversation, s
 }
 
 func (d *ChatDeps) conversation(r *http.Request, conv store.Conversation) (int, any, error) {
-	msgs, err := d.Store.Messages(r.Context(), conv.OrgID, conv.ID, r.URL.Query().Get("after"), 0)
+	msgs, err := d.Chat.Messages(r.Context(), conv, r.URL.Query().Get("after"), 0)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -477,7 +420,7 @@ func (d *ChatDeps) postEmail(r *http.Request, conv store.Conversation) (int, any
 
 // answerState answers the conversation's state as it is now, after a change.
 func (d *ChatDeps) answerState(r *http.Request, conv store.Conversation) (int, any, error) {
-	st, err := d.freshState(r.Context(), conv)
+	st, err := d.state(r.Context(), conv)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -187,9 +187,9 @@ func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &liveConn{ws: ws, last: hello.After, log: d.Log.Warn,
 		messages: func(after string) ([]store.Message, error) {
-			return d.Store.Messages(ctx, conv.OrgID, conv.ID, after, replayPage)
+			return d.Chat.Messages(ctx, conv, after, replayPage)
 		},
-		state: func() (State, error) { return d.freshState(ctx, conv) },
+		state: func() (State, error) { return d.state(ctx, conv) },
 	}
 	// Subscribe before anything is read: whatever is stored from here on pokes the writer, and
 	// the writer's first read (the backlog) starts after the subscription, so nothing falls in
