@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
 )
 
@@ -31,7 +32,7 @@ func TestMergeCrashHelper(t *testing.T) {
 	}
 	args := strings.Fields(os.Getenv(crashEnv + "_ARGS")) // org survivor merged
 	_ = st.Write(ctx, func(tx *store.Tx) error {
-		if _, _, err := tx.MergeContacts(args[0], args[1], args[2], store.SystemActor, "crash test", time.Now()); err != nil {
+		if _, _, err := contacts.Merge(tx, args[0], args[1], args[2], store.SystemActor, "crash test", time.Now()); err != nil {
 			t.Error(err)
 			return err
 		}

@@ -299,7 +299,7 @@ func (s *Service) Save(ctx context.Context, agent store.User, e Edit) (string, e
 		}
 		for _, m := range p.Merges {
 			reason := m.Because + ": " + VerifiedLabel(store.MethodAgent, agent.Name)
-			if _, _, err := tx.MergeContacts(orgID, c.ID, m.ContactID, actor, reason, now); err != nil {
+			if _, _, err := Merge(tx, orgID, c.ID, m.ContactID, actor, reason, now); err != nil {
 				return err
 			}
 		}
@@ -427,11 +427,11 @@ func (s *Service) UndoMerge(ctx context.Context, agent store.User, mergeID strin
 	now := s.now()
 	var survivor string
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
-		m, _, err := tx.UndoMerge(agent.OrgID, mergeID, store.AgentActor(agent.ID), now)
+		m, _, err := UndoMerge(tx, agent.OrgID, mergeID, store.AgentActor(agent.ID), now)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return apperr.NotFound("This merge does not exist.")
-		case errors.Is(err, store.ErrUndoOrder):
+		case errors.Is(err, ErrUndoOrder):
 			return &apperr.Error{Code: CodeUndoOrder, Message: "This contact was merged into another one since; undo that merge first."}
 		case err != nil:
 			return err
@@ -444,11 +444,4 @@ func (s *Service) UndoMerge(ctx context.Context, agent store.User, mergeID strin
 	}
 	s.changed(agent.OrgID, "")
 	return survivor, nil
-}
-
-// Merge merges mergedID into survivorID in the caller's transaction, for verifications that
-// prove one person holds both (a customer proving in a verified chat an email another contact
-// has). Only verified evidence may call it.
-func Merge(tx *store.Tx, orgID, survivorID, mergedID string, actor store.Actor, reason string, now time.Time) (store.Merge, bool, error) {
-	return tx.MergeContacts(orgID, survivorID, mergedID, actor, reason, now)
 }

@@ -129,7 +129,7 @@ func TestSearchIndexFollowsChanges(t *testing.T) {
 	}
 	// A merge moves Mo's phone to Ada and lists Mo no more: both are re-indexed.
 	if err := s.Write(ctx, func(tx *store.Tx) error {
-		_, _, err := tx.MergeContacts(org.ID, ids["Ada Lovelace"], ids["Mo Caller"], store.SystemActor, "test", time.Now())
+		_, err := tx.MoveContactRows(org.ID, ids["Ada Lovelace"], ids["Mo Caller"], time.Now())
 		return err
 	}); err != nil {
 		t.Fatal(err)
