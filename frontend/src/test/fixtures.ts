@@ -149,6 +149,7 @@ export function conversation(overrides: Partial<ConversationSummary> = {}): Conv
     status: 'open',
     title: 'Ada Byron',
     email: 'ada@example.com',
+    typedEmail: '',
     panel: 'preliminary',
     unread: 0,
     lastMessage: 'Hello, I have a question about my order',
@@ -176,6 +177,7 @@ export function contactPanel(overrides: Partial<ContactPanel> = {}): ContactPane
   return {
     state: 'preliminary',
     email: 'ada@example.com',
+    typedEmail: '',
     contactId: 'ct_1',
     name: '',
     warning: 'Unverified: verify before discussing account details',

@@ -51,6 +51,7 @@ export function toConversationSummary(value: unknown): ConversationSummary | nul
     status: status(o.status),
     title: str(o.title) || 'Visitor',
     email,
+    typedEmail: str(o.typedEmail),
     panel: panelState(o.panel, email),
     unread: Math.max(0, num(o.unread)),
     lastMessage: str(o.lastMessage),
@@ -108,6 +109,7 @@ export function toContactPanel(value: unknown): ContactPanel {
   return {
     state,
     email,
+    typedEmail: str(o.typedEmail),
     contactId: str(o.contactId),
     name: verified ? str(o.name) : '',
     warning: str(o.warning),

@@ -230,8 +230,10 @@ export interface ConversationSummary {
   status: ConversationStatus
   /** The verified contact's name, else the name the visitor gave, else "Visitor". */
   title: string
-  /** The address the visitor gave in this conversation, or ''. */
+  /** The address the link rests on (the proven one when verified); before a link, the one given, or ''. */
   email: string
+  /** The address typed in the chat when it is not `email`: shown beside it, not proven. */
+  typedEmail: string
   panel: PanelState
   unread: number
   /** Plain text, at most 140 characters. */
@@ -278,6 +280,8 @@ export interface HistoryItem {
 export interface ContactPanel {
   state: PanelState
   email: string
+  /** The address typed in the chat when it is not `email`: the agent sees both, only `email` is proven. */
+  typedEmail: string
   contactId: string
   /** '' unless verified. */
   name: string

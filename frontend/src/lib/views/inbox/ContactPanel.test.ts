@@ -53,6 +53,18 @@ describe('ContactPanel', () => {
     expect(screen.queryByText(/Unverified/)).not.toBeInTheDocument()
   })
 
+  it('verified, with another email typed: both are shown, and which one is proven', () => {
+    show(verifiedPanel({ typedEmail: 'bob@example.com' }))
+    expect(screen.getByText('The customer typed another email')).toBeInTheDocument()
+    const note = screen.getByText(/it is not proven/)
+    expect(note).toHaveTextContent('They gave bob@example.com in this chat: it is not proven. Only ada@example.com is verified.')
+  })
+
+  it('preliminary, with another email typed, lists it as not proven', () => {
+    show(contactPanel({ typedEmail: 'bob@example.com' }))
+    expect(screen.getByText('bob@example.com (not proven)')).toBeInTheDocument()
+  })
+
   it('verified by an agent says who', () => {
     show(verifiedPanel({ verifiedLabel: 'Verified by Olive Owner', method: 'agent' }))
     expect(screen.getByText('Verified by Olive Owner')).toBeInTheDocument()

@@ -46,6 +46,16 @@ describe('ConversationList', () => {
     expect(c).toHaveTextContent('yesterday')
   })
 
+  it('flags a verified chat whose customer typed another email than the proven one', () => {
+    show([
+      conversation({ id: 'a', panel: 'verified', email: 'ada@example.com', typedEmail: 'bob@example.com' }),
+      conversation({ id: 'b', panel: 'verified', email: 'ada@example.com' }),
+    ])
+    const [a, b] = rows()
+    expect(within(a).getByText('Typed another email')).toHaveAttribute('title', 'Typed in the chat, not proven: bob@example.com')
+    expect(b).not.toHaveTextContent('Typed another email')
+  })
+
   it('marks the selected row with aria-current and opens a row on click', async () => {
     const user = userEvent.setup()
     const props = show([conversation({ id: 'a', title: 'Ada' }), conversation({ id: 'b', title: 'Bob' })], {
