@@ -225,7 +225,7 @@ func TestChatVerificationOutcomes(t *testing.T) {
 
 	// The agent's own judgement.
 	third := c.start("ada@example.com", "")
-	if err := c.e.Verify.MarkVerified(ctx, c.ws.Me, third.Conversation); err != nil {
+	if err := c.e.Verify.MarkVerified(ctx, c.ws.Me, third.Conversation, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if p := c.panel(third.Conversation); p.State != verify.PanelVerified || verify.Label(p.Verification) != "Verified by Olive Owner" {

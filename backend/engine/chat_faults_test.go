@@ -584,7 +584,7 @@ func TestFaultsDeviceTokensVerifyNothing(t *testing.T) {
 	prove := func(fields map[string]any, by store.User) reply {
 		t.Helper()
 		s := f.mustSession(fields)
-		if err := f.e.Verify.MarkVerified(ctx, by, s.str("conversation")); err != nil {
+		if err := f.e.Verify.MarkVerified(ctx, by, s.str("conversation"), fields["email"].(string)); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -801,7 +801,7 @@ func TestFaultsSubmitEmailRevealsNothing(t *testing.T) {
 	}
 	// verified@: a contact verified (by the agent) on some other browser.
 	v := f.mustSession(map[string]any{"email": "verified@example.com"})
-	if err := f.e.Verify.MarkVerified(ctx, f.ws.Me, v.str("conversation")); err != nil {
+	if err := f.e.Verify.MarkVerified(ctx, f.ws.Me, v.str("conversation"), "verified@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	// unverified@: an active contact nobody verified (registered while double opt-in was off).

@@ -20,7 +20,7 @@ func TestChatProofMergesOnlyOnVerifiedEvidence(t *testing.T) {
 
 	// Bob exists, verified by the agent in an earlier chat.
 	bobChat := c.start("bob@example.com", "")
-	if err := c.e.Verify.MarkVerified(ctx, c.ws.Me, bobChat.Conversation); err != nil {
+	if err := c.e.Verify.MarkVerified(ctx, c.ws.Me, bobChat.Conversation, "bob@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	bob := c.panel(bobChat.Conversation).Contact

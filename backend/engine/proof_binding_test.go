@@ -10,6 +10,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/verify"
 )
@@ -39,7 +40,7 @@ func (c *chatEnv) count(query string, args ...any) int {
 func (c *chatEnv) victim() string {
 	c.t.Helper()
 	bob := c.start("bob@example.com", "")
-	if err := c.e.Verify.MarkVerified(context.Background(), c.ws.Me, bob.Conversation); err != nil {
+	if err := c.e.Verify.MarkVerified(context.Background(), c.ws.Me, bob.Conversation, "bob@example.com"); err != nil {
 		c.t.Fatal(err)
 	}
 	return c.panel(bob.Conversation).Contact.ID
@@ -216,4 +217,21 @@ func TestVerifiedChatThenTypedAddressKeepsWhatWasProven(t *testing.T) {
 	if p.State != verify.PanelVerified || p.Contact.ID == bob || p.Email != "mallory@evil.example" || p.TypedEmail != "bob@example.com" {
 		t.Fatalf("panel = %+v, want verified as mallory@ with bob@ typed beside it", p)
 	}
+}
+
+// TestMarkVerifiedRefusesAnAddressSwappedUnderTheAgent: the agent vouches for the address they
+// were shown; a customer who gives another one just before the click gets nothing verified.
+func TestMarkVerifiedRefusesAnAddressSwappedUnderTheAgent(t *testing.T) {
+	c := newChatEnv(t, false)
+	ctx := context.Background()
+	bob := c.victim()
+	mallory := c.start("mallory@evil.example", "")
+	if st := c.call("POST", "/api/widget/v1/email", mallory.Session, map[string]any{"email": "bob@example.com"}, nil); st != 200 {
+		t.Fatalf("POST /email = %d", st)
+	}
+	err := c.e.Verify.MarkVerified(ctx, c.ws.Me, mallory.Conversation, "mallory@evil.example")
+	if e, ok := apperr.As(err); !ok || e.Code != verify.CodeEmailChanged {
+		t.Fatalf("MarkVerified(seen mallory@, now bob@) = %v, want %s", err, verify.CodeEmailChanged)
+	}
+	c.notVictim(mallory.Conversation, bob)
 }

@@ -82,7 +82,7 @@ func (c *trEnv) chatWith(name, email, tz string) (session, conversation string) 
 func (c *trEnv) verifiedChat(email, tz string) (session, conversation string) {
 	c.t.Helper()
 	session, conversation = c.chatWith("Ada", email, tz)
-	if err := c.e.Verify.MarkVerified(context.Background(), c.ws.Me, conversation); err != nil {
+	if err := c.e.Verify.MarkVerified(context.Background(), c.ws.Me, conversation, email); err != nil {
 		c.t.Fatal(err)
 	}
 	return session, conversation

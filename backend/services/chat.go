@@ -280,13 +280,14 @@ func (ch *Chat) SendLink(id string) error {
 	return ch.b.jsError("chat.send_link", e.Verify.SendLink(ctx, ws.Me, id))
 }
 
-// MarkVerified records the agent's own judgement ("Verified by <agent>").
-func (ch *Chat) MarkVerified(id string) (ContactPanel, error) {
+// MarkVerified records the agent's own judgement ("Verified by <agent>") that the customer owns
+// email, the address the agent was shown; refused when the customer has given another since.
+func (ch *Chat) MarkVerified(id, email string) (ContactPanel, error) {
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ContactPanel{}, ch.b.jsError("chat.mark_verified", err)
 	}
-	if err := e.Verify.MarkVerified(ctx, ws.Me, id); err != nil {
+	if err := e.Verify.MarkVerified(ctx, ws.Me, id, email); err != nil {
 		return ContactPanel{}, ch.b.jsError("chat.mark_verified", err)
 	}
 	d, err := detail(ctx, e, ws, id)

@@ -30,7 +30,7 @@ func TestOpenLabelsEachFieldByItsNewestVerification(t *testing.T) {
 	if _, err := ch.SetEmail(s.Conversation.ID, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	panel, err := ch.MarkVerified(s.Conversation.ID)
+	panel, err := ch.MarkVerified(s.Conversation.ID, "ada@example.com")
 	if err != nil || panel.State != "verified" {
 		t.Fatalf("MarkVerified = %+v, %v", panel, err)
 	}

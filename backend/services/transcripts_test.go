@@ -33,7 +33,7 @@ func transcriptChat(t *testing.T, b *Backend) (conversationID string) {
 	if _, err := ch.SetEmail(id, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ch.MarkVerified(id); err != nil {
+	if _, err := ch.MarkVerified(id, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := e.Chat.CustomerSays(ctx, s.Conversation, "c1", `<script>alert(1)</script>`); err != nil {

@@ -46,6 +46,7 @@ const (
 	CodeWrong           = "code_wrong"
 	CodeExpired         = "code_expired"
 	CodeTooManyWrong    = "too_many_wrong_codes"
+	CodeEmailChanged    = "email_changed"
 )
 
 // Panel states: what the agent's contact panel shows.
@@ -326,8 +327,10 @@ func (s *Service) prove(tx *store.Tx, cur store.Conversation, p proof, now time.
 }
 
 // MarkVerified records the agent's own judgement that the customer owns the email given in the
-// conversation ("Verified by <agent>").
-func (s *Service) MarkVerified(ctx context.Context, agent store.User, conversationID string) error {
+// conversation ("Verified by <agent>"). seen is the address the agent was shown when deciding:
+// if the customer gave another one since, nothing is recorded (CodeEmailChanged), so a customer
+// cannot swap the address under the agent's click.
+func (s *Service) MarkVerified(ctx context.Context, agent store.User, conversationID, seen string) error {
 	now := s.now()
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		cur, err := s.openConversation(tx, agent.OrgID, conversationID)
@@ -337,6 +340,10 @@ func (s *Service) MarkVerified(ctx context.Context, agent store.User, conversati
 		norm, display, err := conversationEmail(cur)
 		if err != nil {
 			return err
+		}
+		if seenNorm, _, err := CheckEmail(seen); err != nil || seenNorm != norm {
+			return &apperr.Error{Code: CodeEmailChanged, Field: "email",
+				Message: "The customer gave another email since you looked: " + display + ". Check it before verifying."}
 		}
 		_, err = s.prove(tx, cur, proof{norm: norm, display: display, method: store.MethodAgent, actorID: agent.ID, actorName: agent.Name}, now)
 		return err

@@ -45,7 +45,7 @@ func TestDeviceTokenComesOnlyFromSessions(t *testing.T) {
 	if len(device) != 43 || first["deviceRecognized"] != false {
 		t.Fatalf("first session = %v, want a new 43-character device token, not recognised", first)
 	}
-	if err := e.verify.MarkVerified(ctx, e.ws.Me, first["conversation"].(string)); err != nil {
+	if err := e.verify.MarkVerified(ctx, e.ws.Me, first["conversation"].(string), "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	back := e.start(map[string]any{"email": "ada@example.com", "consent": true, "deviceToken": device})

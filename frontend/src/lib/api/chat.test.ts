@@ -38,6 +38,7 @@ const summary = {
   status: 'open',
   title: 'Ada',
   email: 'ada@example.com',
+  typedEmail: '',
   panel: 'preliminary',
   unread: 2,
   lastMessage: 'Hello',
@@ -124,6 +125,7 @@ describe('chat api', () => {
     const panel = {
       state: 'verified',
       email: 'ada@example.com',
+      typedEmail: '',
       contactId: 'ct1',
       name: 'Ada Lovelace',
       warning: '',
@@ -209,8 +211,8 @@ describe('chat api', () => {
     const pending = await setConversationEmail('c1', 'new@example.com')
     expect(SetEmail).toHaveBeenCalledWith('c1', 'new@example.com')
     expect(pending).toMatchObject({ state: 'pending', email: 'new@example.com', fields: [], history: [] })
-    const verified = await markVerified('c1')
-    expect(MarkVerified).toHaveBeenCalledWith('c1')
+    const verified = await markVerified('c1', 'new@example.com')
+    expect(MarkVerified).toHaveBeenCalledWith('c1', 'new@example.com')
     expect(verified).toMatchObject({ state: 'verified', verifiedLabel: 'Verified by Sam Rivera', fields: [] })
 
     SetEmail.mockRejectedValueOnce('{"code":"invalid_input","message":"Enter an email.","field":"email"}' as never)

@@ -89,8 +89,9 @@ export async function sendVerifyLink(id: string): Promise<void> {
 }
 
 /** The agent vouches for the customer; recorded as "Verified by <agent name>". */
-export async function markVerified(id: string): Promise<ContactPanel> {
-  return toContactPanel(await call(() => Chat.MarkVerified(id)))
+/** The agent vouches for `email`, the address they were shown; refused if the customer gave another since. */
+export async function markVerified(id: string, email: string): Promise<ContactPanel> {
+  return toContactPanel(await call(() => Chat.MarkVerified(id, email)))
 }
 
 // ---- Regulatory ---------------------------------------------------------------

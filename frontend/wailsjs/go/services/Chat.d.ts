@@ -8,7 +8,7 @@ export function List(arg1:string):Promise<Array<services.ConversationSummary>>;
 
 export function MarkRead(arg1:string):Promise<void>;
 
-export function MarkVerified(arg1:string):Promise<services.ContactPanel>;
+export function MarkVerified(arg1:string,arg2:string):Promise<services.ContactPanel>;
 
 export function Open(arg1:string):Promise<services.ConversationDetail>;
 

@@ -14,8 +14,8 @@ export function MarkRead(arg1) {
   return window['go']['services']['Chat']['MarkRead'](arg1);
 }
 
-export function MarkVerified(arg1) {
-  return window['go']['services']['Chat']['MarkVerified'](arg1);
+export function MarkVerified(arg1, arg2) {
+  return window['go']['services']['Chat']['MarkVerified'](arg1, arg2);
 }
 
 export function Open(arg1) {

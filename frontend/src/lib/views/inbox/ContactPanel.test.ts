@@ -183,7 +183,7 @@ describe('ContactPanel', () => {
 
     await user.click(button('Mark verified'))
     await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Mark verified' }))
-    expect(m.markVerified).toHaveBeenCalledWith('cnv_1')
+    expect(m.markVerified).toHaveBeenCalledWith('cnv_1', 'ada@example.com')
     expect(props.onPanel).toHaveBeenCalledWith(verified)
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument()
   })
