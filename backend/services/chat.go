@@ -140,7 +140,8 @@ func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) 
 	if err != nil {
 		return ConversationDetail{}, err
 	}
-	d.Panel = ContactPanel{State: p.State, Email: p.Email, TypedEmail: p.TypedEmail, Reason: p.Reason, Fields: []ContactFieldView{}, History: []HistoryItem{}}
+	d.Panel = ContactPanel{State: p.State, Email: p.Email, TypedEmail: p.TypedEmail, Reason: p.Reason, Refused: p.Refused,
+		Fields: []ContactFieldView{}, History: []HistoryItem{}}
 	if p.State == verify.PanelPreliminary || p.State == verify.PanelPending {
 		d.Panel.Warning = verify.WarningUnverified
 	}

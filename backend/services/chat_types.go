@@ -62,6 +62,9 @@ type ContactPanel struct {
 	Warning string `json:"warning"`
 	// Reason says why it is not verified, e.g. "Not verified on this device".
 	Reason string `json:"reason"`
+	// Refused: the owner of Email answered a link sent in this chat with "This wasn't me"; the
+	// panel warns not to treat the customer as Email.
+	Refused bool `json:"refused"`
 	// VerifiedLabel says how it was verified, e.g. "Verified by Email OTP" or "Verified by Olive
 	// Owner"; Method is the machine form ("email_otp", "email_link", "double_opt_in", "agent", ...).
 	VerifiedLabel string `json:"verifiedLabel"`

@@ -64,7 +64,7 @@ func (s *Service) sendOptIn(tx *store.Tx, org store.Organization, cur store.Conv
 	if err := tx.InsertChallenge(ch); err != nil {
 		return false, err
 	}
-	msg := optInEmail(org.Name, org.ConsentText, s.link(verifyPathOptIn, plain))
+	msg := optInEmail(askingIn(org.Name, cur, display), org.ConsentText, s.link(verifyPathOptIn, plain))
 	_, err = outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: outbox.KindDoubleOptIn, IdempotencyKey: "double_opt_in:" + ch.ID,
 		FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
 		ConversationID: cur.ID, ContactID: c.ID}, now)
@@ -133,12 +133,12 @@ func (s *Service) send(ctx context.Context, agent store.User, conversationID, pu
 			plain, _ = token.NewCode(CodeDigits)
 			ch.SecretHash = codeHash(ch.ID, plain)
 			ch.ExpiresAt, ch.MaxAttempts = now.Add(CodeLife), CodeAttempts
-			msg = codeEmail(org.Name, plain)
+			msg = codeEmail(askingIn(org.Name, cur, display), plain)
 		} else {
 			kind = outbox.KindChatLink
 			plain, ch.SecretHash = token.NewLink()
 			ch.ExpiresAt = now.Add(LinkLife)
-			msg = linkEmail(org.Name, display, s.link(verifyPathEmailLink, plain))
+			msg = linkEmail(askingIn(org.Name, cur, display), s.link(verifyPathEmailLink, plain))
 		}
 		if err := tx.InsertChallenge(ch); err != nil {
 			return err
@@ -331,9 +331,13 @@ func (k LinkKind) purpose() string {
 	return store.PurposeChatLink
 }
 
-// LinkPreview is what a link page shows before the click.
+// LinkPreview is what a link page shows before the click. StartedAt and VisitorName (the
+// name typed in the chat, InertName'd) are set by PreviewLink, so the owner of the address can
+// tell whether the chat is theirs.
 type LinkPreview struct {
 	Email, OrgName string
+	StartedAt      time.Time
+	VisitorName    string
 }
 
 // PreviewLink tells what a link would confirm, without using it.
@@ -358,7 +362,7 @@ func (s *Service) PreviewLink(ctx context.Context, kind LinkKind, plain string) 
 			p.OrgName = o.Name
 		}
 	}
-	return p, nil
+	return previewChat(ctx, s.st, ch, p)
 }
 
 // ConfirmLink uses a link (the page's button): the email is verified in its conversation, on the

@@ -21,6 +21,9 @@ type Panel struct {
 	FieldID      string
 	Reason       string
 	Verification store.Verification // when verified: how
+	// Refused: the owner of Email answered a link sent in this conversation with "This wasn't
+	// me" (Reason is then ReasonRefused). Set only while not verified.
+	Refused bool
 }
 
 // Panel reads the contact panel's state of a conversation.
@@ -28,7 +31,12 @@ func (s *Service) Panel(ctx context.Context, conv store.Conversation) (Panel, er
 	var p Panel
 	err := s.st.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		p, err = panel(tx, conv)
+		if p, err = panel(tx, conv); err != nil || p.State == PanelVerified || p.State == PanelNone {
+			return err
+		}
+		if p.Refused, err = refused(tx, conv); p.Refused {
+			p.Reason = ReasonRefused
+		}
 		return err
 	})
 	return p, err

@@ -230,7 +230,7 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 		if err := tx.InsertSigninChallenge(ch); err != nil {
 			return err
 		}
-		msg := signinCodeEmail(org.Name, plain)
+		msg := signinCodeEmail(org.Name, display, plain, now)
 		if _, err := outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: outbox.KindSigninCode, IdempotencyKey: "signin_code:" + ch.ID,
 			FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML}, now); err != nil {
 			return err

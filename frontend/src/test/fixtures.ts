@@ -182,6 +182,7 @@ export function contactPanel(overrides: Partial<ContactPanel> = {}): ContactPane
     name: '',
     warning: 'Unverified: verify before discussing account details',
     reason: 'Not verified on this device',
+    refused: false,
     verifiedLabel: '',
     method: '',
     verifiedAt: '',

@@ -106,6 +106,7 @@ describe('chat api', () => {
     expect(detail.messages).toEqual([])
     expect(detail.panel).toMatchObject({
       state: 'preliminary',
+      refused: false,
       name: '',
       fields: [],
       history: [],
@@ -130,6 +131,7 @@ describe('chat api', () => {
       name: 'Ada Lovelace',
       warning: '',
       reason: '',
+      refused: false,
       verifiedLabel: 'Verified by Email OTP',
       method: 'email_otp',
       verifiedAt: '2026-05-09T10:01:00Z',

@@ -114,6 +114,7 @@ export function toContactPanel(value: unknown): ContactPanel {
     name: verified ? str(o.name) : '',
     warning: str(o.warning),
     reason: str(o.reason),
+    refused: !verified && o.refused === true,
     verifiedLabel: verified ? str(o.verifiedLabel) : '',
     method: verified ? str(o.method) : '',
     verifiedAt: verified ? str(o.verifiedAt) : '',

@@ -289,6 +289,8 @@ export interface ContactPanel {
   warning: string
   /** e.g. "Not verified on this device". */
   reason: string
+  /** The address's owner answered a link sent in this chat with "This wasn't me". */
+  refused: boolean
   /** e.g. "Verified by Email OTP" or "Verified by Olive Owner". */
   verifiedLabel: string
   /** Machine form: email_otp, email_link, double_opt_in, agent, … */

@@ -115,6 +115,34 @@ describe('ContactPanel', () => {
     expect(button('Send code')).toBeInTheDocument()
   })
 
+  it('refused: the owner said it was not them, shown as an alert in place of the reason, for preliminary and pending', () => {
+    const reason = "The address's owner said this wasn't them"
+    for (const state of ['preliminary', 'pending'] as const) {
+      const { unmount } = render(ContactPanel, {
+        conversationId: 'cnv_1',
+        panel: contactPanel({ state, refused: true, reason }),
+        actions: verifyActions(),
+        status: 'open',
+        agentName: 'Sam Rivera',
+        now: new Date(),
+        onOpenAddress: vi.fn(),
+        onPanel: vi.fn(),
+        onChanged: vi.fn(),
+      })
+      const alert = screen.getByRole('alert')
+      expect(alert).toHaveTextContent(reason)
+      expect(alert).toHaveTextContent('Do not treat this customer as ada@example.com. Nothing was verified.')
+      expect(screen.getAllByText(reason)).toHaveLength(1)
+      expect(screen.queryByText(/Waiting for the customer to confirm/)).not.toBeInTheDocument()
+      unmount()
+    }
+  })
+
+  it('not refused: no alert', () => {
+    show(contactPanel())
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument()
+  })
+
   it('without a sender email: Send code and Send link are disabled with the reason and a way to Address', async () => {
     const user = userEvent.setup()
     const props = show(
