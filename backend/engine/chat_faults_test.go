@@ -170,7 +170,8 @@ func (f *faultEnv) count(q string, args ...any) int {
 	return n
 }
 
-// codeFor is the newest code emailed in a conversation, read from the outbox.
+// codeFor is the newest code emailed in a conversation, read from the email as the SMTP server
+// received it.
 func (f *faultEnv) codeFor(conversationID string) string {
 	f.t.Helper()
 	log, err := f.e.Store.OutboxLog(context.Background(), f.ws.Organization.ID, 200)
@@ -179,7 +180,7 @@ func (f *faultEnv) codeFor(conversationID string) string {
 	}
 	for _, m := range log {
 		if m.Kind == outbox.KindChatCode && m.ConversationID == conversationID {
-			if code := regexp.MustCompile(`\b\d{6}\b`).FindString(m.Subject); code != "" {
+			if code := regexp.MustCompile(`\b\d{6}\b`).FindString(f.deliveredText(m)); code != "" {
 				return code
 			}
 		}

@@ -107,3 +107,24 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 	}
 	return c
 }
+
+// deliveredText waits for the in-process SMTP server to receive the queued email m (matched by
+// its Message-ID) and returns its plain-text part. Codes and links are read here, as the customer
+// reads them: the database keeps them only sealed.
+func (c *chatEnv) deliveredText(m store.OutboxMessage) string {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, r := range c.smtp.Received() {
+			if r.Msg != nil && r.Msg.Header.Get("Message-Id") == m.MessageID {
+				_, text, _ := mailParts(c.t, r.Data)
+				return text
+			}
+		}
+		if time.Now().After(deadline) {
+			got, _ := c.e.Store.OutboxByID(context.Background(), m.ID)
+			c.t.Fatalf("email %s (%s) never arrived: status %s, %q", m.ID, m.Kind, got.Status, got.LastError)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -79,7 +79,8 @@ func (s *signinEnv) typeCode(handle, code, device string) reply {
 
 var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 
-// signinCode is the newest sign-in code queued for an address, read from the outbox.
+// signinCode is the newest sign-in code queued for an address, read from the email as the SMTP
+// server received it.
 func (s *signinEnv) signinCode(to string) string {
 	s.t.Helper()
 	log, err := s.e.Store.OutboxLog(context.Background(), s.ws.Organization.ID, 500)
@@ -88,7 +89,7 @@ func (s *signinEnv) signinCode(to string) string {
 	}
 	for _, m := range log { // newest first
 		if m.Kind == outbox.KindSigninCode && strings.Contains(strings.ToLower(m.ToAddr), strings.ToLower(to)) {
-			if code := sixDigits.FindString(m.Subject); code != "" {
+			if code := sixDigits.FindString(s.deliveredText(m)); code != "" {
 				return code
 			}
 		}

@@ -81,8 +81,7 @@ func (e Env) vars(ref string) (string, string) {
 	return base, base + "_FILE"
 }
 
-// Get reads the secret for ref.
-func (e Env) Get(ref string) (string, error) {
+func (e Env) funcs() (func(string) string, func(string) ([]byte, error)) {
 	getenv, readFile := e.Getenv, e.ReadFile
 	if getenv == nil {
 		getenv = os.Getenv
@@ -90,6 +89,12 @@ func (e Env) Get(ref string) (string, error) {
 	if readFile == nil {
 		readFile = os.ReadFile
 	}
+	return getenv, readFile
+}
+
+// Get reads the secret for ref.
+func (e Env) Get(ref string) (string, error) {
+	getenv, readFile := e.funcs()
 	name, fileVar := e.vars(ref)
 	if v := getenv(name); v != "" {
 		return v, nil

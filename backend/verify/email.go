@@ -49,7 +49,7 @@ func render(t *template.Template, data map[string]string) string {
 
 func codeEmail(org, code string) email {
 	return email{
-		Subject: "Your verification code: " + code,
+		Subject: "Your verification code for " + clip(org, 100),
 		Text: "Your verification code for the chat with " + org + ":\n\n    " + code + "\n\n" +
 			"Type it into the chat window. It works for 10 minutes.\nIf you are not chatting with " + org + ", ignore this email.\n",
 		HTML: render(codeHTML, map[string]string{"Org": org, "Code": code}),
@@ -58,7 +58,7 @@ func codeEmail(org, code string) email {
 
 func signinCodeEmail(org, code string) email {
 	return email{
-		Subject: "Your sign-in code: " + code,
+		Subject: "Your sign-in code for " + clip(org, 100),
 		Text: "Your code to sign in to the chat with " + org + ":\n\n    " + code + "\n\n" +
 			"Type it into the chat window. It works for 10 minutes.\nIf you did not ask to chat with " + org +
 			", ignore this email: nobody can sign in without this code.\n",
