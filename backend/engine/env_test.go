@@ -31,7 +31,8 @@ type envOptions struct {
 	signin         bool
 	googleClientID string
 	consentText    string
-	noSender       bool // leave the organization without a verified sender
+	noSender       bool   // leave the organization without a verified sender
+	sealKey        []byte // engine.Config.SealKey; nil for a key of the run
 }
 
 // newEnv starts an engine on a temporary SQLite file with an in-process SMTP server as its
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 	path := testutil.DBPath(t)
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: path, Listen: "127.0.0.1:0", Now: o.now,
 		Secrets: secrets.Env{Getenv: func(k string) string { return env[k] }}, RootCAs: cert.Pool,
-		GoogleIssuerURL: o.googleIssuer, GoogleScriptURL: o.googleScript, WidgetLimits: o.limits})
+		GoogleIssuerURL: o.googleIssuer, GoogleScriptURL: o.googleScript, WidgetLimits: o.limits, SealKey: o.sealKey})
 	if err != nil {
 		t.Fatal(err)
 	}

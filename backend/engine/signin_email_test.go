@@ -33,6 +33,7 @@ type signinOptions struct {
 	script        string // engine.Config.GoogleScriptURL
 	clientID      string // the organization's Google client ID
 	consentText   string
+	sealKey       []byte // engine.Config.SealKey
 }
 
 func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
@@ -43,7 +44,7 @@ func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
 	c := newEnv(t, envOptions{now: clk.Now, limits: widget.Limits{Signin: loose, Sessions: loose},
 		googleIssuer: o.issuer, googleScript: o.script,
 		doubleOptIn: true, // double opt-in on: sign-in needs none
-		signin:      true, googleClientID: o.clientID, consentText: o.consentText})
+		signin:      true, googleClientID: o.clientID, consentText: o.consentText, sealKey: o.sealKey})
 	s := &signinEnv{faultEnv: withDB(t, c, clk), inbox: c.inboxID()}
 	for toggle, on := range map[string]bool{"emailSignin": o.email, "googleSignin": o.google} {
 		if _, err := c.e.Senders.SetInboxToggle(ctx, c.ws.Me, c.ws.Organization.ID, s.inbox, toggle, on); err != nil {
