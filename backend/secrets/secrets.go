@@ -2,6 +2,9 @@
 // keeps them in the operating system's keyring (Secret Service on Linux, Keychain on macOS,
 // Credential Manager on Windows); vouchd reads them from environment variables or files. There is
 // deliberately no plain-text fallback: without a keyring the desktop says so and stores nothing.
+//
+// It also seals what must sit in the database but not be readable from a copy of it (the codes
+// and links of queued emails, sealer.go), under a key kept the same way.
 package secrets
 
 import (
