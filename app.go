@@ -83,8 +83,16 @@ func (a *App) startup(ctx context.Context) {
 			Msg: "Vouch Desk cannot tell where to keep its data; set VOUCHDESK_DATA_DIR", Err: a.cfg.DataDirError})
 		return
 	}
+	// The key sealing queued codes and links is kept in the OS keyring (made on first use). Without
+	// a keyring, a key for this run only: codes still work, but mail queued when the app closes is
+	// not sent after it restarts.
+	sealKey, err := secrets.SealKey(secrets.Keyring{})
+	if err != nil {
+		a.log.Warn("no keyring for the outbox key: using a key for this run only", "err", err)
+		sealKey = nil
+	}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: a.cfg.DatabasePath, Listen: a.cfg.Listen, PublicURL: a.cfg.PublicURL,
-		Version: a.cfg.Version, Logger: a.log, Secrets: secrets.Keyring{},
+		Version: a.cfg.Version, Logger: a.log, Secrets: secrets.Keyring{}, SealKey: sealKey,
 		GoogleIssuerURL: a.cfg.GoogleIssuerURL, GoogleScriptURL: a.cfg.GoogleScriptURL,
 		// The one place domain changes reach the Wails runtime: the UI reloads what changed.
 		OnEvent: func(name string) { runtime.EventsEmit(ctx, name) }})

@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -170,7 +171,8 @@ func (f *faultEnv) count(q string, args ...any) int {
 	return n
 }
 
-// codeFor is the newest code emailed in a conversation, read from the outbox.
+// codeFor is the newest code emailed in a conversation, read from the email as the SMTP server
+// received it.
 func (f *faultEnv) codeFor(conversationID string) string {
 	f.t.Helper()
 	log, err := f.e.Store.OutboxLog(context.Background(), f.ws.Organization.ID, 200)
@@ -179,7 +181,7 @@ func (f *faultEnv) codeFor(conversationID string) string {
 	}
 	for _, m := range log {
 		if m.Kind == outbox.KindChatCode && m.ConversationID == conversationID {
-			if code := regexp.MustCompile(`\b\d{6}\b`).FindString(m.Subject); code != "" {
+			if code := regexp.MustCompile(`\b\d{6}\b`).FindString(f.deliveredText(m)); code != "" {
 				return code
 			}
 		}
@@ -439,7 +441,8 @@ func htmlShape(t *testing.T, name, doc, base string) (strongs []string, allText 
 	if err != nil {
 		t.Fatal(err)
 	}
-	allowed := map[string]bool{"html": true, "head": true, "body": true, "p": true, "strong": true, "a": true}
+	allowed := map[string]bool{"html": true, "head": true, "body": true, "p": true, "strong": true, "a": true,
+		"table": true, "tbody": true, "tr": true, "td": true}
 	var text strings.Builder
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
@@ -479,9 +482,11 @@ func htmlShape(t *testing.T, name, doc, base string) (strongs []string, allText 
 
 // TestFaultsEmailsCarryCustomerValuesOnlyAsText: the emails a chat sends (the double opt-in
 // confirmation, a code, a link) to an address full of characters that mean something in HTML and
-// Markdown. The only customer value any of them carries is that address: in the link email's
-// HTML part it is escaped text (the part parses to the template's elements only, and the
-// address comes back as a text node). The customer's name and messages never reach an email.
+// Markdown, for a customer whose name is markup. The emails name the address and the name given
+// (issue 13: the owner of the address must see who is chatting as them), and only as inert text:
+// every HTML part parses to the templates' own elements, the address and the name come back as
+// text nodes, no tag or scheme of the customer's survives in any part, and the customer's
+// messages never reach an email.
 func TestFaultsEmailsCarryCustomerValuesOnlyAsText(t *testing.T) {
 	f := newFaultEnv(t, true)
 	ctx := context.Background()
@@ -519,26 +524,29 @@ func TestFaultsEmailsCarryCustomerValuesOnlyAsText(t *testing.T) {
 		if len(r.To) != 1 || r.To[0] != addr {
 			t.Errorf("%s email to %v, want %q", kind, r.To, addr)
 		}
-		for _, mark := range []string{"NAMEMARK", "MSGMARK", "onerror", "<script", "javascript:"} {
+		for _, mark := range []string{"MSGMARK", "<script", "<img", "javascript:"} {
 			if strings.Contains(string(r.Data), mark) || strings.Contains(text, mark) || strings.Contains(htmlPart, mark) || strings.Contains(subject, mark) {
-				t.Errorf("%s email contains %q: the customer's name or message reached it", kind, mark)
+				t.Errorf("%s email contains %q: the customer's markup or message reached it", kind, mark)
 			}
 		}
+		if strings.Contains(subject, addr) {
+			t.Errorf("%s email: the address is in the subject %q", kind, subject)
+		}
 		strongs, allText := htmlShape(t, kind, htmlPart, f.base)
-		if kind == "link" {
-			// The one place a customer value is in an HTML part: the address, as text.
-			if len(strongs) != 1 || strongs[0] != addr {
-				t.Errorf("link email: <strong> texts %q, want exactly the address %q", strongs, addr)
-			}
-			if strings.Contains(htmlPart, addr) {
-				t.Errorf("link email: the address is in the HTML part unescaped:\n%s", htmlPart)
-			}
-			if !strings.Contains(text, addr) {
-				t.Errorf("link email: the text part does not name the address")
-			}
-		} else if strings.Contains(allText, addr) || strings.Contains(text, addr) || strings.Contains(subject, addr) {
-			// The code and the confirmation carry no customer value at all, the address included.
-			t.Errorf("%s email names the address in its body or subject", kind)
+		// The address as escaped text: in a <strong> of its own, never raw in the HTML source.
+		if !slices.Contains(strongs, addr) {
+			t.Errorf("%s email: <strong> texts %q, want one to be the address %q", kind, strongs, addr)
+		}
+		if strings.Contains(htmlPart, addr) {
+			t.Errorf("%s email: the address is in the HTML part unescaped", kind)
+		}
+		if !strings.Contains(text, addr) {
+			t.Errorf("%s email: the text part does not name the address", kind)
+		}
+		// The name given, inert: quoted, its tags and schemes broken, in both parts.
+		inert := verify.InertName(markupName)
+		if !strings.Contains(text, `"`+inert+`"`) || !strings.Contains(allText, "\u201c"+inert+"\u201d") {
+			t.Errorf("%s email: the name is not shown inert as %q", kind, inert)
 		}
 	}
 	f.seen += 3

@@ -48,6 +48,12 @@ type Config struct {
 	// Secrets holds mail passwords: the OS keyring on the desktop, the environment for vouchd.
 	// nil means the environment.
 	Secrets secrets.Store
+	// SealKey (secrets.KeySize bytes) seals the codes and links of queued emails, so the database
+	// file never holds them readable (docs/verification.md, "Secrets at rest"). The caller keeps
+	// it outside the database: the OS keyring on the desktop, VOUCHD_OUTBOX_KEY for vouchd. nil
+	// means a random key for this run only: mail queued with it and still unsent at the next start
+	// fails with a reason saying to send a new code.
+	SealKey []byte
 	// RootCAs verifies mail servers' certificates; nil means the system's roots.
 	RootCAs *x509.CertPool
 	// OnEvent receives live-change notifications (Event* names) for the UI; nil ignores them.
@@ -104,10 +110,19 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	key := cfg.SealKey
+	if key == nil {
+		key = secrets.NewKey()
+	}
+	sealer, err := secrets.NewSealer(key)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	st, err := store.Open(ctx, cfg.DatabasePath)
 	if err != nil {
 		return nil, err
 	}
+	st.SetSealer(sealer)
 	if cfg.Secrets == nil {
 		cfg.Secrets = secrets.Env{}
 	}

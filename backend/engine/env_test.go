@@ -31,7 +31,8 @@ type envOptions struct {
 	signin         bool
 	googleClientID string
 	consentText    string
-	noSender       bool // leave the organization without a verified sender
+	noSender       bool   // leave the organization without a verified sender
+	sealKey        []byte // engine.Config.SealKey; nil for a key of the run
 }
 
 // newEnv starts an engine on a temporary SQLite file with an in-process SMTP server as its
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 	path := testutil.DBPath(t)
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: path, Listen: "127.0.0.1:0", Now: o.now,
 		Secrets: secrets.Env{Getenv: func(k string) string { return env[k] }}, RootCAs: cert.Pool,
-		GoogleIssuerURL: o.googleIssuer, GoogleScriptURL: o.googleScript, WidgetLimits: o.limits})
+		GoogleIssuerURL: o.googleIssuer, GoogleScriptURL: o.googleScript, WidgetLimits: o.limits, SealKey: o.sealKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,4 +107,25 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// deliveredText waits for the in-process SMTP server to receive the queued email m (matched by
+// its Message-ID) and returns its plain-text part. Codes and links are read here, as the customer
+// reads them: the database keeps them only sealed.
+func (c *chatEnv) deliveredText(m store.OutboxMessage) string {
+	c.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		for _, r := range c.smtp.Received() {
+			if r.Msg != nil && r.Msg.Header.Get("Message-Id") == m.MessageID {
+				_, text, _ := mailParts(c.t, r.Data)
+				return text
+			}
+		}
+		if time.Now().After(deadline) {
+			got, _ := c.e.Store.OutboxByID(context.Background(), m.ID)
+			c.t.Fatalf("email %s (%s) never arrived: status %s, %q", m.ID, m.Kind, got.Status, got.LastError)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -33,6 +33,7 @@ type signinOptions struct {
 	script        string // engine.Config.GoogleScriptURL
 	clientID      string // the organization's Google client ID
 	consentText   string
+	sealKey       []byte // engine.Config.SealKey
 }
 
 func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
@@ -43,7 +44,7 @@ func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
 	c := newEnv(t, envOptions{now: clk.Now, limits: widget.Limits{Signin: loose, Sessions: loose},
 		googleIssuer: o.issuer, googleScript: o.script,
 		doubleOptIn: true, // double opt-in on: sign-in needs none
-		signin:      true, googleClientID: o.clientID, consentText: o.consentText})
+		signin:      true, googleClientID: o.clientID, consentText: o.consentText, sealKey: o.sealKey})
 	s := &signinEnv{faultEnv: withDB(t, c, clk), inbox: c.inboxID()}
 	for toggle, on := range map[string]bool{"emailSignin": o.email, "googleSignin": o.google} {
 		if _, err := c.e.Senders.SetInboxToggle(ctx, c.ws.Me, c.ws.Organization.ID, s.inbox, toggle, on); err != nil {
@@ -79,7 +80,8 @@ func (s *signinEnv) typeCode(handle, code, device string) reply {
 
 var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 
-// signinCode is the newest sign-in code queued for an address, read from the outbox.
+// signinCode is the newest sign-in code queued for an address, read from the email as the SMTP
+// server received it.
 func (s *signinEnv) signinCode(to string) string {
 	s.t.Helper()
 	log, err := s.e.Store.OutboxLog(context.Background(), s.ws.Organization.ID, 500)
@@ -88,7 +90,7 @@ func (s *signinEnv) signinCode(to string) string {
 	}
 	for _, m := range log { // newest first
 		if m.Kind == outbox.KindSigninCode && strings.Contains(strings.ToLower(m.ToAddr), strings.ToLower(to)) {
-			if code := sixDigits.FindString(m.Subject); code != "" {
+			if code := sixDigits.FindString(s.deliveredText(m)); code != "" {
 				return code
 			}
 		}

@@ -43,6 +43,13 @@ type Email struct {
 	HTML           string // optional
 	ConversationID string
 	ContactID      string
+	// Secrets are the one-time codes and link tokens the bodies carry. They never reach the
+	// database in plain text: the stored bodies have each replaced by Hidden, the real ones are
+	// sealed (see seal.go), and a subject that contains one is refused. They need ChallengeID.
+	Secrets []string
+	// ChallengeID is the challenge the secrets prove; the email is not sent once it has ended, and
+	// its sealed copy is wiped then.
+	ChallengeID string
 }
 
 // ErrInvalid wraps every reason Enqueue refuses an email.
@@ -61,14 +68,18 @@ func Enqueue(tx *store.Tx, e Email, now time.Time) (string, error) {
 	}
 	id := store.NewID()
 	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-	id, _, err = tx.EnqueueOutbox(store.OutboxMessage{
+	m := store.OutboxMessage{
 		ID: id, OrgID: e.OrgID, Kind: e.Kind, IdempotencyKey: e.IdempotencyKey,
 		FromAddr: from.String(), ToAddr: to, Subject: e.Subject, BodyText: e.Text, BodyHTML: e.HTML,
 		// Fixed at queue time: a resend after a crash carries the same Message-ID, so receiving
 		// systems can recognise the duplicate.
 		MessageID:      "<" + id + "@" + domain + ">",
 		ConversationID: e.ConversationID, ContactID: e.ContactID, CreatedAt: now,
-	})
+	}
+	if err := seal(tx.Sealer(), &m, e); err != nil {
+		return "", err
+	}
+	id, _, err = tx.EnqueueOutbox(m)
 	return id, err
 }
 

@@ -104,6 +104,10 @@ func (w *Worker) Run(ctx context.Context) {
 		if next, ok, err := w.st.NextOutboxDue(ctx); err == nil && ok {
 			wait = min(wait, max(next.Sub(w.now()), 10*time.Millisecond))
 		}
+		// A sealed code or link is wiped when its challenge expires, not up to Poll later.
+		if next, ok, err := w.st.NextOutboxSecretExpiry(ctx); err == nil && ok {
+			wait = min(wait, max(next.Sub(w.now()), 10*time.Millisecond))
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -121,6 +125,12 @@ func (w *Worker) Run(ctx context.Context) {
 // connection problem puts the claimed messages back with backoff and is returned.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	now := w.now()
+	// First the codes and links whose challenge expired: wiped, and never sent.
+	if n, err := w.st.EndExpiredOutboxSecrets(ctx, now); err != nil {
+		return 0, err
+	} else if n > 0 && w.Changed != nil {
+		w.Changed()
+	}
 	next, ok, err := w.st.NextOutboxDue(ctx)
 	if err != nil || !ok || next.After(now) {
 		return 0, err
@@ -135,6 +145,14 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	byOrg := map[string][]store.OutboxMessage{}
 	var orgs []string
 	for _, m := range msgs {
+		m, reason := Reveal(w.st.Sealer(), m)
+		if reason != "" {
+			// Fails alone: the rest of the batch, and the relay's status, are not affected.
+			if err := w.st.MarkOutboxFailed(rec, m.ID, reason, w.now()); err != nil {
+				w.log.Error("outbox: recording a failure", "id", m.ID, "err", err)
+			}
+			continue
+		}
 		if byOrg[m.OrgID] == nil {
 			orgs = append(orgs, m.OrgID)
 		}

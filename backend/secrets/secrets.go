@@ -2,6 +2,9 @@
 // keeps them in the operating system's keyring (Secret Service on Linux, Keychain on macOS,
 // Credential Manager on Windows); vouchd reads them from environment variables or files. There is
 // deliberately no plain-text fallback: without a keyring the desktop says so and stores nothing.
+//
+// It also seals what must sit in the database but not be readable from a copy of it (the codes
+// and links of queued emails, sealer.go), under a key kept the same way.
 package secrets
 
 import (
@@ -81,8 +84,7 @@ func (e Env) vars(ref string) (string, string) {
 	return base, base + "_FILE"
 }
 
-// Get reads the secret for ref.
-func (e Env) Get(ref string) (string, error) {
+func (e Env) funcs() (func(string) string, func(string) ([]byte, error)) {
 	getenv, readFile := e.Getenv, e.ReadFile
 	if getenv == nil {
 		getenv = os.Getenv
@@ -90,6 +92,12 @@ func (e Env) Get(ref string) (string, error) {
 	if readFile == nil {
 		readFile = os.ReadFile
 	}
+	return getenv, readFile
+}
+
+// Get reads the secret for ref.
+func (e Env) Get(ref string) (string, error) {
+	getenv, readFile := e.funcs()
 	name, fileVar := e.vars(ref)
 	if v := getenv(name); v != "" {
 		return v, nil

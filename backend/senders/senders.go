@@ -226,7 +226,7 @@ func (s *Service) sendLink(tx *store.Tx, actor store.User, org store.Organizatio
 	msg := verificationEmail(org.Name, actor.Name, se.Address, LinkURL(s.publicURL(), plain))
 	_, err := outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: outbox.KindSenderVerify,
 		IdempotencyKey: "sender_verify:" + ch.ID, FromName: org.Name, FromAddr: se.Address, To: se.Address,
-		Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML}, now)
+		Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, Secrets: []string{plain}, ChallengeID: ch.ID}, now)
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/senders"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
@@ -41,18 +42,30 @@ func setup(t *testing.T) *fixture {
 
 var linkRE = regexp.MustCompile(`http://127\.0\.0\.1:8470/verify/sender/([A-Za-z0-9_-]{43})`)
 
-// lastLink returns the token of the newest verification email in the outbox, and its recipient.
-func (f *fixture) lastLink(t *testing.T) (token, to string) {
+// lastEmail returns the newest email in the outbox as it is sent (the stored copy has its link
+// hidden; the sealed one has it).
+func (f *fixture) lastEmail(t *testing.T) store.OutboxMessage {
 	t.Helper()
 	log, err := f.st.OutboxLog(ctx, f.ws.Organization.ID, 1)
 	if err != nil || len(log) == 0 {
 		t.Fatalf("OutboxLog() = %v, %v", log, err)
 	}
-	m := linkRE.FindStringSubmatch(log[0].BodyText)
-	if m == nil {
-		t.Fatalf("no link in the email:\n%s", log[0].BodyText)
+	m, reason := outbox.Reveal(f.st.Sealer(), log[0])
+	if reason != "" {
+		t.Fatalf("Reveal(the newest email) = %q", reason)
 	}
-	return m[1], log[0].ToAddr
+	return m
+}
+
+// lastLink returns the token of the newest verification email in the outbox, and its recipient.
+func (f *fixture) lastLink(t *testing.T) (token, to string) {
+	t.Helper()
+	e := f.lastEmail(t)
+	m := linkRE.FindStringSubmatch(e.BodyText)
+	if m == nil {
+		t.Fatalf("no link in the email:\n%s", e.BodyText)
+	}
+	return m[1], e.ToAddr
 }
 
 func TestAddVerifyByLink(t *testing.T) {
@@ -188,8 +201,8 @@ func TestVerifyFromMailboxNeedsTheExactToken(t *testing.T) {
 	if st, _ := f.svc.Current(ctx, f.ws.Organization.ID); st.Verified != nil {
 		t.Fatal("a look-alike message verified the sender")
 	}
-	log, _ := f.st.OutboxLog(ctx, f.ws.Organization.ID, 1)
-	addr, err := f.svc.VerifyFromMailbox(ctx, log[0].Subject, log[0].BodyText)
+	e := f.lastEmail(t)
+	addr, err := f.svc.VerifyFromMailbox(ctx, e.Subject, e.BodyText)
 	if err != nil || addr != "support@acme.test" {
 		t.Fatalf("VerifyFromMailbox(the real email) = %q, %v", addr, err)
 	}

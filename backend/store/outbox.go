@@ -39,19 +39,43 @@ type OutboxMessage struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	SentAt         time.Time
+	// ChallengeID is the challenge whose code or link the email carries ("" for other mail). Such
+	// an email keeps only a redacted copy in BodyText/BodyHTML; the real bodies are in Sealed.
+	ChallengeID string
+	// Sealed is the outbox package's encrypted copy of the real bodies; nil once wiped (sent,
+	// failed for good, or the challenge ended). An email with a challenge and no Sealed is never sent.
+	Sealed []byte
 }
+
+// Sealer encrypts what must not be readable from the database file (the code or link in a queued
+// email) with a key kept outside it. The outbox package implements it; the store only carries it
+// from whoever opened the store (the engine) to the transactions that queue mail and to the
+// worker, so domain code never holds the key.
+type Sealer interface {
+	Seal(plain, additional []byte) ([]byte, error)
+	Open(sealed, additional []byte) ([]byte, error)
+}
+
+// SetSealer gives the store the sealer of queued secrets. Call it once, before the store is used.
+func (s *Store) SetSealer(sl Sealer) { s.sealer = sl }
+
+// Sealer returns the store's sealer, nil when none was set.
+func (s *Store) Sealer() Sealer { return s.sealer }
+
+// Sealer returns the sealer of the store the transaction belongs to, nil when none was set.
+func (t *Tx) Sealer() Sealer { return t.sealer }
 
 // EnqueueOutbox adds a message to the queue unless one with the same idempotency key exists in
 // the organization; either way it returns the id of the queued message and whether it is new.
 func (t *Tx) EnqueueOutbox(m OutboxMessage) (id string, created bool, err error) {
 	res, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (id, org_id, kind, idempotency_key, from_addr,
 		to_addr, subject, body_text, body_html, message_id, status, attempts, next_attempt_at,
-		conversation_id, contact_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)
+		conversation_id, contact_id, created_at, updated_at, challenge_id, sealed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, idempotency_key) DO NOTHING`,
 		m.ID, m.OrgID, m.Kind, m.IdempotencyKey, m.FromAddr, m.ToAddr, m.Subject, m.BodyText, m.BodyHTML,
 		m.MessageID, Millis(m.CreatedAt), nullString(m.ConversationID), nullString(m.ContactID),
-		Millis(m.CreatedAt), Millis(m.CreatedAt))
+		Millis(m.CreatedAt), Millis(m.CreatedAt), nullString(m.ChallengeID), m.Sealed)
 	if err != nil {
 		return "", false, fmt.Errorf("store: enqueue outbox: %w", err)
 	}
@@ -68,7 +92,7 @@ func (t *Tx) EnqueueOutbox(m OutboxMessage) (id string, created bool, err error)
 
 const outboxColumns = `id, org_id, kind, idempotency_key, from_addr, to_addr, subject, body_text, body_html,
 	message_id, status, attempts, next_attempt_at, last_error, coalesce(conversation_id, ''),
-	coalesce(contact_id, ''), created_at, updated_at, sent_at`
+	coalesce(contact_id, ''), created_at, updated_at, sent_at, coalesce(challenge_id, ''), sealed`
 
 func scanOutbox(row scanner) (OutboxMessage, error) {
 	var m OutboxMessage
@@ -76,7 +100,7 @@ func scanOutbox(row scanner) (OutboxMessage, error) {
 	var sent *int64
 	err := row.Scan(&m.ID, &m.OrgID, &m.Kind, &m.IdempotencyKey, &m.FromAddr, &m.ToAddr, &m.Subject,
 		&m.BodyText, &m.BodyHTML, &m.MessageID, &m.Status, &m.Attempts, &next, &m.LastError,
-		&m.ConversationID, &m.ContactID, &created, &updated, &sent)
+		&m.ConversationID, &m.ContactID, &created, &updated, &sent, &m.ChallengeID, &m.Sealed)
 	if err != nil {
 		return OutboxMessage{}, err
 	}
@@ -115,11 +139,12 @@ func (s *Store) ClaimDueOutbox(ctx context.Context, now time.Time, limit int) ([
 	return out, nil
 }
 
-// MarkOutboxSent records a delivery.
+// MarkOutboxSent records a delivery, and wipes the sealed copy: once the email is out, the
+// database has no reason to be able to read its code or link.
 func (s *Store) MarkOutboxSent(ctx context.Context, id string, now time.Time) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		return tx.exec("mark outbox sent", `UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, last_error = ''
-			WHERE id = ?`, Millis(now), Millis(now), id)
+		return tx.exec("mark outbox sent", `UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, last_error = '',
+			sealed = NULL WHERE id = ?`, Millis(now), Millis(now), id)
 	})
 }
 
@@ -131,12 +156,55 @@ func (s *Store) MarkOutboxRetry(ctx context.Context, id, reason string, next, no
 	})
 }
 
-// MarkOutboxFailed records a permanent failure.
+// MarkOutboxFailed records a permanent failure and wipes the sealed copy (it will never be sent).
 func (s *Store) MarkOutboxFailed(ctx context.Context, id, reason string, now time.Time) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		return tx.exec("mark outbox failed", `UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ?
-			WHERE id = ?`, reason, Millis(now), id)
+		return tx.exec("mark outbox failed", `UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ?,
+			sealed = NULL WHERE id = ?`, reason, Millis(now), id)
 	})
+}
+
+// OutboxChallengeEnded is the reason an email whose challenge ended before it went out is not sent.
+const OutboxChallengeEnded = "Not sent: the code or link in it expired before it could go out."
+
+// EndExpiredOutboxSecrets wipes the sealed copies of emails whose challenge has expired at now
+// (a used or replaced one is wiped at once by a trigger, see migration 0010) and fails those not
+// yet sent, so an expired code is never mailed. Returns how many rows changed.
+func (s *Store) EndExpiredOutboxSecrets(ctx context.Context, now time.Time) (int, error) {
+	var n int64
+	err := s.Write(ctx, func(tx *Tx) error {
+		// SET expressions read the row as it was, so status is tested before it changes.
+		res, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET sealed = NULL,
+				status = CASE WHEN status IN ('queued', 'retrying') THEN 'failed' ELSE status END,
+				last_error = CASE WHEN status IN ('queued', 'retrying') THEN ?2 ELSE last_error END,
+				updated_at = ?1
+			WHERE sealed IS NOT NULL AND EXISTS (SELECT 1 FROM challenges c WHERE c.id = outbox.challenge_id
+				AND (c.expires_at <= ?1 OR c.consumed_at IS NOT NULL))`, Millis(now), OutboxChallengeEnded)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: end expired outbox secrets: %w", err)
+	}
+	return int(n), nil
+}
+
+// NextOutboxSecretExpiry returns when the next sealed copy's challenge expires; ok is false when
+// no sealed copy is kept.
+func (s *Store) NextOutboxSecretExpiry(ctx context.Context) (next time.Time, ok bool, err error) {
+	var ms sql.NullInt64
+	err = s.r.QueryRowContext(ctx, `SELECT min(c.expires_at) FROM outbox o JOIN challenges c ON c.id = o.challenge_id
+		WHERE o.sealed IS NOT NULL`).Scan(&ms)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("store: next outbox secret expiry: %w", err)
+	}
+	if !ms.Valid {
+		return time.Time{}, false, nil
+	}
+	return FromMillis(ms.Int64), true, nil
 }
 
 // RequeueInterruptedOutbox puts messages left "sending" by a process that stopped mid-delivery

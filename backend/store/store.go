@@ -75,6 +75,7 @@ type Store struct {
 	readOnly bool
 	q        *queries
 	ckpt     *checkpointer // nil when read-only
+	sealer   Sealer        // seals queued secrets (SetSealer); nil when none was set
 }
 
 // Open opens (creating if needed) the database at path for reading and writing, takes the

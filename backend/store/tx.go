@@ -14,8 +14,9 @@ var ErrReadOnly = errors.New("store: opened read-only")
 
 // Tx is one write transaction. Its methods are the store's writes; each names the row it writes.
 type Tx struct {
-	tx  *sql.Tx
-	ctx context.Context
+	tx     *sql.Tx
+	ctx    context.Context
+	sealer Sealer
 }
 
 // Write runs fn in one write transaction (BEGIN IMMEDIATE) and commits when fn returns nil.
@@ -29,7 +30,7 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&Tx{tx: sqlTx, ctx: ctx}); err != nil {
+	if err := fn(&Tx{tx: sqlTx, ctx: ctx, sealer: s.sealer}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
 )
 
@@ -18,7 +19,8 @@ func DBPath(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "vouchdesk.db")
 }
 
-// NewStore opens a migrated store on a fresh file and closes it when the test ends.
+// NewStore opens a migrated store on a fresh file and closes it when the test ends. Like the
+// engine's, it seals queued codes and links, under a random key of its own (st.Sealer()).
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), DBPath(t))
@@ -26,6 +28,11 @@ func NewStore(t testing.TB) *store.Store {
 		t.Fatalf("store.Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
+	sl, err := secrets.NewSealer(secrets.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetSealer(sl)
 	return s
 }
 

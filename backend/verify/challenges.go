@@ -67,7 +67,7 @@ func (s *Service) sendOptIn(tx *store.Tx, org store.Organization, cur store.Conv
 	msg := optInEmail(askingIn(org.Name, cur, display), org.ConsentText, s.link(verifyPathOptIn, plain))
 	_, err = outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: outbox.KindDoubleOptIn, IdempotencyKey: "double_opt_in:" + ch.ID,
 		FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
-		ConversationID: cur.ID, ContactID: c.ID}, now)
+		ConversationID: cur.ID, ContactID: c.ID, Secrets: []string{plain}, ChallengeID: ch.ID}, now)
 	return err == nil, err
 }
 
@@ -145,7 +145,7 @@ func (s *Service) send(ctx context.Context, agent store.User, conversationID, pu
 		}
 		if _, err := outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: kind, IdempotencyKey: purpose + ":" + ch.ID,
 			FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
-			ConversationID: cur.ID, ContactID: cur.ContactID}, now); err != nil {
+			ConversationID: cur.ID, ContactID: cur.ContactID, Secrets: []string{plain}, ChallengeID: ch.ID}, now); err != nil {
 			return err
 		}
 		what := "A verification code was emailed to %s. Type it below."

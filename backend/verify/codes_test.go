@@ -10,6 +10,7 @@ import (
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/senders"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
@@ -47,7 +48,7 @@ func newCodeEnv(t testing.TB) *codeEnv {
 		t.Fatal(err)
 	}
 	log, _ := st.OutboxLog(ctx, ws.Organization.ID, 1)
-	tok := regexp.MustCompile(`/verify/sender/([A-Za-z0-9_-]{43})`).FindStringSubmatch(log[0].BodyText)
+	tok := regexp.MustCompile(`/verify/sender/([A-Za-z0-9_-]{43})`).FindStringSubmatch(sentText(t, st, log[0]))
 	if _, err := snd.Verify(ctx, tok[1], "link"); err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +83,18 @@ func (e *codeEnv) sendCode(conv store.Conversation) string {
 		e.t.Fatal(err)
 	}
 	log, _ := e.st.OutboxLog(ctx, e.ws.Organization.ID, 1)
-	return regexp.MustCompile(`\d{6}`).FindString(log[0].Subject)
+	return regexp.MustCompile(`\d{6}`).FindString(sentText(e.t, e.st, log[0]))
+}
+
+// sentText is the plain-text body of a queued email as it goes out: the stored copy has its code
+// or link hidden, the sealed copy (opened with the test store's key) has it.
+func sentText(t testing.TB, st *store.Store, m store.OutboxMessage) string {
+	t.Helper()
+	m, reason := outbox.Reveal(st.Sealer(), m)
+	if reason != "" {
+		t.Fatalf("Reveal(%s) = %q", m.Kind, reason)
+	}
+	return m.BodyText
 }
 
 func wrongFor(code string) string {

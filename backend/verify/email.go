@@ -96,7 +96,7 @@ func render(t *template.Template, data map[string]string) string {
 
 func codeEmail(a asking, code string) email {
 	return email{
-		Subject: "Your verification code: " + code,
+		Subject: "Your verification code for " + clip(a.Org, 100),
 		Text: "Someone is chatting with " + a.Org + " right now as " + a.Address + " and asked for a code to prove that this address is theirs.\n\n" +
 			a.text("Chat started") + "\nIf that is you, type this code into the chat window. It works for 10 minutes.\n\n    " + code + "\n\n" +
 			"If it is not you, do not give this code to anyone; ignore this email.\n",
@@ -109,7 +109,7 @@ func codeEmail(a asking, code string) email {
 func signinCodeEmail(org, address, code string, asked time.Time) email {
 	a := asking{Org: org, Address: address, Started: asked}
 	return email{
-		Subject: "Your sign-in code: " + code,
+		Subject: "Your sign-in code for " + clip(org, 100),
 		Text: "Someone is signing in to a chat with " + org + " as " + address + ".\n\n    Asked at: " + UTCTime(asked) + "\n\n" +
 			"If that is you, type this code into the chat window. It works for 10 minutes.\n\n    " + code + "\n\n" +
 			"If it is not you, do not give this code to anyone; ignore this email. Nobody can sign in without this code.\n",

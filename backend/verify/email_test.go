@@ -61,13 +61,13 @@ func TestCodeEmailSaysWhoAsked(t *testing.T) {
 	log, _ := e.st.OutboxLog(ctx, e.ws.Organization.ID, 1)
 	m := log[0]
 	for _, want := range []string{"Someone is chatting with Acme right now as Ada@example.com and asked for a code",
-		"Chat started: Sun 1 Mar 2026, 09:00 UTC", `Name they gave: "<b>Eve</b> visit http[:]//evil[.]example"`,
+		"Chat started: Sun 1 Mar 2026, 09:00 UTC", `Name they gave: "‹b›Eve‹/b› visit http[:]//evil[.]example"`,
 		"If it is not you, do not give this code to anyone; ignore this email."} {
 		if !strings.Contains(m.BodyText, want) {
 			t.Errorf("code email text lacks %q:\n%s", want, m.BodyText)
 		}
 	}
-	for _, want := range []string{"Sun 1 Mar 2026, 09:00 UTC", "&ldquo;&lt;b&gt;Eve&lt;/b&gt; visit http[:]//evil[.]example&rdquo;",
+	for _, want := range []string{"Sun 1 Mar 2026, 09:00 UTC", "&ldquo;‹b›Eve‹/b› visit http[:]//evil[.]example&rdquo;",
 		"If it is not you, do not give this code to anyone; ignore this email."} {
 		if !strings.Contains(m.BodyHTML, want) {
 			t.Errorf("code email HTML lacks %q:\n%s", want, m.BodyHTML)

@@ -14,7 +14,8 @@ const maxShownName = 60
 // ours. Control and format characters (CR, LF, bidi overrides, zero-width marks) go, whitespace
 // runs become one space, the text is clipped to maxShownName characters, double quotes become
 // single ones (the callers quote the name), and what mail clients turn into links is broken
-// visibly: "://" becomes "[:]//", a dot before a letter or digit "[.]", "@" "[at]". So
+// visibly: a colon before a non-space becomes "[:]" (so "://" is "[:]//" and "javascript:"
+// "javascript[:]"), angle brackets become ‹ ›, a dot before a letter or digit "[.]", "@" "[at]". So
 // "Click https://evil.example" shows as "Click https[:]//evil[.]example". HTML escaping is still
 // the template's job.
 func InertName(name string) string {
@@ -43,8 +44,12 @@ func InertName(name string) string {
 			out.WriteRune('\'')
 		case r[i] == '@':
 			out.WriteString("[at]")
-		case r[i] == ':' && i+2 < len(r) && r[i+1] == '/' && r[i+2] == '/':
-			out.WriteString("[:]")
+		case r[i] == ':' && i+1 < len(r) && !unicode.IsSpace(r[i+1]):
+			out.WriteString("[:]") // "https://", "javascript:", "mailto:": no scheme survives
+		case r[i] == '<':
+			out.WriteRune('‹') // no tag, even in a plain-text part a client might render
+		case r[i] == '>':
+			out.WriteRune('›')
 		case r[i] == '.' && i+1 < len(r) && (unicode.IsLetter(r[i+1]) || unicode.IsDigit(r[i+1])):
 			out.WriteString("[.]")
 		default:

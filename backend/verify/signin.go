@@ -232,7 +232,8 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 		}
 		msg := signinCodeEmail(org.Name, display, plain, now)
 		if _, err := outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: outbox.KindSigninCode, IdempotencyKey: "signin_code:" + ch.ID,
-			FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML}, now); err != nil {
+			FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
+			Secrets: []string{plain}, ChallengeID: ch.ID}, now); err != nil {
 			return err
 		}
 		return tx.Audit(org.ID, customer, "signin.code_sent", "challenges", ch.ID, map[string]any{"inbox": r.Inbox.ID})

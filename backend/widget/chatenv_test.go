@@ -14,6 +14,7 @@ import (
 
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/senders"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
@@ -53,7 +54,7 @@ func newChatEnv(t *testing.T, limits widget.Limits) *chatEnv {
 	if err != nil || len(log) == 0 {
 		t.Fatal("no sender verification email", err)
 	}
-	tok := regexp.MustCompile(`/verify/sender/([A-Za-z0-9_-]{43})`).FindStringSubmatch(log[0].BodyText)
+	tok := regexp.MustCompile(`/verify/sender/([A-Za-z0-9_-]{43})`).FindStringSubmatch(sentText(t, st, log[0]))
 	if _, err := snd.Verify(ctx, tok[1], "link"); err != nil {
 		t.Fatal(err)
 	}
@@ -114,11 +115,23 @@ func (e *chatEnv) lastCode() string {
 	if err != nil || len(log) == 0 {
 		e.t.Fatal("no email", err)
 	}
-	m := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(log[0].Subject)
+	text := sentText(e.t, e.st, log[0])
+	m := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(text)
 	if m == nil {
-		e.t.Fatalf("no code in %q", log[0].Subject)
+		e.t.Fatalf("no code in %q", text)
 	}
 	return m[1]
+}
+
+// sentText is the plain-text body of a queued email as it goes out: the stored copy has its code
+// or link hidden, the sealed copy (opened with the test store's key) has it.
+func sentText(t testing.TB, st *store.Store, m store.OutboxMessage) string {
+	t.Helper()
+	m, reason := outbox.Reveal(st.Sealer(), m)
+	if reason != "" {
+		t.Fatalf("Reveal(%s) = %q", m.Kind, reason)
+	}
+	return m.BodyText
 }
 
 func errCode(out map[string]any) string {

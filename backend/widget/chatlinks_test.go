@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/verify"
 	"vouchdesk/backend/widget"
@@ -20,7 +21,7 @@ import (
 const strangerName = `<script>alert(1)</script> Click https://evil.example`
 
 // inertStranger is how the owner of the address sees it: quoted, escaped, and no link.
-const inertStranger = `&ldquo;&lt;script&gt;alert(1)&lt;/script&gt; Click https[:]//evil[.]example&rdquo;`
+const inertStranger = `&ldquo;‹script›alert(1)‹/script› Click https[:]//evil[.]example&rdquo;`
 
 // linkEnv is a chatEnv whose pages are fetched and posted like a browser would.
 type linkEnv struct{ *chatEnv }
@@ -56,11 +57,15 @@ func (e linkEnv) lastMail(path string) (store.OutboxMessage, string) {
 	if err != nil || len(log) == 0 {
 		e.t.Fatal("no email", err)
 	}
-	m := regexp.MustCompile(regexp.QuoteMeta(path) + `[A-Za-z0-9_-]{43}`).FindString(log[0].BodyText)
-	if m == "" {
-		e.t.Fatalf("no %s link in:\n%s", path, log[0].BodyText)
+	sent, reason := outbox.Reveal(e.st.Sealer(), log[0]) // the stored copy has the link hidden
+	if reason != "" {
+		e.t.Fatalf("Reveal(%s) = %q", log[0].Kind, reason)
 	}
-	return log[0], m
+	m := regexp.MustCompile(regexp.QuoteMeta(path) + `[A-Za-z0-9_-]{43}`).FindString(sent.BodyText)
+	if m == "" {
+		e.t.Fatalf("no %s link in:\n%s", path, sent.BodyText)
+	}
+	return sent, m
 }
 
 func (e linkEnv) get(path string) (int, string) {
@@ -144,7 +149,7 @@ func TestChatLinkPageSaysWhoIsChatting(t *testing.T) {
 	mail, path := e.lastMail("/verify/email/")
 	started := verify.UTCTime(conv.StartedAt)
 	for _, want := range []string{"Someone is chatting with Acme right now as Ada@Example.com", "Chat started: " + started,
-		`Name they gave: "<script>alert(1)</script> Click https[:]//evil[.]example"`, "If it is not you, do not confirm.", "This wasn't me"} {
+		`Name they gave: "‹script›alert(1)‹/script› Click https[:]//evil[.]example"`, "If it is not you, do not confirm.", "This wasn't me"} {
 		if !strings.Contains(mail.BodyText, want) {
 			t.Errorf("link email text lacks %q:\n%s", want, mail.BodyText)
 		}
@@ -272,7 +277,7 @@ func TestOptInRefused(t *testing.T) {
 	conv := e.chatAs("ada@example.com")
 	mail, path := e.lastMail("/confirm/")
 	for _, want := range []string{"Someone is chatting with Acme as ada@example.com", "Chat started: " + verify.UTCTime(conv.StartedAt),
-		`Name they gave: "<script>alert(1)</script> Click https[:]//evil[.]example"`, "If it is not you, do not confirm."} {
+		`Name they gave: "‹script›alert(1)‹/script› Click https[:]//evil[.]example"`, "If it is not you, do not confirm."} {
 		if !strings.Contains(mail.BodyText, want) {
 			t.Errorf("opt-in email text lacks %q:\n%s", want, mail.BodyText)
 		}

@@ -28,7 +28,7 @@ func TestSenderLinkNeedsOneClick(t *testing.T) {
 		t.Fatal(err)
 	}
 	log, _ := st.OutboxLog(ctx, ws.Organization.ID, 1)
-	tok := regexp.MustCompile(`/verify/sender/([A-Za-z0-9_-]{43})`).FindStringSubmatch(log[0].BodyText)[1]
+	tok := regexp.MustCompile(`/verify/sender/([A-Za-z0-9_-]{43})`).FindStringSubmatch(sentText(t, st, log[0]))[1]
 	srv := httptest.NewServer(widget.NewHandler(widget.Deps{Version: "t", DB: st, Senders: svc}))
 	defer srv.Close()
 

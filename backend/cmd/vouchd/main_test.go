@@ -211,3 +211,16 @@ tls = "none"
 		t.Errorf("after a restart %d emails were sent, want still 1", n)
 	}
 }
+
+func TestMalformedOutboxKeyStopsServe(t *testing.T) {
+	t.Setenv("VOUCHD_OUTBOX_KEY", "not-a-key")
+	cfg := writeConfig(t, fmt.Sprintf("database = \"x.db\"\n[http]\nlisten = %q\n", freePort(t)))
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr)
+	if code != exitFail || !strings.Contains(stderr.String(), "VOUCHD_OUTBOX_KEY") || strings.Contains(stderr.String(), "not-a-key") {
+		t.Errorf("serve(bad key) = %d, %q; want exit %d naming VOUCHD_OUTBOX_KEY without echoing it", code, stderr.String(), exitFail)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "x.db")); err == nil {
+		t.Error("a database was created although the key was malformed")
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"vouchdesk/backend/config"
 	"vouchdesk/backend/engine"
+	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/version"
 )
 
@@ -38,8 +39,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(stderr, err)
 	}
+	// The key sealing queued codes and links lives in the environment, never in the config file
+	// nor the database. Without one, a key for this run only: nothing breaks but mail still queued
+	// at a restart.
+	sealKey, ok, err := secrets.Env{}.EnvSealKey()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if !ok {
+		log.Warn("VOUCHD_OUTBOX_KEY is not set: codes and links still queued when vouchd stops will not be sent after a restart (docs/vouchd.md)")
+	}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
-		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool,
+		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool, SealKey: sealKey,
 		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL})
 	if err != nil {
 		return fail(stderr, err)
