@@ -2,7 +2,7 @@
 // Anything unexpected errs on the side of showing less: an unknown panel state
 // is never "verified", and a non-verified panel never carries names, fields or
 // history even if they were sent.
-import { num, obj, str } from './normalize'
+import { num, obj, str, text } from './normalize'
 import type {
   ChatMessage,
   ContactFieldView,
@@ -49,11 +49,11 @@ export function toConversationSummary(value: unknown): ConversationSummary | nul
     inboxName: str(o.inboxName),
     kind: kind(o.kind),
     status: status(o.status),
-    title: str(o.title) || 'Visitor',
+    title: text(o.title) || 'Visitor',
     email,
     panel: panelState(o.panel, email),
     unread: Math.max(0, num(o.unread)),
-    lastMessage: str(o.lastMessage),
+    lastMessage: text(o.lastMessage),
     lastActivityAt: str(o.lastActivityAt),
     startedAt: str(o.startedAt),
     phone: str(o.phone),
@@ -72,8 +72,8 @@ export function toChatMessage(value: unknown): ChatMessage | null {
   return {
     id: str(o.id),
     from: senders.includes(o.from as MessageFrom) ? (o.from as MessageFrom) : 'system',
-    authorName: str(o.authorName),
-    body: str(o.body),
+    authorName: text(o.authorName),
+    body: text(o.body),
     createdAt: str(o.createdAt),
   }
 }
@@ -96,7 +96,7 @@ function toHistoryItem(value: unknown): HistoryItem | null {
     kind: kind(o.kind),
     status: status(o.status),
     startedAt: str(o.startedAt),
-    preview: str(o.preview),
+    preview: text(o.preview),
   }
 }
 
@@ -109,7 +109,7 @@ export function toContactPanel(value: unknown): ContactPanel {
     state,
     email,
     contactId: str(o.contactId),
-    name: verified ? str(o.name) : '',
+    name: verified ? text(o.name) : '',
     warning: str(o.warning),
     reason: str(o.reason),
     verifiedLabel: verified ? str(o.verifiedLabel) : '',
