@@ -7,20 +7,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 	"vouchdesk/backend/token"
 )
 
-// Limits the widget API documents (docs/api/widget.md).
+// Limits the widget API documents (docs/api/widget.md); textrules defines them.
 const (
-	MaxMessageChars = 4000
-	MaxNameChars    = 200
-	MaxClientMsgID  = 64
+	MaxMessageChars = textrules.MaxMessageChars
+	MaxNameChars    = textrules.MaxNameChars
+	MaxClientMsgID  = textrules.MaxClientMsgID
 )
 
 // Error codes beyond apperr's, stable for the widget API.
@@ -92,28 +91,24 @@ type Session struct {
 	Conversation store.Conversation
 }
 
-// CleanName checks a name a customer typed: trimmed, at most MaxNameChars, no control characters.
+// CleanName checks a name a customer typed (textrules.CleanName), as an error the widget shows.
 func CleanName(raw string) (string, error) {
-	name := strings.TrimSpace(raw)
-	if utf8.RuneCountInString(name) > MaxNameChars {
-		return "", &apperr.Error{Code: CodeInvalidName, Field: "name", Message: "A name can be at most 200 characters."}
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return "", &apperr.Error{Code: CodeInvalidName, Field: "name", Message: "A name cannot contain control characters."}
-		}
+	name, err := textrules.CleanName(raw)
+	if err != nil {
+		return "", &apperr.Error{Code: CodeInvalidName, Field: "name", Message: err.Error()}
 	}
 	return name, nil
 }
 
-// CleanBody checks a message: not empty after trimming, at most MaxMessageChars.
+// CleanBody checks a message (textrules.CleanBody): control and invisible format characters
+// removed, not empty, at most MaxMessageChars.
 func CleanBody(raw string) (string, error) {
-	body := strings.TrimSpace(strings.ToValidUTF8(raw, "\uFFFD"))
-	if body == "" {
-		return "", &apperr.Error{Code: CodeEmptyMessage, Field: "body", Message: "Type a message first."}
-	}
-	if utf8.RuneCountInString(body) > MaxMessageChars {
-		return "", &apperr.Error{Code: CodeTooLong, Field: "body", Message: "A message can be at most 4,000 characters."}
+	body, err := textrules.CleanBody(raw)
+	switch {
+	case errors.Is(err, textrules.ErrEmptyMessage):
+		return "", &apperr.Error{Code: CodeEmptyMessage, Field: "body", Message: err.Error()}
+	case err != nil:
+		return "", &apperr.Error{Code: CodeTooLong, Field: "body", Message: err.Error()}
 	}
 	return body, nil
 }

@@ -1,53 +1,12 @@
-// Package contacts holds what makes a customer one contact: the single place where emails and
-// phone numbers are normalized, identity lookup, and (as that work lands) merges and timelines.
+// Package contacts holds what makes a customer one contact: the single place the backend reaches
+// email and phone normalization, identity lookup, and (as that work lands) merges and timelines.
+// The email rule itself is textrules.NormalizeEmail, shared with the clients.
 package contacts
 
-import (
-	"errors"
-	"net/mail"
-	"strings"
-	"unicode/utf8"
+import "vouchdesk/backend/textrules"
 
-	"golang.org/x/net/idna"
-)
-
-// MaxEmailLength is the longest address accepted (RFC 5321: 64 + 1 + 255, rounded to the
-// common limit of 254 for a forward path).
-const MaxEmailLength = 254
-
-// ErrBadEmail is returned for a value that is not a single plain email address.
-var ErrBadEmail = errors.New("not an email address")
-
-// NormalizeEmail returns the identity form of an email address and the form to display.
-//
-// Rule (docs/decisions.md): surrounding space is trimmed; the whole address is case-folded.
-// RFC 5321 lets a server treat the local part as case-sensitive, but no mainstream provider does,
-// and a customer who types "Ada@" once and "ada@" later is one person. Dots and "+tags" are kept:
-// they are meaningful on many providers. The domain is converted from Unicode to its ASCII (IDNA)
-// form, so both spellings of an internationalized domain are one identity. Display names,
-// comments, several addresses and control characters (CR/LF included) are refused.
+// NormalizeEmail returns the identity form of an email address and the form to display
+// (textrules.NormalizeEmail).
 func NormalizeEmail(raw string) (norm, display string, err error) {
-	display = strings.TrimSpace(raw)
-	if display == "" || len(display) > MaxEmailLength || !utf8.ValidString(display) {
-		return "", "", ErrBadEmail
-	}
-	for _, r := range display {
-		if r < 0x20 || r == 0x7f || r == ' ' {
-			return "", "", ErrBadEmail
-		}
-	}
-	addr, err := mail.ParseAddress(display)
-	if err != nil || addr.Name != "" || addr.Address != display {
-		return "", "", ErrBadEmail
-	}
-	at := strings.LastIndexByte(display, '@')
-	local, domain := display[:at], display[at+1:]
-	if local == "" || domain == "" || !strings.Contains(domain, ".") || strings.HasSuffix(domain, ".") {
-		return "", "", ErrBadEmail
-	}
-	asciiDomain, err := idna.Lookup.ToASCII(domain)
-	if err != nil {
-		return "", "", ErrBadEmail
-	}
-	return strings.ToLower(local) + "@" + strings.ToLower(asciiDomain), display, nil
+	return textrules.NormalizeEmail(raw)
 }

@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 )
-
-// MaxNameLength is the longest contact name, in characters (the contacts table checks it too).
-const MaxNameLength = 200
 
 // MaxAddedFields is how many emails and phones one Save may add.
 const MaxAddedFields = 20
@@ -91,16 +87,11 @@ type Plan struct {
 	verify []store.Field
 }
 
+// cleanName checks a contact name an agent typed (textrules.CleanName).
 func cleanName(raw string) (string, error) {
-	name := strings.TrimSpace(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, raw))
-	name = strings.Join(strings.Fields(name), " ")
-	if !utf8.ValidString(raw) || utf8.RuneCountInString(name) > MaxNameLength {
-		return "", apperr.Invalid("name", fmt.Sprintf("A name is at most %d characters.", MaxNameLength))
+	name, err := textrules.CleanName(raw)
+	if err != nil {
+		return "", apperr.Invalid("name", err.Error())
 	}
 	return name, nil
 }

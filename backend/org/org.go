@@ -6,17 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 )
-
-// MaxNameLength bounds organization, agent and inbox names (characters).
-const MaxNameLength = 200
 
 // Service answers questions about the organization and performs its setup.
 type Service struct {
@@ -142,21 +138,17 @@ func (s *Service) Summarize(ctx context.Context, o store.Organization) (Summary,
 	return sum, nil
 }
 
-// cleanName trims a name and checks it is present, printable and not too long.
+// cleanName cleans a name (textrules.CleanName) and checks it is present, with messages that
+// say which name is wrong.
 func cleanName(raw, field, what string) (string, error) {
-	name := strings.Join(strings.Fields(raw), " ")
+	name, err := textrules.CleanName(raw)
 	switch {
+	case errors.Is(err, textrules.ErrNameTooLong):
+		return "", apperr.Invalid(field, fmt.Sprintf("Keep %s under %d characters.", what, textrules.MaxNameChars))
+	case err != nil:
+		return "", apperr.Invalid(field, "Use ordinary text for "+what+".")
 	case name == "":
 		return "", apperr.Invalid(field, "Enter "+what+".")
-	case !utf8.ValidString(name):
-		return "", apperr.Invalid(field, "Use ordinary text for "+what+".")
-	case utf8.RuneCountInString(name) > MaxNameLength:
-		return "", apperr.Invalid(field, fmt.Sprintf("Keep %s under %d characters.", what, MaxNameLength))
-	}
-	for _, r := range name {
-		if r < 0x20 || r == 0x7f {
-			return "", apperr.Invalid(field, "Use ordinary text for "+what+".")
-		}
 	}
 	return name, nil
 }

@@ -3,12 +3,12 @@ package services
 import (
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/calls"
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 )
 
 // phoneDisplay shows an E.164 number in international format ("" stays "").
@@ -49,9 +49,9 @@ func (in *Inboxes) CreatePhoneInbox(name, number, authToken string) (InboxSettin
 		return InboxSettings{}, err
 	}
 	ctx, e, ws, _ := in.b.workspace()
-	name = strings.Join(strings.Fields(name), " ")
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("name", "Give the inbox a name of 1 to 200 characters."))
+	name, nerr := textrules.CleanName(name)
+	if nerr != nil || name == "" {
+		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("name", "Give the inbox a name of 1 to 200 characters of ordinary text."))
 	}
 	norm, _, perr := contacts.NormalizePhone(number, ws.Organization.DefaultRegion)
 	if perr != nil {

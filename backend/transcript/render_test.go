@@ -351,3 +351,35 @@ func TestTextUnnamed(t *testing.T) {
 		t.Errorf("Text() =\n%q\nwant\n%q", got, want)
 	}
 }
+
+// Rows stored before the text rules may hold NUL, ESC, direction overrides and invisible
+// characters in bodies and names: both renderings show none of them, and the letters stay.
+func TestStoredHiddenCharactersAreNotShown(t *testing.T) {
+	const body = "pay\x00 \x1b[2Jnow \u202eexe.fdp\u202c and \u2067isolated\u2069 a\u200bb\ufeff"
+	const name = "Ada\u202e\u2066 Lovelace\x1b"
+	tr := transcript.Transcript{Organization: "Acme", ConversationID: "c1", Customer: name,
+		StartedAt: at("2026-03-08T09:00:00Z"),
+		Messages: []transcript.Message{
+			{Kind: transcript.Customer, Body: body, At: at("2026-03-08T09:00:00Z")},
+			{Kind: transcript.Agent, Author: name, Body: body, At: at("2026-03-08T09:01:00Z")},
+		}}
+	doc, err := transcript.HTML(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mainText, headerText := inspect(t, doc)
+	text := transcript.Text(tr)
+	for what, got := range map[string]string{"HTML": string(doc), "Text": text} {
+		if i := strings.IndexAny(got, "\x00\x1b\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff"); i >= 0 {
+			t.Errorf("%s() holds %q at %d, want no control, override or invisible character", what, []rune(got[i:])[0], i)
+		}
+	}
+	for _, want := range []string{"pay [2Jnow exe.fdp and isolated ab", "Ada Lovelace"} {
+		if !strings.Contains(mainText, want) || !strings.Contains(text, want) {
+			t.Errorf("HTML() and Text() should both show %q\nHTML: %s\nText: %s", want, mainText, text)
+		}
+	}
+	if !strings.Contains(headerText, "Ada Lovelace") {
+		t.Errorf("HTML() header = %q, want the customer's name without hidden characters", headerText)
+	}
+}

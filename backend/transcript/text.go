@@ -3,6 +3,8 @@ package transcript
 import (
 	"strings"
 	"unicode/utf8"
+
+	"vouchdesk/backend/textrules"
 )
 
 // Layouts of the times a transcript shows: 24-hour clock with the zone's abbreviation (which
@@ -14,12 +16,10 @@ const (
 	fullLayout = dayLayout + ", " + timeLayout
 )
 
-// isControl reports C0 and C1 control characters and DEL.
-func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
-
 // cleanLines makes a text safe to show and splits it into lines: invalid UTF-8 becomes U+FFFD,
-// CR LF, CR and the Unicode line and paragraph separators end a line, tabs stay, and every other
-// control character (escape sequences, NUL, C1) is dropped.
+// CR LF, CR and the Unicode line and paragraph separators end a line, tabs stay, and what
+// textrules.BodyDrops names is dropped (NUL, ESC and C1 controls, direction overrides, invisible
+// format characters), so rows stored before those rules are shown safely too.
 func cleanLines(s string) []string {
 	if isPlain(s) {
 		return []string{s}
@@ -41,7 +41,7 @@ func cleanLines(s string) []string {
 		case r == '\n', r == '\u2028', r == '\u2029':
 			lines = append(lines, b.String())
 			b.Reset()
-		case r == '\t' || !isControl(r):
+		case !textrules.BodyDrops(r):
 			b.WriteRune(r)
 		}
 	}
@@ -57,9 +57,10 @@ func isPlain(s string) bool {
 			return false
 		}
 		if c >= 0x80 {
-			// Decode the rest rune by rune (C1 controls, separators, invalid bytes are multi-byte).
+			// Decode the rest rune by rune (C1 controls, separators, format characters, invalid
+			// bytes are multi-byte).
 			for _, r := range s[i:] {
-				if r == utf8.RuneError || isControl(r) && r != '\t' || r == '\u2028' || r == '\u2029' {
+				if r == utf8.RuneError || r == '\n' || textrules.BodyDrops(r) || r == '\u2028' || r == '\u2029' {
 					return false
 				}
 			}

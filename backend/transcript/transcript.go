@@ -22,6 +22,7 @@ import (
 
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 )
 
 // Kind says who wrote a message.
@@ -155,7 +156,7 @@ func Subject(t Transcript) (string, error) {
 		return "", ErrUnsafeHeader
 	}
 	for _, r := range org {
-		if isControl(r) || r == '\u2028' || r == '\u2029' {
+		if textrules.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return "", ErrUnsafeHeader
 		}
 	}

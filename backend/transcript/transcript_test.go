@@ -177,7 +177,7 @@ func TestSubject(t *testing.T) {
 // What the package renders is what the outbox accepts: the subject passes its header checks and
 // the parts are queued as they are, even for a hostile chat.
 func TestRenderedEmailIsQueued(t *testing.T) {
-	f, c := dstChat(t, "Ada\u202e <script>alert(1)</script>", "America/New_York")
+	f, c := dstChat(t, "עדה Ada <script>alert(1)</script>", "America/New_York")
 	tr := f.load(c)
 	subject, err := transcript.Subject(tr)
 	if err != nil {

@@ -170,7 +170,7 @@ func (s *Service) SigninGoogle(ctx context.Context, in GoogleSignin) (Started, e
 		return Started{}, refusal
 	}
 	if name == "" {
-		name, _ = chat.CleanName(clip(id.Name, 200)) // a name with control characters stays unnamed
+		name, _ = chat.CleanName(clip(id.Name, chat.MaxNameChars)) // a name with control characters stays unnamed
 	}
 	hash := token.Hash(in.Credential)
 	now := s.now()

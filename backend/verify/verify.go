@@ -14,6 +14,7 @@ import (
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 	"vouchdesk/backend/token"
 )
 
@@ -31,8 +32,8 @@ const (
 	WrongCodesPerAddress = 10 // wrong codes per address per WrongCodeWindow, across codes and chats
 	WrongCodeWindow      = time.Hour
 	maxDeviceUserAgent   = 300
-	verifyPathEmailLink  = "/verify/email/"
-	verifyPathOptIn      = "/confirm/"
+	verifyPathEmailLink  = textrules.PathVerifyEmail
+	verifyPathOptIn      = textrules.PathConfirm
 )
 
 // Error codes beyond apperr's, stable for the widget API and the desktop.

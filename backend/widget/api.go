@@ -15,6 +15,7 @@ import (
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 	"vouchdesk/backend/verify"
 )
 
@@ -165,8 +166,8 @@ func (d *ChatDeps) routes(mux *http.ServeMux) {
 }
 
 const (
-	verifyEmailPath = "/verify/email/"
-	confirmPath     = "/confirm/"
+	verifyEmailPath = textrules.PathVerifyEmail
+	confirmPath     = textrules.PathConfirm
 )
 
 // throttle answers 429 to an IP over its request budget.

@@ -13,6 +13,15 @@ describe('validateSetup', () => {
     expect(Object.keys(errors).sort()).toEqual(['organizationName', 'ownerEmail', 'ownerName'])
   })
 
+  it('refuses names with control characters or direction overrides', () => {
+    expect(validateSetup({ ...good, ownerName: 'Sam\u0000' }).ownerName).toMatch(/control characters/)
+    expect(validateSetup({ ...good, organizationName: 'Acme\u202eevil' }).organizationName).toMatch(/direction/)
+  })
+
+  it('refuses an owner email with a zero-width space', () => {
+    expect(validateSetup({ ...good, ownerEmail: 'sam\u200b@acme.example' }).ownerEmail).toBeDefined()
+  })
+
   it('limits names to 200 characters', () => {
     expect(validateSetup({ ...good, ownerName: 'a'.repeat(200) })).toEqual({})
     expect(validateSetup({ ...good, ownerName: 'a'.repeat(201) }).ownerName).toMatch(/200/)

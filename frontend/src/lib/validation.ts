@@ -1,17 +1,11 @@
 import type { SetupField, SetupRequest } from './api'
+import { isPlausibleEmail, MAX_NAME_CHARS, nameProblem } from './textrules'
 
-export const MAX_NAME_LENGTH = 200
-export const MAX_EMAIL_LENGTH = 254
+// Something@something.tld with no spaces or hidden characters: a hint, not RFC-complete. The Go
+// side (NormalizeEmail) has the final say.
+export { isPlausibleEmail }
 
 export type FieldErrors = Partial<Record<SetupField, string>>
-
-// Something@something.tld with no spaces: plausible, not RFC-complete.
-// The Go side has the final say.
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
-
-export function isPlausibleEmail(value: string): boolean {
-  return value.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(value)
-}
 
 /** Trims every field; the trimmed values are what gets sent. */
 export function cleanSetupRequest(input: SetupRequest): SetupRequest {
@@ -24,8 +18,11 @@ export function cleanSetupRequest(input: SetupRequest): SetupRequest {
 
 function checkName(value: string, empty: string): string | undefined {
   if (value === '') return empty
-  if ([...value].length > MAX_NAME_LENGTH) {
-    return `Keep this to ${MAX_NAME_LENGTH} characters or fewer.`
+  switch (nameProblem(value)) {
+    case 'too_long':
+      return `Keep this to ${MAX_NAME_CHARS} characters or fewer.`
+    case 'control':
+      return 'Use ordinary text: no control characters or text-direction overrides.'
   }
   return undefined
 }

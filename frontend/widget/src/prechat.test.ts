@@ -42,8 +42,15 @@ describe('validatePrechat', () => {
     expect(validatePrechat(ib, { name: 'x'.repeat(200), email: '', consent: false })).toEqual({})
     expect(validatePrechat(ib, { name: 'x'.repeat(201), email: '', consent: false }).name).toMatch(/200/)
     expect(validatePrechat(ib, { name: 'Ada\u0007', email: '', consent: false }).name).toMatch(/control/)
+    expect(validatePrechat(ib, { name: 'Ada\u202egnp.exe', email: '', consent: false }).name).toMatch(/direction/)
+    expect(validatePrechat(ib, { name: 'Ada\u2067', email: '', consent: false }).name).toMatch(/direction/)
     // Counted in code points, like the server: 200 emoji are 200 characters.
     expect(validatePrechat(ib, { name: '😀'.repeat(200), email: '', consent: false })).toEqual({})
+  })
+  it('refuses an email with an invisible character (a hint: the server decides)', () => {
+    for (const c of ['\u200b', '\u2060', '\ufeff', '\u202e', '\u0000'])
+      expect(validatePrechat(ib, { name: '', email: `ad${c}a@example.com`, consent: true }).email, JSON.stringify(c)).toMatch(/valid email/)
+    expect(validatePrechat(ib, { name: '', email: 'ada@example.com', consent: true })).toEqual({})
   })
   it('counts message length in code points and refuses empty or overlong messages', () => {
     expect(charCount('😀a')).toBe(2)

@@ -45,6 +45,15 @@ describe('inert rendering', () => {
     }
   })
 
+  it('messageEl drops hidden characters older rows may hold and isolates the text', () => {
+    const el = messageEl({ from: 'agent', authorName: 'Olive\u202e\u0000', body: 'pay\u0000 \u001b[2Jnow \u202eexe.fdp\u2066\r\nok\u200b' })
+    const bubble = el.querySelector('.bubble')!
+    expect(bubble.textContent).toBe('pay [2Jnow exe.fdp\nok')
+    expect(el.querySelector('.who')!.textContent).toBe('Olive')
+    expect(bubble.getAttribute('dir')).toBe('auto')
+    expect(el.querySelector('.who')!.getAttribute('dir')).toBe('auto')
+  })
+
   it('the whole widget shows hostile names, messages, emails and consent text literally', async () => {
     const alert = vi.fn()
     vi.stubGlobal('alert', alert)

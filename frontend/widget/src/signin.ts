@@ -15,7 +15,7 @@ import { h, replace } from './dom'
 import { renderGoogleButton, type ScriptLoader } from './gsi'
 import type { Keys } from './storage'
 import type { ChatStart, Inbox, SessionAnswer } from './types'
-import { CONSENT_ERROR, emailError, NAME_MAX, charCount } from './validate'
+import { CONSENT_ERROR, emailError, nameError } from './validate'
 
 const CONSENT_FALLBACK = 'I agree that my email is stored to answer me.'
 
@@ -192,8 +192,7 @@ export class Signin {
   private check(v: Values, needEmail: boolean): Errors {
     const errors: Errors = {}
     const name = v.name.trim()
-    if (charCount(name) > NAME_MAX) errors.name = `A name can be at most ${NAME_MAX} characters.`
-    else if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) errors.name = 'A name cannot contain control characters.'
+    errors.name = nameError(name)
     if (needEmail) errors.email = v.email.trim() ? emailError(v.email.trim()) : 'Enter your email address.'
     if (this.o.inbox.consent.required && !v.consent) errors.consent = CONSENT_ERROR
     for (const k of Object.keys(errors) as (keyof Errors)[]) if (!errors[k]) delete errors[k]

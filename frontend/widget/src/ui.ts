@@ -12,6 +12,7 @@ import type { ApiError } from './api'
 import type { OutItem } from './outbox'
 import type { Inbox, Message } from './types'
 import { CONSENT_ERROR, consentNeeded, emailError, type PrechatErrors, type PrechatInput } from './validate'
+import { showText } from '../../src/lib/textrules'
 
 const CONSENT_FALLBACK = 'I agree that my email is stored to answer me.'
 
@@ -327,9 +328,11 @@ export function messageEl(m: Pick<Message, 'from' | 'authorName' | 'body'>, pend
     'div',
     { class: `msg ${from}`, 'data-testid': 'message', 'data-from': from },
     // Who said it: visible for agents, for screen readers only for the customer.
-    from === 'agent' && h('span', { class: 'who' }, m.authorName || 'Agent'),
+    // Text from people is cleaned of hidden characters (older rows may hold them) and isolated
+    // (dir="auto"), so right-to-left text cannot reorder the widget around it.
+    from === 'agent' && h('span', { class: 'who', dir: 'auto' }, showText(m.authorName ?? '') || 'Agent'),
     from === 'customer' && h('span', { class: 'sr' }, 'You: '),
-    h('p', { class: 'bubble', 'data-testid': 'message-body' }, String(m.body ?? '')),
+    h('p', { class: 'bubble', dir: 'auto', 'data-testid': 'message-body' }, showText(String(m.body ?? ''))),
   )
   if (pending) setPendingState(el, pending)
   return el

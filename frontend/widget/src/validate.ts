@@ -1,28 +1,28 @@
 /**
  * Client-side checks that mirror the server's (docs/api/widget.md, "Limits"), so the customer
- * hears about a mistake before a round trip. The server stays the judge: its errors are shown
- * too. Lengths count Unicode code points, as the Go server counts runes, so an emoji is one
- * character here and there (String.length would count two).
+ * hears about a mistake before a round trip. The rules themselves are the server's
+ * (backend/textrules, generated into src/lib/textrules.gen.ts); the server stays the judge and
+ * its errors are shown too. Lengths count Unicode code points, as the Go server counts runes.
  */
+import { charCount, isPlausibleEmail, MAX_NAME_CHARS, nameProblem } from '../../src/lib/textrules'
 import type { Inbox } from './types'
 
-export const NAME_MAX = 200
+export { charCount }
 
-export function charCount(s: string): number {
-  let n = 0
-  for (const _ of s) n++
-  return n
+/** Only a hint (a missing @, a space, a pasted invisible character): the server decides. */
+export function emailError(email: string): string | undefined {
+  if (!isPlausibleEmail(email)) return 'Please enter a valid email address.'
+  return undefined
 }
 
-// C0 and C1 control characters and DEL, which the server refuses in names.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
-
-// Deliberately loose: one @, something on both sides, a dot in the domain, no spaces. The
-// server decides what is deliverable; this only catches typos like a missing @.
-const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/
-
-export function emailError(email: string): string | undefined {
-  if (!EMAIL.test(email) || charCount(email) > 254) return 'Please enter a valid email address.'
+/** Why the server would refuse this (trimmed) name, or undefined. */
+export function nameError(name: string): string | undefined {
+  switch (nameProblem(name)) {
+    case 'control':
+      return 'A name cannot contain control characters or text-direction overrides.'
+    case 'too_long':
+      return `A name can be at most ${MAX_NAME_CHARS} characters.`
+  }
   return undefined
 }
 
@@ -46,10 +46,7 @@ export function validatePrechat(inbox: Inbox, v: PrechatInput, forceConsent = fa
   const errors: PrechatErrors = {}
   const name = v.name.trim()
   const email = v.email.trim()
-  if (inbox.prechat.askName) {
-    if (charCount(name) > NAME_MAX) errors.name = `A name can be at most ${NAME_MAX} characters.`
-    else if (CONTROL.test(name)) errors.name = 'A name cannot contain control characters.'
-  }
+  if (inbox.prechat.askName) errors.name = nameError(name)
   if (inbox.prechat.askEmail && email) errors.email = emailError(email)
   if (consentNeeded(inbox, email, forceConsent) && !v.consent)
     errors.consent = CONSENT_ERROR

@@ -35,6 +35,7 @@ import {
   type Shell,
 } from './ui'
 import { charCount, messageError, validatePrechat, type PrechatErrors, type PrechatInput } from './validate'
+import { MAX_MESSAGE_CHARS } from '../../src/lib/textrules'
 
 export interface WidgetOptions {
   /** The server's public URL without a trailing slash, e.g. https://desk.example.com */
@@ -585,7 +586,7 @@ export class Widget {
 
   private limit(): number {
     const l = this.inbox?.limits?.messageChars
-    return typeof l === 'number' && l > 0 ? l : 4000
+    return typeof l === 'number' && l > 0 ? l : MAX_MESSAGE_CHARS
   }
 
   private send(): void {

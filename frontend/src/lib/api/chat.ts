@@ -5,6 +5,7 @@
 import * as Chat from '../../../wailsjs/go/services/Chat'
 import * as RegulatoryService from '../../../wailsjs/go/services/Regulatory'
 import { services } from '../../../wailsjs/go/models'
+import { MAX_MESSAGE_CHARS } from '../textrules'
 import { call } from './call'
 import { ApiError } from './errors'
 import {
@@ -23,8 +24,8 @@ import type {
   Regulatory,
 } from './types'
 
-/** The longest message an agent may send, in characters. */
-export const MESSAGE_MAX_CHARS = 4000
+/** The longest message an agent may send, in characters (backend/textrules). */
+export const MESSAGE_MAX_CHARS = MAX_MESSAGE_CHARS
 
 /** The longest consent text, in characters. */
 export const CONSENT_MAX_CHARS = 1000

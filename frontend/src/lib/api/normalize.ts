@@ -13,6 +13,7 @@ import type {
   SetupState,
   StartupProblem,
 } from './types'
+import { showText } from '../textrules'
 
 type Raw = Record<string, unknown> | null | undefined
 
@@ -22,6 +23,15 @@ export function obj(value: unknown): Raw {
 
 export function str(value: unknown): string {
   return typeof value === 'string' ? value : ''
+}
+
+/**
+ * A string of text people typed (names, message bodies, previews), made safe to show: control
+ * characters, direction overrides and invisible format characters removed (showText). Rows
+ * stored before the server cleaned input may still hold them. Not for ids or values sent back.
+ */
+export function text(value: unknown): string {
+  return showText(str(value))
 }
 
 export function num(value: unknown): number {

@@ -2,7 +2,7 @@
 // Anything unexpected errs on the side of showing less: an unknown panel state
 // is never "verified", and a non-verified panel never carries names, fields or
 // history even if they were sent.
-import { num, obj, str } from './normalize'
+import { num, obj, str, text } from './normalize'
 import type {
   ChatMessage,
   ContactFieldView,
@@ -49,12 +49,12 @@ export function toConversationSummary(value: unknown): ConversationSummary | nul
     inboxName: str(o.inboxName),
     kind: kind(o.kind),
     status: status(o.status),
-    title: str(o.title) || 'Visitor',
+    title: text(o.title) || 'Visitor',
     email,
     typedEmail: str(o.typedEmail),
     panel: panelState(o.panel, email),
     unread: Math.max(0, num(o.unread)),
-    lastMessage: str(o.lastMessage),
+    lastMessage: text(o.lastMessage),
     lastActivityAt: str(o.lastActivityAt),
     startedAt: str(o.startedAt),
     phone: str(o.phone),
@@ -73,8 +73,8 @@ export function toChatMessage(value: unknown): ChatMessage | null {
   return {
     id: str(o.id),
     from: senders.includes(o.from as MessageFrom) ? (o.from as MessageFrom) : 'system',
-    authorName: str(o.authorName),
-    body: str(o.body),
+    authorName: text(o.authorName),
+    body: text(o.body),
     createdAt: str(o.createdAt),
   }
 }
@@ -97,7 +97,7 @@ function toHistoryItem(value: unknown): HistoryItem | null {
     kind: kind(o.kind),
     status: status(o.status),
     startedAt: str(o.startedAt),
-    preview: str(o.preview),
+    preview: text(o.preview),
   }
 }
 
@@ -111,7 +111,7 @@ export function toContactPanel(value: unknown): ContactPanel {
     email,
     typedEmail: str(o.typedEmail),
     contactId: str(o.contactId),
-    name: verified ? str(o.name) : '',
+    name: verified ? text(o.name) : '',
     warning: str(o.warning),
     reason: str(o.reason),
     refused: !verified && o.refused === true,

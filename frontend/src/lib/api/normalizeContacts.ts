@@ -12,7 +12,8 @@ import type {
   TimelineKind,
   TimelinePage,
 } from './contactTypes'
-import { num, obj, str } from './normalize'
+import { num, obj, str, text } from './normalize'
+import { showText } from '../textrules'
 
 const kinds: readonly TimelineKind[] = ['chat', 'call', 'transcript', 'verification', 'unverification', 'merge', 'unmerge']
 
@@ -31,7 +32,7 @@ function fieldKind(value: unknown): FieldKind {
 export function toContactSummary(value: unknown): ContactSummary | null {
   const o = obj(value)
   if (!o || !str(o.id)) return null
-  return { id: str(o.id), name: str(o.name), emails: strs(o.emails), phones: strs(o.phones), verified: o.verified === true, status: str(o.status) }
+  return { id: str(o.id), name: text(o.name), emails: strs(o.emails), phones: strs(o.phones), verified: o.verified === true, status: str(o.status) }
 }
 
 export function toContactSearch(value: unknown): ContactSearch {
@@ -62,7 +63,7 @@ function toMerge(value: unknown): MergeRecord | null {
   return {
     id: str(o.id),
     mergedId: str(o.mergedId),
-    mergedName: str(o.mergedName),
+    mergedName: text(o.mergedName),
     reason: str(o.reason),
     actorName: str(o.actorName),
     at: str(o.at),
@@ -78,10 +79,10 @@ export function toContactDetail(value: unknown): ContactDetail | null {
   if (!o || !str(o.id)) return null
   return {
     id: str(o.id),
-    name: str(o.name),
+    name: text(o.name),
     status: str(o.status),
     fields: list(o.fields, toField),
-    otherNames: strs(o.otherNames),
+    otherNames: strs(o.otherNames).map(showText),
     mergedInto: str(o.mergedInto),
     merges: list(o.merges, toMerge),
     conversations: num(o.conversations),
@@ -96,8 +97,8 @@ function toTimelineItem(value: unknown): TimelineItem | null {
     id: str(o.id),
     kind: o.kind as TimelineKind,
     at: str(o.at),
-    title: str(o.title),
-    detail: str(o.detail),
+    title: text(o.title),
+    detail: text(o.detail),
     channel: str(o.channel),
     method: str(o.method),
     conversationId: str(o.conversationId),
@@ -127,7 +128,7 @@ export function toEditPreview(value: unknown): EditPreview {
       return m && str(m.contactId)
         ? {
             contactId: str(m.contactId),
-            name: str(m.name),
+            name: text(m.name),
             because: str(m.because),
             conversations: num(m.conversations),
             fields: num(m.fields),

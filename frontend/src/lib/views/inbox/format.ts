@@ -35,11 +35,7 @@ export function messageTime(value: string, now: Date = new Date()): string {
 }
 
 /** Characters as a person counts them (an emoji is one), which is how the limit is counted. */
-export function charCount(text: string): number {
-  let n = 0
-  for (const _ of text) n++
-  return n
-}
+export { charCount } from '../../textrules'
 
 const thousands = new Intl.NumberFormat('en')
 
