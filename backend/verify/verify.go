@@ -176,31 +176,11 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 		if err := tx.SetVisitorEmail(org.ID, cur.ID, display); err != nil {
 			return err
 		}
-		f, c, err := tx.FieldByValue(org.ID, store.FieldEmail, norm)
-		switch {
-		case errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.ContactPending):
-			if err != nil { // nobody has it: register a contact
-				status := store.ContactActive
-				if org.DoubleOptIn {
-					status = store.ContactPending
-				}
-				c = store.Contact{ID: store.NewID(), OrgID: org.ID, Name: cur.VisitorName, Status: status, CreatedAt: now, UpdatedAt: now}
-				var consentAt time.Time
-				if consent {
-					consentAt = now
-				}
-				if err := tx.InsertRegisteredContact(c, org.ConsentText, consentAt); err != nil {
-					return err
-				}
-				f = store.Field{ID: store.NewID(), OrgID: org.ID, ContactID: c.ID, Kind: store.FieldEmail, ValueNorm: norm,
-					ValueDisplay: display, CreatedAt: now}
-				if err := tx.InsertField(f); err != nil {
-					return err
-				}
-				if err := tx.Audit(org.ID, by, "contact.register", "contacts", c.ID, map[string]any{"status": status, "conversation": cur.ID}); err != nil {
-					return err
-				}
-			}
+		f, c, registered, err := claimEmail(tx, org, cur, by, norm, display, consent, now)
+		if err != nil {
+			return err
+		}
+		if registered || c.Status == store.ContactPending {
 			if org.DoubleOptIn {
 				if err := tx.SetLink(org.ID, cur.ID, "", "", store.LinkNone); err != nil {
 					return err
@@ -212,8 +192,11 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 				return err
 			}
 			return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkPreliminary)
-		case err != nil:
-			return err
+		}
+		if org.DoubleOptIn { // as the confirmation a new address gets would (enumeration.go)
+			if err := s.spendOptIn(tx, org, cur, c, norm, display, now); err != nil {
+				return err
+			}
 		}
 		// A contact has it: verified only if this very browser proved this very field.
 		state := store.LinkPreliminary
