@@ -1,12 +1,9 @@
 package verify
 
 import (
-	"errors"
 	"time"
 
-	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
-	"vouchdesk/backend/token"
 )
 
 // Whether an address belongs to a contact is never told to whoever types it (docs/verification.md,
@@ -17,8 +14,9 @@ import (
 //     refuses a taken address and the attempt is rolled back (store.RegisterUnlessTaken), then
 //     the address's holder is read and one audit row is written, whoever holds it;
 //   - under double opt-in, an unknown address gets a confirmation email; a known one does the
-//     same reads and writes, undoes the queued email, and so spends the same slot of the
-//     address's send budget without an email (spendOptIn).
+//     same work and undoes it (padOptIn). Confirmations have their own per-address budget, which
+//     no other call reads (optInBudget): counted with codes and sign-in codes, they would let a
+//     few typed addresses and a sign-in request tell known from unknown.
 // The sign-in code request reads nothing about contacts at all (SendSigninCode).
 
 // claimEmail finds the contact that has the address, registering one (pending under double
@@ -53,38 +51,14 @@ func claimEmail(tx *store.Tx, org store.Organization, cur store.Conversation, by
 	return f, c, registered, err
 }
 
-// spendOptIn is what a known address does under double opt-in where an unknown one gets a
-// confirmation (sendOptIn): the same reads (the sender, the address's budget), the same email
-// composed and queued, the queueing undone (store.Tx.DryRun), and, if one would have been sent,
-// one slot of the address's send budget spent without an email. So the budget is spent alike
-// whether or not the address is known, and the sign-in's "This address got several emails"
-// (addressBudget) answers the same for both: without it, typing an address five times in a chat
-// would spend an unknown address's budget and leave a known one's untouched, and asking for a
-// sign-in code would tell them apart. The slot is a double opt-in challenge whose secret nobody
-// holds, bound to no conversation, dead a millisecond after it is made (addressBudget counts
-// challenges by target and time).
-func (s *Service) spendOptIn(tx *store.Tx, org store.Organization, cur store.Conversation, c store.Contact, norm, display string,
+// padOptIn is what a known address does under double opt-in where an unknown one gets a
+// confirmation (sendOptIn): the same reads and writes (the sender, the confirmations' budget, the
+// challenge, the email composed and queued), undone (store.Tx.DryRun). Nothing stays, and the
+// confirmations' budget is one no other call reads (optInBudget), so it tells nothing either.
+func (s *Service) padOptIn(tx *store.Tx, org store.Organization, cur store.Conversation, c store.Contact, norm, display string,
 	now time.Time) error {
-	sender, err := tx.VerifiedSenderEmail(org.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	if wait, err := addressBudget(tx, org.ID, norm, now); err != nil || wait > 0 {
-		return err
-	}
-	plain, hash := token.NewLink()
-	ch := store.Challenge{ID: store.NewID(), OrgID: org.ID, Purpose: store.PurposeDoubleOptIn, SecretHash: hash,
-		TargetKind: store.FieldEmail, TargetValue: norm, CreatedAt: now, ExpiresAt: now.Add(time.Millisecond)}
-	if err := tx.InsertChallenge(ch); err != nil {
-		return err
-	}
-	msg := optInEmail(org.Name, org.ConsentText, s.link(verifyPathOptIn, plain))
 	return tx.DryRun(func() error {
-		_, err := outbox.Enqueue(tx, outbox.Email{OrgID: org.ID, Kind: outbox.KindDoubleOptIn, IdempotencyKey: "double_opt_in:" + ch.ID,
-			FromName: org.Name, FromAddr: sender.Address, To: display, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML,
-			ConversationID: cur.ID, ContactID: c.ID}, now)
+		_, err := s.sendOptIn(tx, org, cur, c, norm, display, now)
 		return err
 	})
 }

@@ -26,7 +26,8 @@ const (
 	OptInLife            = 7 * 24 * time.Hour
 	codesPerChat         = 3 // per conversation per codeWindow
 	codeWindow           = 10 * time.Minute
-	sendsPerAddress      = 5 // codes, links and confirmations per address per addressWindow
+	sendsPerAddress      = 5 // codes, links and sign-in codes per address per addressWindow
+	optInsPerAddress     = 2 // double opt-in confirmations per address per addressWindow
 	addressWindow        = time.Hour
 	WrongCodesPerAddress = 10 // wrong codes per address per WrongCodeWindow, across codes and chats
 	WrongCodeWindow      = time.Hour
@@ -193,8 +194,8 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 			}
 			return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkPreliminary)
 		}
-		if org.DoubleOptIn { // as the confirmation a new address gets would (enumeration.go)
-			if err := s.spendOptIn(tx, org, cur, c, norm, display, now); err != nil {
+		if org.DoubleOptIn { // the work of the confirmation a new address gets (enumeration.go)
+			if err := s.padOptIn(tx, org, cur, c, norm, display, now); err != nil {
 				return err
 			}
 		}
