@@ -115,17 +115,11 @@ func CleanBody(raw string) (string, error) {
 
 // ChatInbox returns the live chat inbox with this id, in whichever organization it is.
 func (s *Service) ChatInbox(ctx context.Context, inboxID string) (store.Inbox, store.Organization, error) {
-	orgs, err := s.st.Organizations(ctx)
-	if err != nil {
-		return store.Inbox{}, store.Organization{}, err
+	in, o, err := s.st.ChatInboxByID(ctx, inboxID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Inbox{}, store.Organization{}, &apperr.Error{Code: CodeNoInbox, Message: "There is no chat inbox with this id."}
 	}
-	for _, o := range orgs {
-		in, err := s.st.InboxByID(ctx, o.ID, inboxID)
-		if err == nil && in.Kind == store.InboxChat {
-			return in, o, nil
-		}
-	}
-	return store.Inbox{}, store.Organization{}, &apperr.Error{Code: CodeNoInbox, Message: "There is no chat inbox with this id."}
+	return in, o, err
 }
 
 // Start opens a conversation in a chat inbox, in a transaction of its own.

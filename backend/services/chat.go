@@ -111,6 +111,45 @@ func (ch *Chat) Open(id string) (ConversationDetail, error) {
 	return d, ch.b.jsError("chat.open", err)
 }
 
+// MessagesPerPage is how many messages Open and Earlier return at most: the newest page first, then
+// older pages as the agent scrolls back.
+const MessagesPerPage = 200
+
+// Earlier returns the page of a conversation's messages just before beforeID (the oldest one the
+// view has), oldest first, and whether older ones remain.
+func (ch *Chat) Earlier(id, beforeID string) (MessagePage, error) {
+	ctx, e, ws, err := ch.b.workspace()
+	if err != nil {
+		return MessagePage{}, ch.b.jsError("chat.earlier", err)
+	}
+	p, err := earlier(ctx, e, ws, id, beforeID)
+	return p, ch.b.jsError("chat.earlier", err)
+}
+
+func earlier(ctx context.Context, e *engine.Engine, ws org.Workspace, id, beforeID string) (MessagePage, error) {
+	if _, err := e.Store.ConversationByID(ctx, ws.Organization.ID, id); errors.Is(err, store.ErrNotFound) {
+		return MessagePage{}, apperr.NotFound("This conversation does not exist.")
+	} else if err != nil {
+		return MessagePage{}, err
+	}
+	if beforeID == "" {
+		return MessagePage{}, apperr.Invalid("beforeId", "Say which message to page back from.")
+	}
+	msgs, more, err := e.Store.MessagesBefore(ctx, ws.Organization.ID, id, beforeID, MessagesPerPage)
+	if err != nil {
+		return MessagePage{}, err
+	}
+	return MessagePage{Messages: chatMessages(msgs), HasEarlier: more}, nil
+}
+
+func chatMessages(msgs []store.Message) []ChatMessage {
+	out := make([]ChatMessage, len(msgs))
+	for i, m := range msgs {
+		out[i] = ChatMessage{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, CreatedAt: stamp(m.CreatedAt)}
+	}
+	return out
+}
+
 func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) (ConversationDetail, error) {
 	conv, err := e.Store.ConversationByID(ctx, ws.Organization.ID, id)
 	if err != nil {
@@ -125,14 +164,11 @@ func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) 
 		inboxName = in.Name
 	}
 	d.Summary = summary(store.ConversationListItem{Conversation: conv, InboxName: inboxName})
-	msgs, err := e.Store.Messages(ctx, ws.Organization.ID, id, "", 5000)
+	msgs, earlier, err := e.Store.MessagesBefore(ctx, ws.Organization.ID, id, "", MessagesPerPage)
 	if err != nil {
 		return ConversationDetail{}, err
 	}
-	d.Messages = make([]ChatMessage, len(msgs))
-	for i, m := range msgs {
-		d.Messages[i] = ChatMessage{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, CreatedAt: stamp(m.CreatedAt)}
-	}
+	d.Messages, d.HasEarlier = chatMessages(msgs), earlier
 	if n := len(msgs); n > 0 {
 		d.Summary.LastMessage = preview(msgs[n-1].Body)
 	}

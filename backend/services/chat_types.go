@@ -111,9 +111,11 @@ type VerifyActions struct {
 // ConversationDetail is an open conversation in the agent's view.
 type ConversationDetail struct {
 	Summary  ConversationSummary `json:"summary"`
-	Messages []ChatMessage       `json:"messages"`
-	Panel    ContactPanel        `json:"panel"`
-	Actions  VerifyActions       `json:"actions"`
+	Messages []ChatMessage       `json:"messages"` // the newest MessagesPerPage, oldest first
+	// HasEarlier: older messages exist; Chat.Earlier pages back from the first of Messages.
+	HasEarlier bool          `json:"hasEarlier"`
+	Panel      ContactPanel  `json:"panel"`
+	Actions    VerifyActions `json:"actions"`
 }
 
 // RegulatorySettings is Settings -> Regulatory: how new contacts are registered.
@@ -123,4 +125,10 @@ type RegulatorySettings struct {
 	// ConsentText is shown in the widget beside the email field; the customer's agreement is
 	// recorded with the contact.
 	ConsentText string `json:"consentText"`
+}
+
+// MessagePage is a page of older messages (Chat.Earlier), oldest first.
+type MessagePage struct {
+	Messages   []ChatMessage `json:"messages"`
+	HasEarlier bool          `json:"hasEarlier"` // older ones remain
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -153,6 +154,43 @@ func (s *Store) Messages(ctx context.Context, orgID, conversationID, afterID str
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// MessagesBefore returns a page of a conversation's messages: the newest limit of those added
+// before beforeID ("" for the newest of all), oldest first, and whether older ones remain. The
+// agent's view opens on the newest page and pages back from its oldest message.
+func (s *Store) MessagesBefore(ctx context.Context, orgID, conversationID, beforeID string, limit int) ([]Message, bool, error) {
+	if limit <= 0 {
+		limit = 200
+	}
+	if beforeID == "" {
+		beforeID = "~" // after every id: ids are lowercase hex and dashes
+	}
+	// m.id < ? keeps the walk on the index (conversation_id, id), from the page's start down.
+	rows, err := s.r.QueryContext(ctx, "SELECT "+messageColumns+` FROM messages m
+		WHERE m.conversation_id = ? AND m.id < ? AND m.org_id = ? ORDER BY m.id DESC LIMIT ?`,
+		conversationID, beforeID, orgID, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: messages before: %w", err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, false, fmt.Errorf("store: messages before: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("store: messages before: %w", err)
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	slices.Reverse(out)
+	return out, more, nil
 }
 
 // ConversationListItem is a row of the agent's inbox.

@@ -20,8 +20,21 @@ func rateLimited(msg string) error {
 
 var errNoSender = &apperr.Error{Code: CodeNoSender, Message: NoSenderMessage}
 
-// addressPurposes are the emails that count against an address's sendsPerAddress.
-var addressPurposes = []string{store.PurposeChatCode, store.PurposeChatLink, store.PurposeDoubleOptIn, store.PurposeSigninCode}
+// addressPurposes are the emails that count against an address's sendsPerAddress. Double
+// opt-in confirmations have a budget of their own (optInBudget): they go only to addresses that
+// belong to no active contact, so if they counted here, typing an address in a few chats and
+// then asking for a sign-in code would tell a known address from an unknown one (enumeration.go).
+var addressPurposes = []string{store.PurposeChatCode, store.PurposeChatLink, store.PurposeSigninCode}
+
+// optInBudget is addressBudget for double opt-in confirmations: at most optInsPerAddress per
+// addressWindow. Nobody is told when it is spent (the confirmation is just not sent again).
+func optInBudget(tx *store.Tx, orgID, norm string, now time.Time) (time.Duration, error) {
+	sent, err := tx.TargetSends(orgID, store.FieldEmail, norm, []string{store.PurposeDoubleOptIn}, now.Add(-addressWindow))
+	if err != nil {
+		return 0, err
+	}
+	return windowWait(sent, optInsPerAddress, addressWindow, now), nil
+}
 
 // addressBudget says how long until the address may get another code, link or confirmation (0:
 // now). At most sendsPerAddress go to one address per addressWindow, across conversations,
@@ -44,7 +57,7 @@ func windowWait(sent store.SendTimes, n int, window time.Duration, now time.Time
 }
 
 // sendOptIn queues the double opt-in confirmation for a pending contact, bound to the
-// conversation. Without a verified sender, or over the address's budget, nothing is sent (the
+// conversation. Without a verified sender, or over the address's optInBudget, nothing is sent (the
 // agent's panel says so); sent reports whether an email was queued.
 func (s *Service) sendOptIn(tx *store.Tx, org store.Organization, cur store.Conversation, c store.Contact, norm, display string, now time.Time) (bool, error) {
 	sender, err := tx.VerifiedSenderEmail(org.ID)
@@ -54,7 +67,7 @@ func (s *Service) sendOptIn(tx *store.Tx, org store.Organization, cur store.Conv
 	if err != nil {
 		return false, err
 	}
-	if wait, err := addressBudget(tx, org.ID, norm, now); err != nil || wait > 0 {
+	if wait, err := optInBudget(tx, org.ID, norm, now); err != nil || wait > 0 {
 		return false, err
 	}
 	plain, hash := token.NewLink()

@@ -27,7 +27,8 @@ const (
 	OptInLife            = 7 * 24 * time.Hour
 	codesPerChat         = 3 // per conversation per codeWindow
 	codeWindow           = 10 * time.Minute
-	sendsPerAddress      = 5 // codes, links and confirmations per address per addressWindow
+	sendsPerAddress      = 5 // codes, links and sign-in codes per address per addressWindow
+	optInsPerAddress     = 2 // double opt-in confirmations per address per addressWindow
 	addressWindow        = time.Hour
 	WrongCodesPerAddress = 10 // wrong codes per address per WrongCodeWindow, across codes and chats
 	WrongCodeWindow      = time.Hour
@@ -203,48 +204,30 @@ func (s *Service) submitEmail(tx *store.Tx, cur store.Conversation, norm, displa
 		if err := tx.SetVisitorEmail(org.ID, cur.ID, display); err != nil {
 			return err
 		}
-		f, c, err := tx.FieldByValue(org.ID, store.FieldEmail, norm)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
 		if cur.LinkState == store.LinkVerified {
 			// Proven already: typing another address does not undo that. The new one is shown
 			// to the agent beside the proven one, as typed, until it is proven too (then it
 			// joins the proven contact); only this browser's own earlier proof of it moves the
-			// link at once.
-			if err == nil && c.Status != store.ContactPending && cur.DeviceID != "" {
-				if _, perr := tx.DeviceProof(org.ID, cur.DeviceID, f.ID); perr == nil {
-					return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkVerified)
-				} else if !errors.Is(perr, store.ErrNotFound) {
-					return perr
-				}
+			// link at once. Nothing is registered for it. A known and an unknown address run the
+			// same two reads (enumeration.go).
+			f, c, err := tx.FieldByValue(org.ID, store.FieldEmail, norm)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			_, perr := tx.DeviceProof(org.ID, cur.DeviceID, f.ID)
+			if perr != nil && !errors.Is(perr, store.ErrNotFound) {
+				return perr
+			}
+			if err == nil && perr == nil && c.Status != store.ContactPending && cur.DeviceID != "" {
+				return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkVerified)
 			}
 			return nil
 		}
-		switch {
-		case errors.Is(err, store.ErrNotFound) || (err == nil && c.Status == store.ContactPending):
-			if err != nil { // nobody has it: register a contact
-				status := store.ContactActive
-				if org.DoubleOptIn {
-					status = store.ContactPending
-				}
-				c = store.Contact{ID: store.NewID(), OrgID: org.ID, Name: cur.VisitorName, Status: status, CreatedAt: now, UpdatedAt: now}
-				var consentAt time.Time
-				if consent {
-					consentAt = now
-				}
-				if err := tx.InsertRegisteredContact(c, org.ConsentText, consentAt); err != nil {
-					return err
-				}
-				f = store.Field{ID: store.NewID(), OrgID: org.ID, ContactID: c.ID, Kind: store.FieldEmail, ValueNorm: norm,
-					ValueDisplay: display, CreatedAt: now}
-				if err := tx.InsertField(f); err != nil {
-					return err
-				}
-				if err := tx.Audit(org.ID, by, "contact.register", "contacts", c.ID, map[string]any{"status": status, "conversation": cur.ID}); err != nil {
-					return err
-				}
-			}
+		f, c, registered, err := claimEmail(tx, org, cur, by, norm, display, consent, now)
+		if err != nil {
+			return err
+		}
+		if registered || c.Status == store.ContactPending {
 			if org.DoubleOptIn {
 				if err := tx.SetLink(org.ID, cur.ID, "", "", store.LinkNone); err != nil {
 					return err
@@ -256,6 +239,11 @@ func (s *Service) submitEmail(tx *store.Tx, cur store.Conversation, norm, displa
 				return err
 			}
 			return tx.SetLink(org.ID, cur.ID, c.ID, f.ID, store.LinkPreliminary)
+		}
+		if org.DoubleOptIn { // the work of the confirmation a new address gets (enumeration.go)
+			if err := s.padOptIn(tx, org, cur, c, norm, display, now); err != nil {
+				return err
+			}
 		}
 		// A contact has it: verified only if this very browser proved this very field.
 		state := store.LinkPreliminary

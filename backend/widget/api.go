@@ -107,10 +107,16 @@ func retryAfter(err error) int {
 
 func badRequest(msg string) error { return &apperr.Error{Code: "bad_request", Message: msg} }
 
+// decode reads a body that is one JSON object and nothing after it but whitespace: data after the
+// object (a second object, stray text) is refused, not ignored, so what a client meant is never
+// half read. Unknown fields are ignored (docs/decisions.md, "Widget API bodies").
 func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody+1))
 	if err := dec.Decode(v); err != nil {
 		return badRequest("The request body must be JSON of at most 16 KiB, with the documented fields.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return badRequest("The request body must be one JSON object with nothing after it.")
 	}
 	return nil
 }

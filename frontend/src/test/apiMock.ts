@@ -30,6 +30,7 @@ export const API_CALLS = [
   'setInboxIdleEnd',
   'listConversations',
   'openConversation',
+  'loadEarlierMessages',
   'markConversationRead',
   'sendMessage',
   'endConversation',

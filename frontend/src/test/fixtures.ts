@@ -234,6 +234,7 @@ export function conversationDetail(
   return {
     summary: conversation(summary),
     messages: [message()],
+    hasEarlier: false,
     panel: contactPanel(),
     actions: verifyActions(),
     ...rest,

@@ -473,6 +473,7 @@ export namespace services {
 	export class ConversationDetail {
 	    summary: ConversationSummary;
 	    messages: ChatMessage[];
+	    hasEarlier: boolean;
 	    panel: ContactPanel;
 	    actions: VerifyActions;
 	
@@ -484,6 +485,7 @@ export namespace services {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.summary = this.convertValues(source["summary"], ConversationSummary);
 	        this.messages = this.convertValues(source["messages"], ChatMessage);
+	        this.hasEarlier = source["hasEarlier"];
 	        this.panel = this.convertValues(source["panel"], ContactPanel);
 	        this.actions = this.convertValues(source["actions"], VerifyActions);
 	    }
@@ -823,6 +825,38 @@ export namespace services {
 	        this.lastError = source["lastError"];
 	        this.lastPoll = source["lastPoll"];
 	    }
+	}
+	export class MessagePage {
+	    messages: ChatMessage[];
+	    hasEarlier: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new MessagePage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.messages = this.convertValues(source["messages"], ChatMessage);
+	        this.hasEarlier = source["hasEarlier"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	
 	

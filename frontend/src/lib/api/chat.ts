@@ -13,6 +13,7 @@ import {
   toContactPanel,
   toConversationDetail,
   toConversationSummaries,
+  toMessagePage,
   toRegulatory,
 } from './normalizeChat'
 import type {
@@ -21,6 +22,7 @@ import type {
   ConversationDetail,
   ConversationFilter,
   ConversationSummary,
+  MessagePage,
   Regulatory,
 } from './types'
 
@@ -47,6 +49,11 @@ export async function openConversation(id: string): Promise<ConversationDetail> 
   const detail = toConversationDetail(await call(() => Chat.Open(id)))
   if (!detail) throw new ApiError('unknown', 'The conversation came back empty.')
   return detail
+}
+
+/** The page of messages just before `beforeId` (the oldest one shown), oldest first. */
+export async function loadEarlierMessages(id: string, beforeId: string): Promise<MessagePage> {
+  return toMessagePage(await call(() => Chat.Earlier(id, beforeId)))
 }
 
 /** Marks every message of the conversation as read by this agent. */

@@ -13,6 +13,7 @@ import type {
   ConversationSummary,
   HistoryItem,
   MessageFrom,
+  MessagePage,
   PanelState,
   Regulatory,
   VerifyActions,
@@ -143,9 +144,15 @@ export function toConversationDetail(value: unknown): ConversationDetail | null 
   return {
     summary,
     messages: list(o.messages, toChatMessage),
+    hasEarlier: o.hasEarlier === true,
     panel: toContactPanel(o.panel),
     actions: toVerifyActions(o.actions),
   }
+}
+
+export function toMessagePage(value: unknown): MessagePage {
+  const o = obj(value) ?? {}
+  return { messages: list(o.messages, toChatMessage), hasEarlier: o.hasEarlier === true }
 }
 
 export function toRegulatory(value: unknown): Regulatory {

@@ -315,10 +315,19 @@ export interface VerifyActions {
 /** An open conversation in the agent's view. */
 export interface ConversationDetail {
   summary: ConversationSummary
-  /** Oldest first. */
+  /** The newest page, oldest first. */
   messages: ChatMessage[]
+  /** Older messages exist: loadEarlierMessages pages back from the first of `messages`. */
+  hasEarlier: boolean
   panel: ContactPanel
   actions: VerifyActions
+}
+
+/** A page of older messages, oldest first. */
+export interface MessagePage {
+  messages: ChatMessage[]
+  /** Still older ones remain. */
+  hasEarlier: boolean
 }
 
 /** Settings → Regulatory: how new contacts are registered. */

@@ -230,3 +230,42 @@ describe('Inbox', () => {
     expect(events.listeners('chat:changed')).toBe(0)
   })
 })
+
+describe('Inbox: long conversations', () => {
+  it('opens on the newest page and loads earlier messages above, keeping them on a reload', async () => {
+    const page = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) =>
+        message({ id: `msg_${String(from + i).padStart(4, '0')}`, body: `message ${from + i}` }),
+      )
+    const newest = conversationDetail({ messages: page(201, 400), hasEarlier: true })
+    const user = await openAda(newest)
+    const log = screen.getByRole('log', { name: 'Messages' })
+    expect(within(log).getByText('message 400')).toBeInTheDocument()
+    expect(within(log).queryByText('message 200')).not.toBeInTheDocument()
+
+    m.loadEarlierMessages.mockResolvedValue({ messages: page(1, 200), hasEarlier: false })
+    await user.click(within(log).getByRole('button', { name: 'Load earlier messages' }))
+    expect(await within(log).findByText('message 1')).toBeInTheDocument()
+    expect(m.loadEarlierMessages).toHaveBeenCalledWith(newest.summary.id, 'msg_0201')
+    const bodies = within(log).getAllByText(/^message \d+$/).map((e) => e.textContent)
+    expect(bodies).toHaveLength(400)
+    expect(bodies[0]).toBe('message 1')
+    expect(bodies[399]).toBe('message 400')
+    expect(within(log).queryByRole('button', { name: 'Load earlier messages' })).not.toBeInTheDocument()
+
+    // A change reloads the newest page: the earlier messages stay.
+    m.openConversation.mockResolvedValue(conversationDetail({ messages: page(202, 401), hasEarlier: true }))
+    events.emit('chat:changed')
+    expect(await within(log).findByText('message 401')).toBeInTheDocument()
+    expect(within(log).getByText('message 1')).toBeInTheDocument()
+  })
+
+  it('says so when earlier messages cannot be loaded, and keeps the button', async () => {
+    const user = await openAda(conversationDetail({ hasEarlier: true }))
+    const log = screen.getByRole('log', { name: 'Messages' })
+    m.loadEarlierMessages.mockRejectedValue(new api.ApiError('unknown', 'The database is busy.'))
+    await user.click(within(log).getByRole('button', { name: 'Load earlier messages' }))
+    expect(await within(log).findByRole('alert')).toHaveTextContent('Couldn’t load earlier messages: The database is busy.')
+    expect(within(log).getByRole('button', { name: 'Load earlier messages' })).toBeEnabled()
+  })
+})
