@@ -32,6 +32,7 @@ type chatEnv struct {
 	chat   *chat.Service
 	verify *verify.Service
 	srv    *httptest.Server
+	deps   *widget.ChatDeps
 	inbox  string
 }
 
@@ -59,14 +60,14 @@ func newChatEnv(t *testing.T, limits widget.Limits) *chatEnv {
 	}
 	c := chat.New(st, clk.Now, chat.NewHub())
 	v := verify.New(st, clk.Now, public, c)
-	srv := httptest.NewServer(widget.NewHandler(widget.Deps{Version: "t", DB: st,
-		Chat: &widget.ChatDeps{Chat: c, Verify: v, Store: st, Log: testLogger(t), Limits: limits}}))
+	deps := &widget.ChatDeps{Chat: c, Verify: v, Store: st, Log: testLogger(t), Limits: limits}
+	srv := httptest.NewServer(widget.NewHandler(widget.Deps{Version: "t", DB: st, Chat: deps}))
 	t.Cleanup(srv.Close)
 	inboxes, err := st.InboxesByOrg(ctx, ws.Organization.ID)
 	if err != nil || len(inboxes) == 0 {
 		t.Fatal("no inbox", err)
 	}
-	return &chatEnv{t: t, st: st, ws: ws, clock: clk, chat: c, verify: v, srv: srv, inbox: inboxes[0].ID}
+	return &chatEnv{t: t, st: st, ws: ws, clock: clk, chat: c, verify: v, srv: srv, deps: deps, inbox: inboxes[0].ID}
 }
 
 // call sends a JSON request and decodes the JSON answer into a map.

@@ -13,6 +13,7 @@ import (
 	"vouchdesk/backend/config"
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/version"
+	"vouchdesk/backend/widget"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -40,7 +41,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
 		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool,
-		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL})
+		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL,
+		WidgetLimits: widget.Limits{Live: widget.LiveCaps(cfg.Widget.Live)}})
 	if err != nil {
 		return fail(stderr, err)
 	}
