@@ -25,7 +25,7 @@ import (
 // organization that has a verified sender email (so codes can be sent; the emails stay in the
 // outbox, where the test reads them).
 type chatEnv struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	ws     org.Workspace
 	clock  *testutil.Clock
@@ -36,7 +36,7 @@ type chatEnv struct {
 	inbox  string
 }
 
-func newChatEnv(t *testing.T, limits widget.Limits) *chatEnv {
+func newChatEnv(t testing.TB, limits widget.Limits) *chatEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := testutil.NewStore(t)
@@ -129,4 +129,4 @@ func errCode(out map[string]any) string {
 }
 
 // testLogger sends the server's log to the test's output, shown when a test fails.
-func testLogger(t *testing.T) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }
+func testLogger(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }
