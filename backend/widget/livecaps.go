@@ -151,8 +151,6 @@ func (d *ChatDeps) LiveStats() LiveStats {
 
 // addressKey is the address a connection counts against: the IP, or for IPv6 its /64, which
 // one customer's network gets whole (one address per device, or a new one every few hours).
-//
-//go:noinline (kept out of the live handler's frame: see live)
 func addressKey(ip string) string {
 	a := net.ParseIP(ip)
 	if a == nil || a.To4() != nil {
