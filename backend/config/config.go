@@ -32,6 +32,21 @@ type Config struct {
 	// Google overrides where Google Sign-In's tokens and script come from (tests, enterprise
 	// proxies); empty fields mean Google's own.
 	Google Google `toml:"google"`
+	// Widget tunes the widget server's limits.
+	Widget Widget `toml:"widget"`
+}
+
+// Widget is the [widget] section.
+type Widget struct {
+	Live Live `toml:"live"`
+}
+
+// Live is [widget.live]: engine.Config's WidgetLimits.Live (widget.LiveCaps), the caps on live
+// WebSockets open at once. 0 or absent takes the default (docs/vouchd.md).
+type Live struct {
+	PerSession int `toml:"per_session"`
+	PerAddress int `toml:"per_address"`
+	PerServer  int `toml:"per_server"`
 }
 
 // Google is the [google] section: engine.Config's GoogleIssuerURL and GoogleScriptURL.
@@ -212,6 +227,15 @@ func (c *Config) normalize(base string) error {
 	for _, g := range []struct{ key, raw string }{{"google.issuer_url", c.Google.IssuerURL}, {"google.script_url", c.Google.ScriptURL}} {
 		if err := checkGoogleURL(g.raw); err != nil {
 			return &Error{Key: g.key, Msg: err.Error()}
+		}
+	}
+	for _, n := range []struct {
+		key string
+		v   int
+	}{{"widget.live.per_session", c.Widget.Live.PerSession}, {"widget.live.per_address", c.Widget.Live.PerAddress},
+		{"widget.live.per_server", c.Widget.Live.PerServer}} {
+		if n.v < 0 {
+			return &Error{Key: n.key, Msg: fmt.Sprintf("%d is not a number of connections (1 or more; 0 or absent for the default)", n.v)}
 		}
 	}
 	switch c.Log.Format {

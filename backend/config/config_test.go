@@ -41,6 +41,8 @@ func TestLoadNamesTheBadKey(t *testing.T) {
 		{"database = \"x.db\"\ncolour = \"blue\"", "colour", "unknown key"},
 		{"database = \"x.db\"\n[smtp]\npassword = \"hunter2\"", "smtp.password", "secrets do not belong"},
 		{"database = 5", "database", "line 1"},
+		{"database = \"x.db\"\n[widget.live]\nper_address = -1", "widget.live.per_address", "not a number of connections"},
+		{"database = \"x.db\"\n[widget.live]\nper_tab = 2", "widget.live.per_tab", "unknown key"},
 	} {
 		_, err := Load(write(t, tc.body))
 		var ce *Error
@@ -143,5 +145,18 @@ func TestGoogleSection(t *testing.T) {
 		if !errors.As(err, &ce) || ce.Key != "google."+tc.key || !strings.Contains(ce.Msg, tc.msg) {
 			t.Errorf("Load(%q) error = %v, want key google.%s and %q", body, err, tc.key, tc.msg)
 		}
+	}
+}
+
+// TestWidgetLiveSection: the live caps are read as written; absent ones stay 0 (the engine's
+// defaults).
+func TestWidgetLiveSection(t *testing.T) {
+	c, err := Load(write(t, "database = \"x.db\"\n[widget.live]\nper_session = 2\nper_address = 1000\nper_server = 50000\n"))
+	if err != nil || c.Widget.Live != (Live{PerSession: 2, PerAddress: 1000, PerServer: 50000}) {
+		t.Errorf("Load([widget.live]) = %+v, %v; want 2, 1000, 50000", c.Widget.Live, err)
+	}
+	c, err = Load(write(t, `database = "x.db"`))
+	if err != nil || c.Widget.Live != (Live{}) {
+		t.Errorf("Load(no [widget.live]) = %+v, %v; want zeros (the defaults)", c.Widget.Live, err)
 	}
 }

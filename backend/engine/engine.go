@@ -65,7 +65,8 @@ type Config struct {
 	// GoogleScriptURL is the Google Identity Services script the widget loads to show Google's
 	// button; "" means Google's (https://accounts.google.com/gsi/client).
 	GoogleScriptURL string
-	// WidgetLimits are the widget API's throttles; zero fields take the documented defaults
+	// WidgetLimits are the widget API's throttles and its caps on live WebSockets (Live: per
+	// session, per client address, per server); zero fields take the documented defaults
 	// (widget.DefaultLimits). Raise them behind a proxy that funnels every customer through one
 	// address, and in tests that make many calls from loopback.
 	WidgetLimits widget.Limits

@@ -26,17 +26,18 @@ import (
 // organization that has a verified sender email (so codes can be sent; the emails stay in the
 // outbox, where the test reads them).
 type chatEnv struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	ws     org.Workspace
 	clock  *testutil.Clock
 	chat   *chat.Service
 	verify *verify.Service
 	srv    *httptest.Server
+	deps   *widget.ChatDeps
 	inbox  string
 }
 
-func newChatEnv(t *testing.T, limits widget.Limits) *chatEnv {
+func newChatEnv(t testing.TB, limits widget.Limits) *chatEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := testutil.NewStore(t)
@@ -60,14 +61,14 @@ func newChatEnv(t *testing.T, limits widget.Limits) *chatEnv {
 	}
 	c := chat.New(st, clk.Now, chat.NewHub())
 	v := verify.New(st, clk.Now, public, c)
-	srv := httptest.NewServer(widget.NewHandler(widget.Deps{Version: "t", DB: st,
-		Chat: &widget.ChatDeps{Chat: c, Verify: v, Store: st, Log: testLogger(t), Limits: limits}}))
+	deps := &widget.ChatDeps{Chat: c, Verify: v, Store: st, Log: testLogger(t), Limits: limits}
+	srv := httptest.NewServer(widget.NewHandler(widget.Deps{Version: "t", DB: st, Chat: deps}))
 	t.Cleanup(srv.Close)
 	inboxes, err := st.InboxesByOrg(ctx, ws.Organization.ID)
 	if err != nil || len(inboxes) == 0 {
 		t.Fatal("no inbox", err)
 	}
-	return &chatEnv{t: t, st: st, ws: ws, clock: clk, chat: c, verify: v, srv: srv, inbox: inboxes[0].ID}
+	return &chatEnv{t: t, st: st, ws: ws, clock: clk, chat: c, verify: v, srv: srv, deps: deps, inbox: inboxes[0].ID}
 }
 
 // call sends a JSON request and decodes the JSON answer into a map.
@@ -141,4 +142,4 @@ func errCode(out map[string]any) string {
 }
 
 // testLogger sends the server's log to the test's output, shown when a test fails.
-func testLogger(t *testing.T) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }
+func testLogger(t testing.TB) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }

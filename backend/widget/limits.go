@@ -61,6 +61,7 @@ type Limits struct {
 	Messages Rate // messages per conversation
 	Verify   Rate // emails and codes typed per conversation
 	Signin   Rate // sign-in calls (codes asked for and typed, Google credentials) per client IP
+	Live     LiveCaps
 }
 
 // DefaultLimits are the documented throttles.
@@ -70,6 +71,7 @@ var DefaultLimits = Limits{
 	Messages: Rate{PerSecond: 2, Burst: 20},   // 20 at once, then 2 per second
 	Verify:   Rate{PerSecond: 0.2, Burst: 10}, // 10 at once, then one per 5 s
 	Signin:   Rate{PerSecond: 0.2, Burst: 20}, // 20 at once, then one per 5 s
+	Live:     LiveCaps{PerSession: 4, PerAddress: 200, PerServer: 20000},
 }
 
 // limits are the live buckets for Limits.
@@ -79,6 +81,7 @@ type limits struct {
 	messages *keyedLimiter // messages per conversation
 	verify   *keyedLimiter // emails and codes typed per conversation
 	signin   *keyedLimiter // sign-in calls per client IP
+	live     *liveCaps     // live WebSockets open at once
 }
 
 func newLimits(l Limits) *limits {
@@ -95,5 +98,6 @@ func newLimits(l Limits) *limits {
 		messages: pick(l.Messages, d.Messages),
 		verify:   pick(l.Verify, d.Verify),
 		signin:   pick(l.Signin, d.Signin),
+		live:     newLiveCaps(l.Live.withDefaults()),
 	}
 }

@@ -18,6 +18,7 @@ const (
 	pongWait     = 2*pingEvery + 10*time.Second // two missed pongs drop the connection
 	helloWait    = 10 * time.Second
 	writeWait    = 10 * time.Second
+	closeWait    = 2 * time.Second // for the client's answer to a close frame sent by a cap
 	maxFrameRead = 4 << 10
 	replayPage   = 500 // messages read from the store at a time
 )
@@ -82,6 +83,29 @@ func (c *liveConn) add(o owed) {
 	}
 }
 
+// shut closes the connection with a cap's code and reason: the writer stops, the close frame
+// goes out, and the handler's reader returns when the client answers it, or after closeWait.
+// Closing the socket at once would let a frame still unread from the client (its hello) reset
+// the connection, and the client might never read the reason.
+func (c *liveConn) shut(code int, reason string) {
+	c.mu.Lock()
+	c.closed = true
+	c.ws.SetReadDeadline(time.Now().Add(closeWait + writeWait))
+	c.mu.Unlock()
+	c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+}
+
+// waitPong gives the client pongWait for its next pong, unless shut set the deadline for the
+// close (under mu, so the two cannot interleave).
+func (c *liveConn) waitPong() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	return c.ws.SetReadDeadline(time.Now().Add(pongWait))
+}
+
 func (c *liveConn) close() {
 	c.mu.Lock()
 	c.closed = true
@@ -101,7 +125,12 @@ func (c *liveConn) write() {
 		}
 		c.mu.Unlock()
 		if err := c.pay(o); err != nil {
-			c.close() // the client reconnects and replays from the newest message it has
+			c.mu.Lock()
+			shut := c.closed
+			c.mu.Unlock()
+			if !shut { // a shut connection waits for the client's answer to its close frame
+				c.close() // the client reconnects and replays from the newest message it has
+			}
 			return
 		}
 	}
@@ -160,12 +189,48 @@ func frame(v any) []byte {
 	return b
 }
 
+// refuse closes a connection a cap did not admit, with the cap's code and reason. The upgrade
+// happens first because a browser shows a page nothing of a refused handshake (1006, no
+// reason); the close frame tells the widget to poll instead.
+func refuse(ws *websocket.Conn, code int, reason string) {
+	defer ws.Close()
+	ws.SetReadLimit(maxFrameRead)
+	ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+	ws.SetReadDeadline(time.Now().Add(closeWait))
+	for {
+		if _, _, err := ws.NextReader(); err != nil {
+			return // the client's answer to the close frame, or the deadline
+		}
+	}
+}
+
+// live serves GET /api/widget/v1/live. The per-IP request throttle (routes) has counted the
+// handshake already; here the caps on open connections apply (livecaps.go).
 func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
+	caps := d.limits.live
+	addr := addressKey(clientIP(r))
+	code, reason, admitted := caps.admit(addr)
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		if admitted {
+			caps.release(addr)
+		}
 		return // the upgrader answered already
 	}
+	if !admitted {
+		refuse(ws, code, reason)
+		return
+	}
+	defer caps.release(addr)
 	defer ws.Close()
+	ctx := context.WithoutCancel(r.Context())
+	if conv, after, ok := d.hello(ctx, ws); ok {
+		d.serveLive(ctx, ws, caps, conv, after)
+	}
+}
+
+// hello reads the client's hello and finds its chat, or answers why not.
+func (d *ChatDeps) hello(ctx context.Context, ws *websocket.Conn) (conv *store.Conversation, after string, ok bool) {
 	ws.SetReadLimit(maxFrameRead)
 	ws.SetReadDeadline(time.Now().Add(helloWait))
 	var hello struct {
@@ -175,22 +240,35 @@ func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := ws.ReadJSON(&hello); err != nil || hello.Type != "hello" {
 		ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "send hello first"), time.Now().Add(writeWait))
-		return
+		return nil, "", false
 	}
-	ctx := context.WithoutCancel(r.Context())
-	conv, err := d.Chat.BySession(ctx, hello.Session)
+	found, err := d.Chat.BySession(ctx, hello.Session)
 	if err != nil {
 		ws.SetWriteDeadline(time.Now().Add(writeWait))
 		ws.WriteMessage(websocket.TextMessage, frame(map[string]any{"type": "error",
 			"error": apiError{Code: chat.CodeUnauthorized, Message: "This chat session is unknown. Start a new chat."}}))
-		return
+		return nil, "", false
 	}
-	c := &liveConn{ws: ws, last: hello.After, log: d.Log.Warn,
+	return &found, hello.After, true
+}
+
+// serveLive streams the chat to a connection that said hello, until it closes. The steps
+// before (admit, upgrade, hello) are separate functions that return before this one starts:
+// the deepest of them, on top of one frame holding everything, doubled every idle
+// connection's stack from 8 to 16 KiB (docs/benchmarks.md).
+func (d *ChatDeps) serveLive(ctx context.Context, ws *websocket.Conn, caps *liveCaps, conv *store.Conversation, after string) {
+	c := &liveConn{ws: ws, last: after, log: d.Log.Warn,
 		messages: func(after string) ([]store.Message, error) {
-			return d.Chat.Messages(ctx, conv, after, replayPage)
+			return d.Chat.Messages(ctx, *conv, after, replayPage)
 		},
-		state: func() (State, error) { return d.state(ctx, conv) },
+		state: func() (State, error) { return d.state(ctx, *conv) },
 	}
+	// The chat's oldest connection over the cap makes way (another tab, or a socket the network
+	// dropped without a word, which would otherwise linger until its pongs are missed).
+	for _, old := range caps.join(conv.ID, c) {
+		old.shut(CloseReplaced, ReasonReplaced)
+	}
+	defer caps.leave(conv.ID, c)
 	// Subscribe before anything is read: whatever is stored from here on pokes the writer, and
 	// the writer's first read (the backlog) starts after the subscription, so nothing falls in
 	// between.
@@ -205,8 +283,8 @@ func (d *ChatDeps) live(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c.add(owed{ready: true, messages: true})
 
-	ws.SetReadDeadline(time.Now().Add(pongWait))
-	ws.SetPongHandler(func(string) error { return ws.SetReadDeadline(time.Now().Add(pongWait)) })
+	c.waitPong()
+	ws.SetPongHandler(func(string) error { return c.waitPong() })
 	// A timer, not a goroutine, waits for the next ping.
 	var pingMu sync.Mutex
 	stopped := false

@@ -14,6 +14,7 @@ import (
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/version"
+	"vouchdesk/backend/widget"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -51,7 +52,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
 		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool, SealKey: sealKey,
-		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL})
+		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL,
+		WidgetLimits: widget.Limits{Live: widget.LiveCaps(cfg.Widget.Live)}})
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -3,8 +3,9 @@
 // real API (docs/benchmarks.md, "Chat widget").
 //
 // It starts itself a second time as the server (-serve): a real engine on a fresh SQLite file in
-// a temp folder, the widget API on 127.0.0.1:0 with the per-IP throttles raised (every client
-// shares 127.0.0.1; the per-conversation message throttle keeps its default), and a control
+// a temp folder, the widget API on 127.0.0.1:0 with the per-IP throttles and the live
+// connection caps per address and per server raised (every client shares 127.0.0.1; the
+// per-conversation message throttle and the per-session cap keep their defaults), and a control
 // listener for memory readings and the agent-side record. The clients run in this process, so
 // their memory is not counted in the server's.
 //

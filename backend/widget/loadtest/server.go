@@ -98,11 +98,12 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 	s.addrs.Inbox = inboxes[0].ID
 
 	open := widget.Rate{PerSecond: 1e6, Burst: 1e6}
-	// The same server settings as engine.Start; only the per-IP throttles are raised.
+	// The same server settings as engine.Start; only the per-IP throttles and the live caps per
+	// address and per server are raised (every client is 127.0.0.1; the per-session cap stays).
 	s.api = &http.Server{
 		Handler: widget.NewHandler(widget.Deps{Version: "loadtest", DB: e.Store, Senders: e.Senders,
 			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: log,
-				Limits: widget.Limits{IP: open, Sessions: open}}}),
+				Limits: widget.Limits{IP: open, Sessions: open, Live: widget.LiveCaps{PerAddress: 1 << 30, PerServer: 1 << 30}}}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -1,6 +1,21 @@
 /** The live connection: hello/ready, the replay cursor, backoff with jitter, deduplication. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, LiveConnection, READY_TIMEOUT_MS, backoffDelay, type LiveStatus } from './live'
+import {
+  BACKOFF_MAX_MS,
+  BACKOFF_MIN_MS,
+  CLOSE_REPLACED,
+  CLOSE_SERVER_BUSY,
+  CLOSE_TOO_MANY,
+  LiveConnection,
+  POLL_MAX_MS,
+  POLL_MIN_MS,
+  READY_TIMEOUT_MS,
+  REFUSED_RETRY_MIN_MS,
+  REFUSED_RETRY_MAX_MS,
+  backoffDelay,
+  refusedRetryDelay,
+  type LiveStatus,
+} from './live'
 import { MessageList } from './messages'
 import { FakeSocket, msg, state } from './testkit'
 import type { LiveEvent, Message } from './types'
@@ -225,5 +240,137 @@ describe('MessageList', () => {
     list.add(newer, true)
     list.add(older, true)
     expect(list.cursor).toBe(newer.id)
+  })
+})
+
+/** A connection with a poll that records its calls and answers what the test queues. */
+function capped(answers: Array<boolean | Error> = []) {
+  const polls: number[] = []
+  const statuses: LiveStatus[] = []
+  const live = new LiveConnection({
+    url: 'wss://desk.example.com/api/widget/v1/live',
+    session: 'tok',
+    after: () => '',
+    onEvent: () => {},
+    onStatus: (s) => statuses.push(s),
+    poll: async () => {
+      polls.push(Date.now())
+      const a = answers.shift() ?? false
+      if (a instanceof Error) throw a
+      return a
+    },
+    WebSocket: FakeSocket,
+    random: () => 0.5,
+  })
+  live.start()
+  FakeSocket.last.open()
+  FakeSocket.last.receive({ type: 'ready', state: state() })
+  return { live, polls, statuses }
+}
+
+describe('LiveConnection over a cap', () => {
+  it('replaced by a newer tab (4001): polls instead, backs off while nothing is new, never takes the socket back by itself', async () => {
+    const { live, polls, statuses } = capped([false, false, true, false, false, false, false])
+    const t0 = Date.now()
+    FakeSocket.last.closeWith(CLOSE_REPLACED, 'replaced by a newer connection')
+    expect(live.status).toBe('polling')
+    expect(statuses).toEqual(['connecting', 'live', 'polling'])
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(FakeSocket.all).toHaveLength(1) // no reconnect, however long
+    const gaps = polls.slice(0, 7).map((p, i) => p - (i === 0 ? t0 : polls[i - 1]))
+    // 4 s, then doubling while nothing is new (8, 16); the third brought news: 4 s again, then
+    // doubling up to the 20 s ceiling.
+    expect(gaps).toEqual([POLL_MIN_MS, 8_000, 16_000, POLL_MIN_MS, 8_000, 16_000, POLL_MAX_MS])
+    expect(Math.max(...polls.slice(1).map((p, i) => p - polls[i]))).toBe(POLL_MAX_MS)
+  })
+
+  it('takes a replaced socket back once when the customer looks at the tab again, and stops polling when it is ready', async () => {
+    const { live, polls, statuses } = capped()
+    FakeSocket.last.closeWith(CLOSE_REPLACED, 'replaced by a newer connection')
+    await vi.advanceTimersByTimeAsync(POLL_MIN_MS)
+    expect(polls).toHaveLength(1)
+    live.reclaim()
+    live.reclaim() // a second visibilitychange while connecting opens nothing more
+    expect(FakeSocket.all).toHaveLength(2)
+    expect(live.status).toBe('polling') // still polling until the socket is ready
+    FakeSocket.last.open()
+    FakeSocket.last.receive({ type: 'ready', state: state() })
+    expect(live.status).toBe('live')
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(polls).toHaveLength(1)
+    expect(statuses).toEqual(['connecting', 'live', 'polling', 'live'])
+  })
+
+  it('refused (4002, 4003): polls and retries the socket after 30 s, then ever later up to 5 min: no storm', async () => {
+    const { live, polls } = capped()
+    const opened: number[] = []
+    FakeSocket.last.closeWith(CLOSE_SERVER_BUSY, 'server busy')
+    expect(live.status).toBe('polling')
+    const t0 = Date.now()
+    for (let i = 0; i < 8; i++) {
+      const before = FakeSocket.all.length
+      while (FakeSocket.all.length === before) await vi.advanceTimersByTimeAsync(1_000)
+      opened.push(Date.now())
+      FakeSocket.last.open()
+      FakeSocket.last.closeWith(i % 2 ? CLOSE_TOO_MANY : CLOSE_SERVER_BUSY, 'refused')
+    }
+    const gaps = opened.map((t, i) => t - (i === 0 ? t0 : opened[i - 1]))
+    expect(gaps.map((g) => g / 1000)).toEqual([
+      refusedRetryDelay(0, () => 0.5) / 1000,
+      refusedRetryDelay(1, () => 0.5) / 1000,
+      refusedRetryDelay(2, () => 0.5) / 1000,
+      refusedRetryDelay(3, () => 0.5) / 1000,
+      refusedRetryDelay(4, () => 0.5) / 1000,
+      refusedRetryDelay(5, () => 0.5) / 1000,
+      refusedRetryDelay(6, () => 0.5) / 1000,
+      refusedRetryDelay(7, () => 0.5) / 1000,
+    ])
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(REFUSED_RETRY_MIN_MS / 2)
+    expect(polls.length).toBeGreaterThan(10) // the chat went on meanwhile
+    // Accepted at last: live again, polling stops, and the next refusal starts from 30 s again.
+    const before = FakeSocket.all.length
+    while (FakeSocket.all.length === before) await vi.advanceTimersByTimeAsync(1_000)
+    FakeSocket.last.open()
+    FakeSocket.last.receive({ type: 'ready', state: state() })
+    expect(live.status).toBe('live')
+    const n = polls.length
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(polls).toHaveLength(n)
+  })
+
+  it('waits out a 429 while polling, and stops polling on stop()', async () => {
+    const busy = Object.assign(new Error('Too many requests'), { retryAfter: 60 })
+    const { live, polls } = capped([busy, false])
+    FakeSocket.last.closeWith(CLOSE_TOO_MANY, 'too many connections from this address')
+    await vi.advanceTimersByTimeAsync(POLL_MIN_MS)
+    expect(polls).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(polls).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(polls).toHaveLength(2)
+    const sockets = FakeSocket.all.length // the refused socket's retry came at 22.5 s
+    live.stop()
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(polls).toHaveLength(2)
+    expect(FakeSocket.all).toHaveLength(sockets)
+  })
+
+  it('keeps reconnecting with the usual backoff after an ordinary drop (not a cap)', async () => {
+    const { live, polls } = capped()
+    FakeSocket.last.drop()
+    expect(live.status).toBe('down')
+    await vi.advanceTimersByTimeAsync(BACKOFF_MAX_MS)
+    expect(FakeSocket.all.length).toBeGreaterThan(1)
+    expect(polls).toHaveLength(0)
+  })
+})
+
+describe('refusedRetryDelay', () => {
+  it('doubles from 30 s to a 5 min ceiling, jittered in the upper half', () => {
+    expect(refusedRetryDelay(0, () => 0)).toBe(REFUSED_RETRY_MIN_MS)
+    expect(refusedRetryDelay(0, () => 1)).toBe(REFUSED_RETRY_MIN_MS)
+    expect(refusedRetryDelay(2, () => 1)).toBe(4 * REFUSED_RETRY_MIN_MS)
+    expect(refusedRetryDelay(50, () => 1)).toBe(REFUSED_RETRY_MAX_MS)
+    expect(refusedRetryDelay(50, () => 0)).toBe(REFUSED_RETRY_MAX_MS / 2)
   })
 })

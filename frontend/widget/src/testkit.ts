@@ -92,6 +92,12 @@ export class FakeSocket implements SocketLike {
     this.onerror?.(new Event('error'))
     this.onclose?.(new CloseEvent('close', { code: 1006 }))
   }
+
+  /** The server closed the connection with a close frame (a cap's code and reason). */
+  closeWith(code: number, reason: string): void {
+    this.closed = true
+    this.onclose?.(new CloseEvent('close', { code, reason, wasClean: true }))
+  }
 }
 
 export function inbox(over: Partial<Inbox> = {}): Inbox {

@@ -391,6 +391,51 @@ describe('live state and verification', () => {
     expect(t.q<HTMLButtonElement>('code-submit')!.disabled).toBe(false)
   })
 
+  it('polls GET /conversation without a banner when the server is busy, and is live again when the retry is accepted', async () => {
+    const routes = defaultRoutes()
+    let news: ReturnType<typeof msg>[] = []
+    routes['GET /conversation'] = () => ({ status: 200, body: { conversation: 'conv-1', state: state(), messages: news } })
+    const t = mount({ routes })
+    const ws1 = await startChat(t)
+    const older = msg({ body: 'from before' })
+    ws1.receive({ type: 'message', message: older })
+    const reply = msg({ body: 'An agent is here' })
+    vi.useFakeTimers()
+    ws1.closeWith(4003, 'server busy')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(t.q('banner')!.hidden).toBe(true) // the chat works: nothing to reconnect to say
+    news = [reply]
+    await vi.advanceTimersByTimeAsync(4_000)
+    const polls = t.calls.filter((c) => c.path.startsWith('/conversation'))
+    expect(polls.map((c) => c.path)).toEqual([`/conversation?after=${older.id}`])
+    expect(texts(t.all('message'))).toEqual(['from before', 'An agent is here'])
+    // The socket is tried again 30 s after the refusal, not at once.
+    await vi.advanceTimersByTimeAsync(25_999)
+    expect(FakeSocket.all).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(FakeSocket.all).toHaveLength(2)
+    FakeSocket.last.open()
+    expect(FakeSocket.last.sent[0].after).toBe(reply.id)
+    FakeSocket.last.receive({ type: 'ready', state: state() })
+    const n = t.calls.length
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(t.calls.length).toBe(n) // live again: no more polling
+    expect(texts(t.all('message'))).toEqual(['from before', 'An agent is here'])
+  })
+
+  it('replaced by a newer tab: polls, and takes the socket back when the page becomes visible again', async () => {
+    const t = mount()
+    const ws1 = await startChat(t)
+    vi.useFakeTimers()
+    ws1.closeWith(4001, 'replaced by a newer connection')
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(FakeSocket.all).toHaveLength(1)
+    expect(t.calls.filter((c) => c.path.startsWith('/conversation')).length).toBeGreaterThan(10)
+    expect(t.q('banner')!.hidden).toBe(true)
+    document.dispatchEvent(new Event('visibilitychange')) // jsdom's page is always visible
+    expect(FakeSocket.all).toHaveLength(2)
+  })
+
   it('goes back to the pre-chat form when the socket refuses the session', async () => {
     const t = mount()
     const ws = await startChat(t)

@@ -90,6 +90,8 @@ export class Widget {
   /** Elements of unacknowledged messages by clientMsgId, oldest first. */
   private readonly pendingEls = new Map<string, HTMLElement>()
   private readonly onOnline = () => this.live?.reconnectNow()
+  /** A tab the customer looks at again takes the live socket back from a newer tab (live.ts). */
+  private readonly onVisible = () => document.visibilityState === 'visible' && this.live?.reclaim()
 
   /** The long-lived elements (ui.ts). */
   private readonly ui: Shell
@@ -140,6 +142,7 @@ export class Widget {
   mount(parent: HTMLElement = document.body): void {
     parent.appendChild(this.host)
     addEventListener('online', this.onOnline)
+    document.addEventListener('visibilitychange', this.onVisible)
     // A conversation in progress: reconnect now, so an agent's reply shows as unread on
     // the launcher even before the customer opens the panel on this page.
     if (this.keys.session) void this.load()
@@ -151,6 +154,7 @@ export class Widget {
     this.live?.stop()
     this.outbox.clear()
     removeEventListener('online', this.onOnline)
+    document.removeEventListener('visibilitychange', this.onVisible)
     this.host.remove()
   }
 
@@ -405,6 +409,7 @@ export class Widget {
       after: () => this.msgs.cursor,
       onEvent: (e) => this.onLive(e),
       onStatus: (s) => this.onLiveStatus(s),
+      poll: () => this.poll(),
       WebSocket: this.o.WebSocket,
       random: this.o.random,
     })
@@ -436,9 +441,30 @@ export class Widget {
     }
   }
 
+  /** Polling instead of the socket (a cap closed it): what is new, handled as live events. */
+  private async poll(): Promise<boolean> {
+    const session = this.session
+    if (!session) return false
+    let c
+    try {
+      c = await this.api.conversation(session, this.msgs.cursor || undefined)
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401 && this.session === session) this.sessionLost()
+      throw e
+    }
+    if (this.session !== session) return false
+    let fresh = false
+    for (const m of c.messages) {
+      fresh = fresh || !this.msgs.has(m.id)
+      this.onLive({ type: 'message', message: m })
+    }
+    this.onLive({ type: 'state', state: c.state })
+    return fresh
+  }
+
   private onLiveStatus(s: LiveStatus): void {
     if (s === 'down') this.liveDown = true
-    else if (s === 'stopped') this.liveDown = false
+    else if (s === 'stopped' || s === 'polling') this.liveDown = false
     this.updateBanner()
   }
 
