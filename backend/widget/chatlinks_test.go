@@ -173,7 +173,7 @@ func TestChatLinkPageSaysWhoIsChatting(t *testing.T) {
 			t.Fatalf("GET %s = %d, want 200\n%s", path, code, body)
 		}
 		for _, want := range []string{"Is this you?", "<strong>Acme</strong>", "<strong>Ada@Example.com</strong>", started, inertStranger,
-			`<input type="hidden" name="answer" value="confirm"><button type="submit">Confirm</button>`,
+			`<input type="hidden" name="answer" value="confirm"><button type="submit">Confirm this address</button>`,
 			`<input type="hidden" name="answer" value="refuse"><button type="submit" class="secondary">This wasn't me</button>`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("GET page lacks %q:\n%s", want, body)

@@ -39,7 +39,7 @@ button:focus-visible{outline:3px solid #2563eb;outline-offset:2px}.ok{color:#067
 <dl><dt>Chat started</dt><dd>{{.Started}}</dd><dt>Name they gave</dt><dd>{{if .Name}}&ldquo;{{.Name}}&rdquo;{{else}}(none){{end}}</dd></dl>{{end}}
 {{if .Message}}<p class="muted">{{.Message}}</p>{{end}}
 {{if .Refuse}}<div class="actions">
-<form method="post"><input type="hidden" name="answer" value="confirm"><button type="submit">Confirm</button></form>
+<form method="post"><input type="hidden" name="answer" value="confirm"><button type="submit">Confirm this address</button></form>
 <form method="post"><input type="hidden" name="answer" value="refuse"><button type="submit" class="secondary">This wasn't me</button></form>
 </div>{{else if .Confirm}}<form method="post"><button type="submit">Confirm this address</button></form>{{end}}
 {{if .Note}}<p class="muted small">{{.Note}}</p>{{end}}

@@ -203,8 +203,10 @@ try {
   const seenCode = mailCount(MAIL, 'ann@vouchdesk.test')
   await contact().getByRole('button', { name: 'Send code' }).click()
   const codeMail = await waitForMail(MAIL, 'ann@vouchdesk.test', seenCode)
-  const code = codeMail.subject.match(/(\d{6})/)?.[1]
-  assert(code, `no code in "${codeMail.subject}"`)
+  // The code is in the body only (the subject never carries it): the indented line of the text part.
+  const code = codeMail.body.match(/\n {4}(\d{6})\r?\n/)?.[1]
+  assert(code, `no code in the body of "${codeMail.subject}"`)
+  assert(!/\d{6}/.test(codeMail.subject), `the subject carries a code: "${codeMail.subject}"`)
   assert(codeMail.from.includes(env.VOUCHDESK_IT_USER), `code mail from ${codeMail.from}`)
   await tid(ann2.page, 'code-input').fill(code)
   await tid(ann2.page, 'code-submit').click()
@@ -403,8 +405,9 @@ try {
   await tid(fay.page, 'signin-send').click()
   await tid(fay.page, 'signin-code').waitFor()
   const fayMail = await waitForMail(MAIL, 'fay@vouchdesk.test', seenFay)
-  const fayCode = fayMail.subject.match(/sign-in code: (\d{6})/)?.[1]
-  assert(fayCode, `no sign-in code in "${fayMail.subject}"`)
+  const fayCode = fayMail.body.match(/\n {4}(\d{6})\r?\n/)?.[1]
+  assert(fayCode, `no sign-in code in the body of "${fayMail.subject}"`)
+  assert(/^Your sign-in code for /.test(fayMail.subject), `sign-in code subject "${fayMail.subject}"`)
   assert(fayMail.from.includes(env.VOUCHDESK_IT_USER), `sign-in code mail from ${fayMail.from}`)
   // No chat exists while the customer is signing in.
   await nav('Inbox')
