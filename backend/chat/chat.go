@@ -122,6 +122,27 @@ func (s *Service) ChatInbox(ctx context.Context, inboxID string) (store.Inbox, s
 	return in, o, err
 }
 
+// FirstChatInbox is the first chat inbox of the first organization that has one (the demo page's),
+// or CodeNoInbox.
+func (s *Service) FirstChatInbox(ctx context.Context) (store.Inbox, store.Organization, error) {
+	orgs, err := s.st.Organizations(ctx)
+	if err != nil {
+		return store.Inbox{}, store.Organization{}, err
+	}
+	for _, o := range orgs {
+		inboxes, err := s.st.InboxesByOrg(ctx, o.ID)
+		if err != nil {
+			return store.Inbox{}, store.Organization{}, err
+		}
+		for _, in := range inboxes {
+			if in.Kind == store.InboxChat {
+				return in, o, nil
+			}
+		}
+	}
+	return store.Inbox{}, store.Organization{}, &apperr.Error{Code: CodeNoInbox, Message: "There is no chat inbox yet."}
+}
+
 // Start opens a conversation in a chat inbox, in a transaction of its own.
 func (s *Service) Start(ctx context.Context, orgID string, in StartInput) (Session, error) {
 	var sess Session

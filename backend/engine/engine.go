@@ -169,7 +169,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	e.ln = ln
 	e.server = &http.Server{
 		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders, Calls: e.Calls,
-			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: e.log,
+			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Log: e.log,
 				GoogleScriptURL: e.cfg.GoogleScriptURL, Limits: e.cfg.WidgetLimits}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,

@@ -26,7 +26,6 @@ const maxBody = 16 << 10
 type ChatDeps struct {
 	Chat   *chat.Service
 	Verify *verify.Service
-	Store  *store.Store
 	Log    *slog.Logger
 	Limits Limits // zero: DefaultLimits
 	// GoogleScriptURL is Google's Identity Services script the widget loads for Google Sign-In;

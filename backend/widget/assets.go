@@ -58,22 +58,8 @@ func (d *ChatDeps) demo(w http.ResponseWriter, r *http.Request) {
 
 // demoInbox is the organizations' first chat inbox, with its organization.
 func (d *ChatDeps) demoInbox(ctx context.Context) (store.Inbox, store.Organization, bool) {
-	orgs, err := d.Store.Organizations(ctx)
-	if err != nil {
-		return store.Inbox{}, store.Organization{}, false
-	}
-	for _, o := range orgs {
-		inboxes, err := d.Store.InboxesByOrg(ctx, o.ID)
-		if err != nil {
-			continue
-		}
-		for _, in := range inboxes {
-			if in.Kind == store.InboxChat {
-				return in, o, true
-			}
-		}
-	}
-	return store.Inbox{}, store.Organization{}, false
+	in, o, err := d.Chat.FirstChatInbox(ctx)
+	return in, o, err == nil
 }
 
 // hostShaped is a Host header that may go into the CSP as is (a name or address, a port).

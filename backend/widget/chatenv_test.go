@@ -61,7 +61,7 @@ func newChatEnv(t testing.TB, limits widget.Limits) *chatEnv {
 	}
 	c := chat.New(st, clk.Now, chat.NewHub())
 	v := verify.New(st, clk.Now, public, c)
-	deps := &widget.ChatDeps{Chat: c, Verify: v, Store: st, Log: testLogger(t), Limits: limits}
+	deps := &widget.ChatDeps{Chat: c, Verify: v, Log: testLogger(t), Limits: limits}
 	srv := httptest.NewServer(widget.NewHandler(widget.Deps{Version: "t", DB: st, Chat: deps}))
 	t.Cleanup(srv.Close)
 	inboxes, err := st.InboxesByOrg(ctx, ws.Organization.ID)

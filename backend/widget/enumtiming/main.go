@@ -187,7 +187,7 @@ func setup(ctx context.Context, st *store.Store, doubleOptIn bool) (*bench, *htt
 	c := chat.New(st, time.Now, chat.NewHub())
 	v := verify.New(st, time.Now, public, c)
 	open := widget.Rate{PerSecond: 1e6, Burst: 1e6}
-	h := widget.NewHandler(widget.Deps{Version: "enumtiming", DB: st, Chat: &widget.ChatDeps{Chat: c, Verify: v, Store: st,
+	h := widget.NewHandler(widget.Deps{Version: "enumtiming", DB: st, Chat: &widget.ChatDeps{Chat: c, Verify: v,
 		Log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Limits: widget.Limits{IP: open, Sessions: open, Signin: open, Verify: open, Messages: open}}})
 	// Each request names its client, as if it came from an address of its own.

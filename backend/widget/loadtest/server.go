@@ -102,7 +102,7 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 	// address and per server are raised (every client is 127.0.0.1; the per-session cap stays).
 	s.api = &http.Server{
 		Handler: widget.NewHandler(widget.Deps{Version: "loadtest", DB: e.Store, Senders: e.Senders,
-			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Store: e.Store, Log: log,
+			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Log: log,
 				Limits: widget.Limits{IP: open, Sessions: open, Live: widget.LiveCaps{PerAddress: 1 << 30, PerServer: 1 << 30}}}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
