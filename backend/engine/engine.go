@@ -134,6 +134,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.Outbox = outbox.NewWorker(st, e.transport, cfg.Now, cfg.Logger)
 	e.Outbox.Changed = func() { e.emit(EventOutboxChanged) }
 	e.Senders = senders.New(st, cfg.Now, e.publicURL, e.Outbox.Wake)
+	e.Org.MailReady = func(ctx context.Context, orgID string) (bool, error) {
+		_, ok, err := e.Senders.VerifiedAddress(ctx, orgID)
+		return ok, err
+	}
 	e.Chat = chat.New(st, cfg.Now, chat.NewHub())
 	// Every chat change reaches the desktop as one event name; the UI re-reads what it shows.
 	e.Chat.Changed = func(string, string) { e.emit(EventChatChanged) }

@@ -47,7 +47,7 @@ func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
 		signin:      true, googleClientID: o.clientID, consentText: o.consentText, sealKey: o.sealKey})
 	s := &signinEnv{faultEnv: withDB(t, c, clk), inbox: c.inboxID()}
 	for toggle, on := range map[string]bool{"emailSignin": o.email, "googleSignin": o.google} {
-		if _, err := c.e.Senders.SetInboxToggle(ctx, c.ws.Me, c.ws.Organization.ID, s.inbox, toggle, on); err != nil {
+		if _, err := c.e.Org.SetInboxToggle(ctx, c.ws.Me, s.inbox, toggle, on); err != nil {
 			t.Fatal(err)
 		}
 	}

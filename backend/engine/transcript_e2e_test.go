@@ -61,7 +61,7 @@ func newTrEnv(t *testing.T, withSender bool) *trEnv {
 // toggle switches the inbox's "transcript after chat" the way an admin does.
 func (c *trEnv) toggle(on bool) {
 	c.t.Helper()
-	if _, err := c.e.Senders.SetInboxToggle(context.Background(), c.ws.Me, c.ws.Organization.ID, c.inbox, "transcriptAfter", on); err != nil {
+	if _, err := c.e.Org.SetInboxToggle(context.Background(), c.ws.Me, c.inbox, "transcriptAfter", on); err != nil {
 		c.t.Fatal(err)
 	}
 }

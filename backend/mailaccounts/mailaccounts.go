@@ -15,6 +15,7 @@ import (
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/mailbox"
+	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
@@ -90,8 +91,8 @@ func (s *Service) Get(ctx context.Context, orgID, purpose string) (Account, bool
 // Save checks and stores an account (owner/admin only). The password goes to the secret store
 // first; only its reference is written to the database.
 func (s *Service) Save(ctx context.Context, actor store.User, orgID, purpose string, in Input) (Account, error) {
-	if actor.Role != store.RoleOwner && actor.Role != store.RoleAdmin {
-		return Account{}, apperr.Forbidden("Only an owner or an admin can change the mail accounts.")
+	if err := org.RequireAdmin(actor, "change the mail accounts"); err != nil {
+		return Account{}, err
 	}
 	if purpose != SMTP && purpose != IMAP {
 		return Account{}, fmt.Errorf("mailaccounts: unknown purpose %q", purpose)

@@ -18,6 +18,9 @@ import (
 type Service struct {
 	st  *store.Store
 	now func() time.Time
+	// MailReady reports whether the organization can send email (a verified sender): inbox
+	// toggles that send mail need it. nil: it cannot. The engine wires it to the senders.
+	MailReady func(ctx context.Context, orgID string) (bool, error)
 }
 
 // New returns a Service on the store. now is the clock (time.Now outside tests).
@@ -44,24 +47,32 @@ type Workspace struct {
 // ErrNoOrganization is returned by Current before the first run has been completed.
 var ErrNoOrganization = errors.New("org: no organization set up yet")
 
-// Current returns the organization of this database and its owner (the desktop's signed-in agent
-// until agents sign in separately), or ErrNoOrganization.
+// Current returns the agent signed in on this desktop and their organization, or
+// ErrNoOrganization before the first run.
 func (s *Service) Current(ctx context.Context) (Workspace, error) {
-	orgs, err := s.st.Organizations(ctx)
+	me, err := s.st.SignedIn(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		orgs, err := s.st.Organizations(ctx)
+		if err != nil {
+			return Workspace{}, err
+		}
+		if len(orgs) == 0 {
+			return Workspace{}, ErrNoOrganization
+		}
+		return Workspace{}, fmt.Errorf("org: organization %s has nobody signed in", orgs[0].ID)
+	}
 	if err != nil {
 		return Workspace{}, err
 	}
-	if len(orgs) == 0 {
-		return Workspace{}, ErrNoOrganization
-	}
-	users, err := s.st.UsersByOrg(ctx, orgs[0].ID)
+	var o store.Organization
+	err = s.st.Read(ctx, func(tx *store.Tx) error {
+		o, err = tx.Organization(me.OrgID)
+		return err
+	})
 	if err != nil {
 		return Workspace{}, err
 	}
-	if len(users) == 0 {
-		return Workspace{}, fmt.Errorf("org: organization %s has no agents", orgs[0].ID)
-	}
-	return Workspace{Organization: orgs[0], Me: users[0]}, nil
+	return Workspace{Organization: o, Me: me}, nil
 }
 
 // Setup creates the organization, its owner (the first admin) and a first chat inbox, in one
@@ -99,6 +110,9 @@ func (s *Service) Setup(ctx context.Context, in SetupInput) (Workspace, error) {
 			return err
 		}
 		if err := tx.InsertInbox(inbox); err != nil {
+			return err
+		}
+		if err := tx.SignIn(owner.ID, now); err != nil { // the owner acts on this desktop
 			return err
 		}
 		return tx.Audit(o.ID, store.AgentActor(owner.ID), "organization.setup", "organizations", o.ID,

@@ -179,7 +179,12 @@ func (g *generator) workspace(ctx context.Context, st *store.Store) error {
 		owner := store.User{ID: store.NewID(), OrgID: org.ID, Name: "Olivia Brooks",
 			Email: "olivia.brooks@northwind.example", Role: store.RoleOwner, CreatedAt: now}
 		g.ownerID, g.agentFirst = owner.ID, "Olivia"
-		create = append(create, func(tx *store.Tx) error { return tx.InsertUser(owner) })
+		create = append(create, func(tx *store.Tx) error {
+			if err := tx.InsertUser(owner); err != nil {
+				return err
+			}
+			return tx.SignIn(owner.ID, now) // the desktop opened on a seeded database acts as its owner
+		})
 	}
 	for _, in := range inboxes {
 		switch {

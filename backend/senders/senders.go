@@ -15,6 +15,7 @@ import (
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/token"
@@ -87,12 +88,7 @@ func (s *Service) VerifiedAddress(ctx context.Context, orgID string) (string, bo
 	return st.Verified.Address, true, nil
 }
 
-func mayManage(actor store.User) error {
-	if actor.Role != store.RoleOwner && actor.Role != store.RoleAdmin {
-		return apperr.Forbidden("Only an owner or an admin can change the sender email.")
-	}
-	return nil
-}
+func mayManage(actor store.User) error { return org.RequireAdmin(actor, "change the sender email") }
 
 // Set adds a sender email, or changes to another one: a pending address is replaced (its links
 // stop working); a verified one stays in use until the new one is verified. A verification email

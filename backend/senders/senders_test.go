@@ -27,6 +27,17 @@ type fixture struct {
 	agent store.User
 }
 
+// orgs is the organization's settings service with its mail gate on this fixture's senders, as
+// the engine wires it: inbox toggles that send mail need a verified sender.
+func (f *fixture) orgs() *org.Service {
+	o := org.New(f.st, func() time.Time { return f.now })
+	o.MailReady = func(ctx context.Context, orgID string) (bool, error) {
+		_, ok, err := f.svc.VerifiedAddress(ctx, orgID)
+		return ok, err
+	}
+	return o
+}
+
 func setup(t *testing.T) *fixture {
 	t.Helper()
 	st := testutil.NewStore(t)
@@ -255,24 +266,24 @@ func TestMailTogglesNeedAVerifiedSender(t *testing.T) {
 	inboxes, _ := f.st.InboxesByOrg(ctx, f.ws.Organization.ID)
 	id := inboxes[0].ID
 	for _, toggle := range []string{"emailSignin", "transcriptAfter"} {
-		_, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, toggle, true)
+		_, err := f.orgs().SetInboxToggle(ctx, f.ws.Me, id, toggle, true)
 		if e, ok := apperr.As(err); !ok || e.Code != "sender_required" {
 			t.Errorf("SetInboxToggle(%s) without sender error = %v, want sender_required", toggle, err)
 		}
 	}
-	if in, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, "googleSignin", true); err != nil || !in.GoogleSignin {
+	if in, err := f.orgs().SetInboxToggle(ctx, f.ws.Me, id, "googleSignin", true); err != nil || !in.GoogleSignin {
 		t.Errorf("SetInboxToggle(googleSignin) = %+v, %v", in, err)
 	}
 	f.svc.Set(ctx, f.ws.Me, f.ws.Organization, "support@acme.test")
 	tok, _ := f.lastLink(t)
 	f.svc.Verify(ctx, tok, senders.MethodLink)
-	if in, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, "transcriptAfter", true); err != nil || !in.TranscriptAfter {
+	if in, err := f.orgs().SetInboxToggle(ctx, f.ws.Me, id, "transcriptAfter", true); err != nil || !in.TranscriptAfter {
 		t.Errorf("SetInboxToggle(transcriptAfter) with sender = %+v, %v", in, err)
 	}
-	if _, err := f.svc.SetInboxToggle(ctx, f.agent, f.ws.Organization.ID, id, "transcriptAfter", false); err == nil {
+	if _, err := f.orgs().SetInboxToggle(ctx, f.agent, id, "transcriptAfter", false); err == nil {
 		t.Error("an agent changed an inbox setting")
 	}
-	if _, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, id, "deleted_at", true); err == nil {
+	if _, err := f.orgs().SetInboxToggle(ctx, f.ws.Me, id, "deleted_at", true); err == nil {
 		t.Error("an unknown toggle was accepted")
 	}
 }
@@ -284,7 +295,7 @@ func TestPhoneInboxesHaveNoChatToggles(t *testing.T) {
 	if err := f.st.Write(ctx, func(tx *store.Tx) error { return tx.InsertInbox(phone) }); err != nil {
 		t.Fatal(err)
 	}
-	_, err := f.svc.SetInboxToggle(ctx, f.ws.Me, f.ws.Organization.ID, phone.ID, "googleSignin", true)
+	_, err := f.orgs().SetInboxToggle(ctx, f.ws.Me, phone.ID, "googleSignin", true)
 	if e, ok := apperr.As(err); !ok || e.Code != apperr.CodeInvalid {
 		t.Errorf("SetInboxToggle(phone inbox) error = %v, want invalid", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"vouchdesk/backend/apperr"
@@ -338,7 +337,7 @@ type Regulatory struct{ b *Backend }
 func NewRegulatory(b *Backend) *Regulatory { return &Regulatory{b: b} }
 
 // MaxConsentChars bounds the consent text.
-const MaxConsentChars = 1000
+const MaxConsentChars = org.MaxConsentChars
 
 // Get returns the regulatory settings.
 func (r *Regulatory) Get() (RegulatorySettings, error) {
@@ -355,22 +354,9 @@ func (r *Regulatory) Save(in RegulatorySettings) (RegulatorySettings, error) {
 	if err != nil {
 		return RegulatorySettings{}, r.b.jsError("regulatory.save", err)
 	}
-	if ws.Me.Role == store.RoleAgent {
-		return RegulatorySettings{}, r.b.jsError("regulatory.save", apperr.Forbidden("Only an owner or admin can change the regulatory settings."))
-	}
-	text := strings.TrimSpace(in.ConsentText)
-	if utf8.RuneCountInString(text) > MaxConsentChars {
-		return RegulatorySettings{}, r.b.jsError("regulatory.save", apperr.Invalid("consentText", "The consent text can be at most 1,000 characters."))
-	}
-	err = e.Store.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.SetRegulatory(ws.Organization.ID, in.DoubleOptIn, text, time.Now()); err != nil {
-			return err
-		}
-		return tx.Audit(ws.Organization.ID, store.AgentActor(ws.Me.ID), "organization.regulatory", "organizations", ws.Organization.ID,
-			map[string]any{"doubleOptIn": in.DoubleOptIn})
-	})
+	o, err := e.Org.SetRegulatory(ctx, ws.Me, in.DoubleOptIn, in.ConsentText)
 	if err != nil {
 		return RegulatorySettings{}, r.b.jsError("regulatory.save", err)
 	}
-	return RegulatorySettings{DoubleOptIn: in.DoubleOptIn, ConsentText: text}, nil
+	return RegulatorySettings{DoubleOptIn: o.DoubleOptIn, ConsentText: o.ConsentText}, nil
 }

@@ -1,13 +1,8 @@
 package services
 
 import (
-	"errors"
-	"time"
-
-	"vouchdesk/backend/apperr"
-	"vouchdesk/backend/senders"
+	"vouchdesk/backend/org"
 	"vouchdesk/backend/store"
-	"vouchdesk/backend/verify"
 )
 
 // Inboxes is the Settings -> Inboxes service: feature toggles, gated on the sender email.
@@ -59,7 +54,7 @@ func (in *Inboxes) gate() (MailGate, error) {
 		return MailGate{}, err
 	}
 	if !ok {
-		return MailGate{Message: senders.GateMessage}, nil
+		return MailGate{Message: org.GateMessage}, nil
 	}
 	return MailGate{SenderVerified: true, SenderAddress: addr}, nil
 }
@@ -95,7 +90,7 @@ func (in *Inboxes) SetToggle(inboxID, toggle string, on bool) (InboxSettings, er
 	if err != nil {
 		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
 	}
-	i, err := e.Senders.SetInboxToggle(ctx, ws.Me, ws.Organization.ID, inboxID, toggle, on)
+	i, err := e.Org.SetInboxToggle(ctx, ws.Me, inboxID, toggle, on)
 	if err != nil {
 		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
 	}
@@ -107,7 +102,7 @@ func (in *Inboxes) SetToggle(inboxID, toggle string, on bool) (InboxSettings, er
 }
 
 // MaxIdleEndMinutes is the longest idle time that can be set: a day.
-const MaxIdleEndMinutes = 24 * 60
+const MaxIdleEndMinutes = org.MaxIdleEndMinutes
 
 // SetIdleEnd sets after how many minutes without a message a chat of the inbox ends by itself
 // (0: chats end only when someone ends them). Ending sends the transcript when that is on, so
@@ -117,38 +112,13 @@ func (in *Inboxes) SetIdleEnd(inboxID string, minutes int) (InboxSettings, error
 	if err != nil {
 		return InboxSettings{}, in.b.jsError("inboxes.idle_end", err)
 	}
-	fail := func(err error) (InboxSettings, error) { return InboxSettings{}, in.b.jsError("inboxes.idle_end", err) }
-	if ws.Me.Role == store.RoleAgent {
-		return fail(apperr.Forbidden("Only an owner or an admin can change inbox settings."))
-	}
-	if minutes < 0 || minutes > MaxIdleEndMinutes {
-		return fail(apperr.Invalid("idleEndMinutes", "Enter a number of minutes from 0 (never) to 1440 (a day)."))
-	}
-	inbox, err := e.Store.InboxByID(ctx, ws.Organization.ID, inboxID)
-	if errors.Is(err, store.ErrNotFound) {
-		return fail(apperr.NotFound("That inbox does not exist."))
-	} else if err != nil {
-		return fail(err)
-	}
-	if inbox.Kind != store.InboxChat {
-		return fail(apperr.Invalid("idleEndMinutes", "Only chats end when idle; this is a phone inbox."))
-	}
-	err = e.Store.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.SetInboxIdleEnd(ws.Organization.ID, inboxID, minutes, time.Now()); err != nil {
-			return err
-		}
-		return tx.Audit(ws.Organization.ID, store.AgentActor(ws.Me.ID), "inbox.idle_end", "inboxes", inboxID,
-			map[string]any{"minutes": minutes})
-	})
+	inbox, err := e.Org.SetInboxIdleEnd(ctx, ws.Me, inboxID, minutes)
 	if err != nil {
-		return fail(err)
-	}
-	if inbox, err = e.Store.InboxByID(ctx, ws.Organization.ID, inboxID); err != nil {
-		return fail(err)
+		return InboxSettings{}, in.b.jsError("inboxes.idle_end", err)
 	}
 	gate, err := in.gate()
 	if err != nil {
-		return fail(err)
+		return InboxSettings{}, in.b.jsError("inboxes.idle_end", err)
 	}
 	return inboxView(inbox, gate), nil
 }
@@ -170,22 +140,9 @@ func (in *Inboxes) SetGoogleClientID(clientID string) (string, error) {
 	if err != nil {
 		return "", in.b.jsError("inboxes.set_google_client_id", err)
 	}
-	if ws.Me.Role == store.RoleAgent {
-		return "", in.b.jsError("inboxes.set_google_client_id", apperr.Forbidden("Only an owner or an admin can change inbox settings."))
-	}
-	id, err := verify.CheckGoogleClientID(clientID)
+	o, err := e.Org.SetGoogleClientID(ctx, ws.Me, clientID)
 	if err != nil {
 		return "", in.b.jsError("inboxes.set_google_client_id", err)
 	}
-	err = e.Store.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.SetGoogleClientID(ws.Organization.ID, id, time.Now()); err != nil {
-			return err
-		}
-		return tx.Audit(ws.Organization.ID, store.AgentActor(ws.Me.ID), "organization.google_client_id", "organizations",
-			ws.Organization.ID, map[string]any{"clientId": id})
-	})
-	if err != nil {
-		return "", in.b.jsError("inboxes.set_google_client_id", err)
-	}
-	return id, nil
+	return o.GoogleClientID, nil
 }

@@ -7,6 +7,7 @@ import (
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/calls"
 	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/org"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/textrules"
 )
@@ -27,10 +28,7 @@ func (in *Inboxes) admin(op string) error {
 	if err != nil {
 		return in.b.jsError(op, err)
 	}
-	if ws.Me.Role == store.RoleAgent {
-		return in.b.jsError(op, apperr.Forbidden("Only an owner or an admin can change inbox settings."))
-	}
-	return nil
+	return in.b.jsError(op, org.RequireAdmin(ws.Me, "change inbox settings"))
 }
 
 func tokenError(err error) error {
@@ -163,23 +161,13 @@ func (in *Inboxes) Country() (string, error) {
 // SetCountry sets the organization's country ("" clears it; owner or admin).
 func (in *Inboxes) SetCountry(code string) (string, error) {
 	const op = "inboxes.set_country"
-	if err := in.admin(op); err != nil {
-		return "", err
-	}
-	ctx, e, ws, _ := in.b.workspace()
-	code = strings.ToUpper(strings.TrimSpace(code))
-	if code != "" && !contacts.ValidRegion(code) {
-		return "", in.b.jsError(op, apperr.Invalid("country", "Choose a country from the list."))
-	}
-	err := e.Store.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.SetDefaultRegion(ws.Organization.ID, code, e.Now()); err != nil {
-			return err
-		}
-		return tx.Audit(ws.Organization.ID, store.AgentActor(ws.Me.ID), "organization.country", "organizations", ws.Organization.ID,
-			map[string]any{"country": code})
-	})
+	ctx, e, ws, err := in.b.workspace()
 	if err != nil {
 		return "", in.b.jsError(op, err)
 	}
-	return code, nil
+	o, err := e.Org.SetCountry(ctx, ws.Me, code)
+	if err != nil {
+		return "", in.b.jsError(op, err)
+	}
+	return o.DefaultRegion, nil
 }

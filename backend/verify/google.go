@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,19 +13,6 @@ import (
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/token"
 )
-
-// googleClientID is the shape of an OAuth client ID of Google's: digits, a dash, letters and
-// digits, and Google's domain.
-var googleClientID = regexp.MustCompile(`^[0-9]{1,30}-[a-z0-9]{1,100}\.apps\.googleusercontent\.com$`)
-
-// CheckGoogleClientID checks a Google OAuth client ID an admin typed (trimmed; "" removes it).
-func CheckGoogleClientID(raw string) (string, error) {
-	id := strings.TrimSpace(raw)
-	if id != "" && !googleClientID.MatchString(id) {
-		return "", apperr.Invalid("clientId", "A Google client ID looks like 1234567890-abc123.apps.googleusercontent.com: copy it from the Google Cloud console (APIs & Services, Credentials, OAuth 2.0 Client IDs, Web application).")
-	}
-	return id, nil
-}
 
 // GoogleTokens checks Google ID tokens for a client ID. *GoogleVerifiers is the real one.
 type GoogleTokens interface {
