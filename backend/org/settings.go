@@ -143,7 +143,9 @@ func (s *Service) SetInboxToggle(ctx context.Context, actor store.User, inboxID,
 		}
 	}
 	return s.changeInbox(ctx, actor, inboxID, "inbox.toggle", map[string]any{"toggle": toggle, "on": on},
-		func(tx *store.Tx, now time.Time) error { return tx.SetInboxToggle(actor.OrgID, inboxID, toggle, on, now) })
+		func(tx *store.Tx, now time.Time) error {
+			return tx.SetInboxToggle(actor.OrgID, inboxID, toggle, on, now)
+		})
 }
 
 // SetInboxIdleEnd sets after how many minutes without a message a chat of the inbox ends by
