@@ -305,6 +305,11 @@ func (s *Service) End(ctx context.Context, orgID, conversationID string, actor s
 	return err
 }
 
+// AgentEnds ends a conversation of the agent's organization ("The chat was ended by the agent.").
+func (s *Service) AgentEnds(ctx context.Context, agent store.User, conversationID string) error {
+	return s.End(ctx, agent.OrgID, conversationID, store.AgentActor(agent.ID))
+}
+
 // end is every way a chat ends: the conversation row (by endRow), a system note in the chat, an
 // audit record and the end hook's writes in one transaction, then the note and the state pushed
 // to the widget and the desktop.

@@ -19,6 +19,7 @@ import (
 	"vouchdesk/backend/calls"
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/conversations"
 	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/org"
@@ -83,6 +84,8 @@ type Engine struct {
 	Outbox  *outbox.Worker
 	Chat    *chat.Service
 	Verify  *verify.Service
+	// Conversations is what agents see of conversations (the list, a conversation, gated).
+	Conversations *conversations.Service
 	// Contacts edits contacts: Manage Contact Information, verifications, merges and undo.
 	Contacts *contacts.Service
 	// Calls receives the telephony provider's webhooks.
@@ -145,6 +148,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.Transcripts.Queued = e.Outbox.Wake
 	e.Chat.OnEnd = e.Transcripts
 	e.Verify = verify.New(st, cfg.Now, e.publicURL, e.Chat)
+	e.Conversations = conversations.New(st, e.Verify)
+	e.Conversations.MailReady = e.Org.MailReady
 	e.Contacts = contacts.New(st, cfg.Now)
 	e.Contacts.Changed = e.Chat.Notify
 	e.Calls = calls.New(st, cfg.Secrets, cfg.Now, e.publicURL, e.log)

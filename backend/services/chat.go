@@ -1,16 +1,8 @@
 package services
 
 import (
-	"context"
-	"errors"
-	"strings"
-	"unicode/utf8"
-
-	"vouchdesk/backend/apperr"
-	"vouchdesk/backend/engine"
+	"vouchdesk/backend/conversations"
 	"vouchdesk/backend/org"
-	"vouchdesk/backend/store"
-	"vouchdesk/backend/verify"
 )
 
 // Chat is the agent's side of live chat: the Inbox list, a conversation with its contact panel,
@@ -21,83 +13,14 @@ type Chat struct{ b *Backend }
 // NewChat returns the Chat service.
 func NewChat(b *Backend) *Chat { return &Chat{b: b} }
 
-func preview(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > 140 {
-		s = string([]rune(s)[:139]) + "…"
-	}
-	return s
-}
-
-func panelState(c store.Conversation) string {
-	switch {
-	case c.LinkState == store.LinkVerified:
-		return verify.PanelVerified
-	case c.LinkState == store.LinkPreliminary:
-		return verify.PanelPreliminary
-	case c.VisitorEmail != "":
-		return verify.PanelPending
-	}
-	return verify.PanelNone
-}
-
-func summary(it store.ConversationListItem) ConversationSummary {
-	c := it.Conversation
-	title := c.VisitorName
-	// The contact's name is account data: shown only once the person is verified here.
-	if c.LinkState == store.LinkVerified && it.ContactName != "" {
-		title = it.ContactName
-	}
-	if title == "" {
-		title = "Visitor"
-	}
-	s := ConversationSummary{ID: c.ID, InboxID: c.InboxID, InboxName: it.InboxName, Kind: c.Kind, Status: c.Status,
-		Title: title, Email: c.VisitorEmail, Panel: panelState(c), Unread: c.UnreadCount, LastMessage: preview(it.LastMessage),
-		LastActivityAt: stamp(c.LastActivityAt), StartedAt: stamp(c.StartedAt)}
-	if it.LinkDisplay != "" && c.Kind == store.ConversationChat {
-		// What the link rests on (proven, when verified) is the address shown; a different one
-		// typed in the chat is shown beside it.
-		s.Email, s.TypedEmail = it.LinkDisplay, verify.TypedBeside(c.VisitorEmail, it.LinkNorm)
-	}
-	if c.Kind == store.ConversationCall {
-		s.Phone, s.CallStatus, s.DurationSeconds = c.VisitorName, c.CallStatus, c.DurationSeconds
-		s.LastMessage = "Call " + strings.ReplaceAll(c.CallStatus, "-", " ")
-		if c.DurationSeconds > 0 {
-			s.LastMessage += " · " + duration(c.DurationSeconds)
-		}
-		if s.Title == "Visitor" { // a caller without a name goes by their number
-			s.Title = s.Phone
-			if s.Title == "" {
-				s.Title = "Unknown caller"
-			}
-		}
-	}
-	return s
-}
-
 // List returns conversations, newest activity first. filter: "open", "ended" or "all".
 func (ch *Chat) List(filter string) ([]ConversationSummary, error) {
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return nil, ch.b.jsError("chat.list", err)
 	}
-	status := ""
-	switch filter {
-	case "open", "ended":
-		status = filter
-	case "all", "":
-	default:
-		return nil, ch.b.jsError("chat.list", apperr.Invalid("filter", "Filter by open, ended or all."))
-	}
-	items, err := e.Store.ListConversations(ctx, ws.Organization.ID, status, 500)
-	if err != nil {
-		return nil, ch.b.jsError("chat.list", err)
-	}
-	out := make([]ConversationSummary, len(items))
-	for i, it := range items {
-		out[i] = summary(it)
-	}
-	return out, nil
+	out, err := e.Conversations.List(ctx, ws.Me, filter)
+	return out, ch.b.jsError("chat.list", err)
 }
 
 // Open returns a conversation with its messages, contact panel and verification actions.
@@ -106,13 +29,12 @@ func (ch *Chat) Open(id string) (ConversationDetail, error) {
 	if err != nil {
 		return ConversationDetail{}, ch.b.jsError("chat.open", err)
 	}
-	d, err := detail(ctx, e, ws, id)
+	d, err := e.Conversations.Open(ctx, ws.Me, id)
 	return d, ch.b.jsError("chat.open", err)
 }
 
-// MessagesPerPage is how many messages Open and Earlier return at most: the newest page first, then
-// older pages as the agent scrolls back.
-const MessagesPerPage = 200
+// MessagesPerPage is how many messages Open and Earlier return at most.
+const MessagesPerPage = conversations.MessagesPerPage
 
 // Earlier returns the page of a conversation's messages just before beforeID (the oldest one the
 // view has), oldest first, and whether older ones remain.
@@ -121,121 +43,8 @@ func (ch *Chat) Earlier(id, beforeID string) (MessagePage, error) {
 	if err != nil {
 		return MessagePage{}, ch.b.jsError("chat.earlier", err)
 	}
-	p, err := earlier(ctx, e, ws, id, beforeID)
+	p, err := e.Conversations.Earlier(ctx, ws.Me, id, beforeID)
 	return p, ch.b.jsError("chat.earlier", err)
-}
-
-func earlier(ctx context.Context, e *engine.Engine, ws org.Workspace, id, beforeID string) (MessagePage, error) {
-	if _, err := e.Store.ConversationByID(ctx, ws.Organization.ID, id); errors.Is(err, store.ErrNotFound) {
-		return MessagePage{}, apperr.NotFound("This conversation does not exist.")
-	} else if err != nil {
-		return MessagePage{}, err
-	}
-	if beforeID == "" {
-		return MessagePage{}, apperr.Invalid("beforeId", "Say which message to page back from.")
-	}
-	msgs, more, err := e.Store.MessagesBefore(ctx, ws.Organization.ID, id, beforeID, MessagesPerPage)
-	if err != nil {
-		return MessagePage{}, err
-	}
-	return MessagePage{Messages: chatMessages(msgs), HasEarlier: more}, nil
-}
-
-func chatMessages(msgs []store.Message) []ChatMessage {
-	out := make([]ChatMessage, len(msgs))
-	for i, m := range msgs {
-		out[i] = ChatMessage{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, CreatedAt: stamp(m.CreatedAt)}
-	}
-	return out
-}
-
-func detail(ctx context.Context, e *engine.Engine, ws org.Workspace, id string) (ConversationDetail, error) {
-	conv, err := e.Store.ConversationByID(ctx, ws.Organization.ID, id)
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return ConversationDetail{}, apperr.NotFound("This conversation does not exist.")
-		}
-		return ConversationDetail{}, err
-	}
-	var d ConversationDetail
-	inboxName := ""
-	if in, err := e.Store.InboxByID(ctx, ws.Organization.ID, conv.InboxID); err == nil {
-		inboxName = in.Name
-	}
-	d.Summary = summary(store.ConversationListItem{Conversation: conv, InboxName: inboxName})
-	msgs, earlier, err := e.Store.MessagesBefore(ctx, ws.Organization.ID, id, "", MessagesPerPage)
-	if err != nil {
-		return ConversationDetail{}, err
-	}
-	d.Messages, d.HasEarlier = chatMessages(msgs), earlier
-	if n := len(msgs); n > 0 {
-		d.Summary.LastMessage = preview(msgs[n-1].Body)
-	}
-	p, err := e.Verify.Panel(ctx, conv)
-	if err != nil {
-		return ConversationDetail{}, err
-	}
-	d.Panel = ContactPanel{State: p.State, Email: p.Email, TypedEmail: p.TypedEmail, Reason: p.Reason, Refused: p.Refused,
-		Fields: []ContactFieldView{}, History: []HistoryItem{}}
-	if p.State == verify.PanelPreliminary || p.State == verify.PanelPending {
-		d.Panel.Warning = verify.WarningUnverified
-	}
-	if p.Contact.ID != "" {
-		d.Panel.ContactID = p.Contact.ID
-		if p.State == verify.PanelVerified {
-			if p.Contact.Name != "" {
-				d.Summary.Title = p.Contact.Name
-			}
-			d.Panel.Name = p.Contact.Name
-			d.Panel.Method, d.Panel.VerifiedLabel, d.Panel.VerifiedAt = p.Verification.Method, verify.Label(p.Verification), stamp(p.Verification.VerifiedAt)
-			fields, err := e.Store.FieldsByContact(ctx, ws.Organization.ID, p.Contact.ID)
-			if err != nil {
-				return ConversationDetail{}, err
-			}
-			labels, err := e.Store.LatestVerificationsByContact(ctx, ws.Organization.ID, p.Contact.ID)
-			if err != nil {
-				return ConversationDetail{}, err
-			}
-			for _, f := range fields {
-				fv := ContactFieldView{Kind: f.Kind, Value: f.ValueDisplay}
-				if v, ok := labels[f.ID]; ok {
-					fv.VerifiedLabel = verify.Label(v)
-				}
-				d.Panel.Fields = append(d.Panel.Fields, fv)
-			}
-			hist, err := e.Store.ContactHistory(ctx, ws.Organization.ID, p.Contact.ID, id, 50)
-			if err != nil {
-				return ConversationDetail{}, err
-			}
-			for _, h := range hist {
-				d.Panel.History = append(d.Panel.History, HistoryItem{ID: h.ID, Kind: h.Kind, Status: h.Status,
-					StartedAt: stamp(h.StartedAt), Preview: preview(h.LastMessage)})
-			}
-		} else {
-			// Until verified here: counts only, never the content.
-			d.Panel.HiddenConversations, d.Panel.HiddenFields, err = e.Store.CountContactHistory(ctx, ws.Organization.ID, p.Contact.ID, id)
-			if err != nil {
-				return ConversationDetail{}, err
-			}
-		}
-	}
-	_, hasSender, err := e.Senders.VerifiedAddress(ctx, ws.Organization.ID)
-	if err != nil {
-		return ConversationDetail{}, err
-	}
-	d.Actions.CanEmail = hasSender
-	if !hasSender {
-		d.Actions.MailBlockedReason = verify.NoSenderMessage
-	}
-	req, _, err := e.Verify.Pending(ctx, conv)
-	if err != nil {
-		return ConversationDetail{}, err
-	}
-	d.Actions.CodePending, d.Actions.EmailRequested = req == "code", req == "email"
-	if d.Actions.LinkPending, err = e.Verify.LinkPending(ctx, conv); err != nil {
-		return ConversationDetail{}, err
-	}
-	return d, nil
 }
 
 // MarkRead clears a conversation's unread count.
@@ -257,7 +66,7 @@ func (ch *Chat) Send(id, body string) (ChatMessage, error) {
 	if err != nil {
 		return ChatMessage{}, ch.b.jsError("chat.send", err)
 	}
-	return ChatMessage{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, CreatedAt: stamp(m.CreatedAt)}, nil
+	return conversations.Message(m), nil
 }
 
 // End ends the chat.
@@ -266,7 +75,7 @@ func (ch *Chat) End(id string) error {
 	if err != nil {
 		return ch.b.jsError("chat.end", err)
 	}
-	return ch.b.jsError("chat.end", e.Chat.End(ctx, ws.Organization.ID, id, store.AgentActor(ws.Me.ID)))
+	return ch.b.jsError("chat.end", e.Chat.AgentEnds(ctx, ws.Me, id))
 }
 
 // RequestEmail asks the customer for their email in the widget.
@@ -284,18 +93,11 @@ func (ch *Chat) SetEmail(id, email string) (ContactPanel, error) {
 	if err != nil {
 		return ContactPanel{}, ch.b.jsError("chat.set_email", err)
 	}
-	conv, err := e.Store.ConversationByID(ctx, ws.Organization.ID, id)
-	if err == nil {
-		err = e.Verify.SubmitEmail(ctx, conv, email, false, store.AgentActor(ws.Me.ID))
-	}
-	if err != nil {
-		if ae, ok := apperr.As(err); ok && ae.Code == verify.CodeInvalidEmail {
-			err = apperr.Invalid("email", ae.Message)
-		}
+	if err := e.Verify.AgentGivesEmail(ctx, ws.Me, id, email); err != nil {
 		return ContactPanel{}, ch.b.jsError("chat.set_email", err)
 	}
-	d, err := detail(ctx, e, ws, id)
-	return d.Panel, ch.b.jsError("chat.set_email", err)
+	p, err := e.Conversations.Panel(ctx, ws.Me, id)
+	return p, ch.b.jsError("chat.set_email", err)
 }
 
 // SendCode emails a one-time code to the conversation's email.
@@ -326,8 +128,8 @@ func (ch *Chat) MarkVerified(id, email string) (ContactPanel, error) {
 	if err := e.Verify.MarkVerified(ctx, ws.Me, id, email); err != nil {
 		return ContactPanel{}, ch.b.jsError("chat.mark_verified", err)
 	}
-	d, err := detail(ctx, e, ws, id)
-	return d.Panel, ch.b.jsError("chat.mark_verified", err)
+	p, err := e.Conversations.Panel(ctx, ws.Me, id)
+	return p, ch.b.jsError("chat.mark_verified", err)
 }
 
 // Regulatory is the Settings -> Regulatory service.

@@ -179,6 +179,23 @@ func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw 
 	return nil
 }
 
+// AgentGivesEmail is SubmitEmail for an address the agent typed for the customer of a
+// conversation of their organization (the desktop's "Enter email"); a malformed address is an
+// invalid "email" field.
+func (s *Service) AgentGivesEmail(ctx context.Context, agent store.User, conversationID, raw string) error {
+	conv, err := s.st.ConversationByID(ctx, agent.OrgID, conversationID)
+	if errors.Is(err, store.ErrNotFound) {
+		return apperr.NotFound("This conversation does not exist.")
+	}
+	if err == nil {
+		err = s.SubmitEmail(ctx, conv, raw, false, store.AgentActor(agent.ID))
+	}
+	if ae, ok := apperr.As(err); ok && ae.Code == CodeInvalidEmail {
+		return apperr.Invalid("email", ae.Message)
+	}
+	return err
+}
+
 // submitEmail is SubmitEmail inside the caller's transaction, for the conversation as it is
 // now (cur); sent reports that an email was queued.
 func (s *Service) submitEmail(tx *store.Tx, cur store.Conversation, norm, display string, consent bool, by store.Actor, now time.Time) (sent bool, err error) {
