@@ -13,7 +13,7 @@ LDFLAGS := -X vouchdesk/backend/version.Version=$(VERSION)
 GOBIN := $(shell go env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 
-.PHONY: all deps build desktop vouchd frontend run package test test-go test-frontend test-keyring test-integration test-e2e test-package vet smoke bench bench-store measure-desktop clean
+.PHONY: all deps build desktop vouchd frontend run package test test-go test-frontend test-keyring test-integration test-e2e test-package vet smoke bench bench-store bench-contacts measure-desktop clean
 
 all: build
 
@@ -77,10 +77,15 @@ smoke:
 	scripts/smoke-desktop.sh build/bin/vouchdesk out/smoke-desktop.png
 	@! ldd build/bin/vouchd | grep -E 'gtk|webkit' || { echo "vouchd links GTK/WebKit"; exit 1; }
 
-bench: bench-store measure-desktop
+# Every benchmark script under scripts/ (figures in docs/benchmarks.md). The store and contact ones
+# seed 1,000,000 contacts first (VOUCHDESK_BENCH_CONTACTS for fewer), which takes minutes each.
+bench: bench-store bench-contacts measure-desktop
 
 bench-store:
 	scripts/bench-store.sh
+
+bench-contacts:
+	scripts/bench-contacts.sh
 
 measure-desktop: desktop
 	scripts/measure-desktop.sh

@@ -6,7 +6,9 @@ package store_test
 //     through a bare prepared statement on the same index, the baseline the API is judged against;
 //   - the bulk loader's throughput in rows per second;
 //   - CandidateSubquery: a proposed rewrite of ContactByField's statement, measured beside the
-//     others so the fix can be judged on the same database (not run by the script).
+//     others so the fix can be judged on the same database (not run by the script);
+//   - BackupWhileWorking (backup_bench_test.go): Backup of the contact benchmarks' database while
+//     the desktop's calls go on (run by scripts/bench-contacts.sh, not by this script).
 //
 // The lookup benchmarks share one database of VOUCHDESK_BENCH_CONTACTS contacts (default
 // 1,000,000) made by the seed generator into a file under os.TempDir(). It is built once per test
@@ -30,6 +32,7 @@ import (
 
 	"vouchdesk/backend/seed"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil/benchdata"
 )
 
 const benchSeed = 42
@@ -74,6 +77,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	closeBenchDatabase()
+	benchdata.Close() // BenchmarkBackupWhileWorking's database (backup_bench_test.go)
 	os.Exit(code)
 }
 

@@ -113,8 +113,3 @@ func (t *Tx) SetInboxForward(orgID, inboxID, number string, now time.Time) error
 	return t.exec("set inbox forward", `UPDATE inboxes SET forward_to = ?, updated_at = ? WHERE org_id = ? AND id = ? AND kind = 'phone'`,
 		nullString(number), Millis(now), orgID, inboxID)
 }
-
-// SetDefaultRegion sets the organization's country for reading national phone numbers.
-func (t *Tx) SetDefaultRegion(orgID, region string, now time.Time) error {
-	return t.exec("set default region", `UPDATE organizations SET default_region = ?, updated_at = ? WHERE id = ?`, region, Millis(now), orgID)
-}

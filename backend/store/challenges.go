@@ -121,3 +121,116 @@ func (t *Tx) CountChallengesSince(orgID, purpose, targetKind, targetValue string
 	}
 	return n, nil
 }
+
+// LiveChallenge returns the newest unused, unexpired challenge of purpose bound to a
+// conversation, or ErrNotFound.
+func (t *Tx) LiveChallenge(orgID, conversationID, purpose string, now time.Time) (Challenge, error) {
+	return liveChallenge(t.tx.QueryRowContext(t.ctx, liveChallengeSQL, conversationID, purpose, orgID, Millis(now)))
+}
+
+// LiveChallenge is Tx.LiveChallenge outside a transaction.
+func (s *Store) LiveChallenge(ctx context.Context, orgID, conversationID, purpose string, now time.Time) (Challenge, error) {
+	return liveChallenge(s.r.QueryRowContext(ctx, liveChallengeSQL, conversationID, purpose, orgID, Millis(now)))
+}
+
+const liveChallengeSQL = "SELECT " + challengeColumns + ` FROM challenges
+	WHERE conversation_id = ? AND purpose = ? AND org_id = ? AND consumed_at IS NULL AND expires_at > ?
+	ORDER BY created_at DESC LIMIT 1`
+
+func liveChallenge(row *sql.Row) (Challenge, error) {
+	c, err := scanChallenge(row)
+	if err != nil {
+		return Challenge{}, fmt.Errorf("store: live challenge: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// FailChallengeAttempt counts a wrong attempt; a challenge that runs out of attempts is used up.
+// It returns the attempts left.
+func (t *Tx) FailChallengeAttempt(id string, now time.Time) (int, error) {
+	var left int
+	err := t.tx.QueryRowContext(t.ctx, `UPDATE challenges SET attempts = attempts + 1,
+		consumed_at = CASE WHEN attempts + 1 >= max_attempts THEN ? ELSE consumed_at END
+		WHERE id = ? RETURNING max_attempts - attempts`, Millis(now), id).Scan(&left)
+	if err != nil {
+		return 0, fmt.Errorf("store: fail attempt: %w", err)
+	}
+	return left, nil
+}
+
+// ConsumeChallenge uses a challenge by id if it is still live; ok is false if it was not.
+func (t *Tx) ConsumeChallenge(id string, now time.Time) (bool, error) {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE challenges SET consumed_at = ?1
+		WHERE id = ?2 AND consumed_at IS NULL AND expires_at > ?1`, Millis(now), id)
+	if err != nil {
+		return false, fmt.Errorf("store: consume challenge: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RevokeConversationChallenges uses up every live challenge of purpose in a conversation (a new
+// code replaces the old one).
+func (t *Tx) RevokeConversationChallenges(orgID, conversationID, purpose string, now time.Time) error {
+	return t.exec("revoke challenges", `UPDATE challenges SET consumed_at = ? WHERE org_id = ? AND conversation_id = ?
+		AND purpose = ? AND consumed_at IS NULL`, Millis(now), orgID, conversationID, purpose)
+}
+
+// RevokeOtherAddressChallenges uses up every live code and link of a conversation (chat codes,
+// chat links, double opt-in confirmations) made for any address but keep: giving a new address
+// in a conversation cancels what was sent to the old one, so it can prove nothing there.
+// It returns how many it cancelled.
+func (t *Tx) RevokeOtherAddressChallenges(orgID, conversationID, keep string, now time.Time) (int, error) {
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE challenges SET consumed_at = ? WHERE org_id = ? AND conversation_id = ?
+		AND purpose IN ('chat_code', 'chat_link', 'double_opt_in') AND consumed_at IS NULL AND target_value <> ?`,
+		Millis(now), orgID, conversationID, keep)
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke other address challenges: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// CountConversationChallengesSince counts challenges of purpose in a conversation since a time (rate limits).
+func (t *Tx) CountConversationChallengesSince(orgID, conversationID, purpose string, since time.Time) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM challenges WHERE conversation_id = ? AND purpose = ?
+		AND org_id = ? AND created_at >= ?`, conversationID, purpose, orgID, Millis(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count challenges: %w", err)
+	}
+	return n, nil
+}
+
+// CodeAttempts is how many wrong attempts one code took, and the latest they can have been made:
+// when the code stopped working (used, replaced, out of attempts), or else when it expires.
+type CodeAttempts struct {
+	Attempts     int
+	LastPossible time.Time
+}
+
+// WrongAttempts returns the one-time codes (chat codes and sign-in codes alike) sent to a target
+// that took wrong attempts and stopped working after since (so their attempts may lie after
+// since), oldest first. Only codes created after createdAfter are read: the caller passes since
+// minus a code's lifetime, which keeps the read a range of challenges_target.
+func (t *Tx) WrongAttempts(orgID, targetKind, targetValue string, createdAfter, since time.Time) ([]CodeAttempts, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT attempts, min(coalesce(consumed_at, expires_at), expires_at) AS last_possible
+		FROM challenges WHERE org_id = ? AND target_kind = ? AND target_value = ? AND created_at > ?
+		AND purpose IN ('chat_code', 'signin_code') AND attempts > 0 AND min(coalesce(consumed_at, expires_at), expires_at) > ?
+		ORDER BY last_possible`, orgID, targetKind, targetValue, Millis(createdAfter), Millis(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: wrong attempts: %w", err)
+	}
+	defer rows.Close()
+	var out []CodeAttempts
+	for rows.Next() {
+		var a CodeAttempts
+		var last int64
+		if err := rows.Scan(&a.Attempts, &last); err != nil {
+			return nil, fmt.Errorf("store: wrong attempts: %w", err)
+		}
+		a.LastPossible = FromMillis(last)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

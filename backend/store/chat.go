@@ -372,3 +372,28 @@ func (s *Store) CountContactHistory(ctx context.Context, orgID, contactID, excep
 	}
 	return conversations, fields, nil
 }
+
+// InsertConversation writes a new conversation.
+func (t *Tx) InsertConversation(c Conversation) error {
+	return t.exec("insert conversation", insertConversationSQL, conversationArgs(c)...)
+}
+
+// InsertMessage writes a new message.
+func (t *Tx) InsertMessage(m Message) error {
+	return t.exec("insert message", insertMessageSQL, messageArgs(m)...)
+}
+
+const insertConversationSQL = `INSERT INTO conversations (id, org_id, inbox_id, kind, status, contact_id,
+	link_state, started_at, last_activity_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func conversationArgs(c Conversation) []any {
+	return []any{c.ID, c.OrgID, c.InboxID, c.Kind, c.Status, nullString(c.ContactID), c.LinkState,
+		Millis(c.StartedAt), Millis(c.LastActivityAt), nullMillis(c.EndedAt)}
+}
+
+const insertMessageSQL = `INSERT INTO messages (id, org_id, conversation_id, sender_kind, sender_user_id, body, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+func messageArgs(m Message) []any {
+	return []any{m.ID, m.OrgID, m.ConversationID, m.SenderKind, nullString(m.SenderUserID), m.Body, Millis(m.CreatedAt)}
+}

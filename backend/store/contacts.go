@@ -309,3 +309,137 @@ func (t *Tx) RemoveField(orgID, id string, now time.Time) error {
 	return t.exec("remove field", `UPDATE contact_fields SET removed_at = ? WHERE org_id = ? AND id = ? AND removed_at IS NULL`,
 		Millis(now), orgID, id)
 }
+
+// Contact reads a contact of the organization inside a transaction.
+func (t *Tx) Contact(orgID, id string) (Contact, error) {
+	c, err := scanContact(t.tx.QueryRowContext(t.ctx, `SELECT id, org_id, name, status, coalesce(merged_into, ''),
+		created_at, updated_at FROM contacts WHERE org_id = ? AND id = ?`, orgID, id))
+	if err != nil {
+		return Contact{}, fmt.Errorf("store: contact: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// FieldByValue returns the live field with this normalized value in the organization (of any
+// contact status), or ErrNotFound.
+func (t *Tx) FieldByValue(orgID, kind, valueNorm string) (Field, Contact, error) {
+	var f Field
+	var c Contact
+	var fc, cc, cu int64
+	err := t.tx.QueryRowContext(t.ctx, `SELECT f.id, f.org_id, f.contact_id, f.kind, f.value_norm, f.value_display, f.created_at,
+		c.id, c.org_id, c.name, c.status, coalesce(c.merged_into, ''), c.created_at, c.updated_at
+		FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
+		WHERE f.org_id = ? AND f.kind = ? AND f.value_norm = ? AND f.removed_at IS NULL`, orgID, kind, valueNorm).Scan(
+		&f.ID, &f.OrgID, &f.ContactID, &f.Kind, &f.ValueNorm, &f.ValueDisplay, &fc,
+		&c.ID, &c.OrgID, &c.Name, &c.Status, &c.MergedInto, &cc, &cu)
+	if err != nil {
+		return Field{}, Contact{}, fmt.Errorf("store: field by value: %w", notFound(err))
+	}
+	f.CreatedAt, c.CreatedAt, c.UpdatedAt = FromMillis(fc), FromMillis(cc), FromMillis(cu)
+	return f, c, nil
+}
+
+// InsertRegisteredContact writes a contact registered from a chat, with the consent text the
+// customer saw and when they agreed (zero: no consent asked). status is ContactPending (double
+// opt-in) or ContactActive.
+func (t *Tx) InsertRegisteredContact(c Contact, consentText string, consentedAt time.Time) error {
+	return t.exec("insert contact", `INSERT INTO contacts (id, org_id, name, status, consent_text, consented_at,
+		confirmed_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)`,
+		c.ID, c.OrgID, c.Name, c.Status, consentText, nullMillis(consentedAt), Millis(c.CreatedAt), Millis(c.UpdatedAt))
+}
+
+// ConfirmContact turns a pending contact active (its double opt-in was confirmed).
+func (t *Tx) ConfirmContact(orgID, id string, now time.Time) error {
+	return t.exec("confirm contact", `UPDATE contacts SET status = 'active', confirmed_at = ?, updated_at = ?
+		WHERE org_id = ? AND id = ? AND status = 'pending'`, Millis(now), Millis(now), orgID, id)
+}
+
+// InsertContact writes a new contact.
+func (t *Tx) InsertContact(c Contact) error {
+	return t.exec("insert contact", insertContactSQL, contactArgs(c)...)
+}
+
+// InsertField writes a new contact field. A value that already belongs to a live contact of the
+// organization fails the identity index.
+func (t *Tx) InsertField(f Field) error {
+	return t.exec("insert contact field", insertFieldSQL, fieldArgs(f)...)
+}
+
+const insertContactSQL = `INSERT INTO contacts (id, org_id, name, status, merged_into, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+func contactArgs(c Contact) []any {
+	return []any{c.ID, c.OrgID, c.Name, c.Status, nullString(c.MergedInto), Millis(c.CreatedAt), Millis(c.UpdatedAt)}
+}
+
+const insertFieldSQL = `INSERT INTO contact_fields (id, org_id, contact_id, kind, value_norm, value_display, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+func fieldArgs(f Field) []any {
+	return []any{f.ID, f.OrgID, f.ContactID, f.Kind, f.ValueNorm, f.ValueDisplay, Millis(f.CreatedAt)}
+}
+
+// ContactByField returns the live contact that owns the normalized email or phone value in the
+// organization, or ErrNotFound.
+func (s *Store) ContactByField(ctx context.Context, orgID, kind, valueNorm string) (Contact, error) {
+	c, err := scanContact(s.q.contactByField.QueryRowContext(ctx, orgID, kind, valueNorm))
+	if err != nil {
+		return Contact{}, fmt.Errorf("store: contact by field: %w", notFound(err))
+	}
+	return c, nil
+}
+
+func scanContact(row scanner) (Contact, error) {
+	var c Contact
+	var created, updated int64
+	if err := row.Scan(&c.ID, &c.OrgID, &c.Name, &c.Status, &c.MergedInto, &created, &updated); err != nil {
+		return Contact{}, err
+	}
+	c.CreatedAt, c.UpdatedAt = FromMillis(created), FromMillis(updated)
+	return c, nil
+}
+
+// ContactByID returns one contact of the organization.
+func (s *Store) ContactByID(ctx context.Context, orgID, id string) (Contact, error) {
+	c, err := scanContact(s.r.QueryRowContext(ctx, `SELECT id, org_id, name, status, coalesce(merged_into, ''),
+		created_at, updated_at FROM contacts WHERE org_id = ? AND id = ?`, orgID, id))
+	if err != nil {
+		return Contact{}, fmt.Errorf("store: contact by id: %w", notFound(err))
+	}
+	return c, nil
+}
+
+// FieldsByContact returns the live fields of a contact, emails first.
+func (s *Store) FieldsByContact(ctx context.Context, orgID, contactID string) ([]Field, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, org_id, contact_id, kind, value_norm, value_display, created_at
+		FROM contact_fields WHERE contact_id = ? AND org_id = ? AND removed_at IS NULL
+		ORDER BY kind, created_at`, contactID, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("store: fields by contact: %w", err)
+	}
+	defer rows.Close()
+	var fs []Field
+	for rows.Next() {
+		var f Field
+		var created int64
+		if err := rows.Scan(&f.ID, &f.OrgID, &f.ContactID, &f.Kind, &f.ValueNorm, &f.ValueDisplay, &created); err != nil {
+			return nil, fmt.Errorf("store: fields by contact: %w", err)
+		}
+		f.CreatedAt = FromMillis(created)
+		fs = append(fs, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: fields by contact: %w", err)
+	}
+	return fs, nil
+}
+
+// ContactFieldTotal counts every contact field in the file, removed ones included, across all
+// organizations.
+func (s *Store) ContactFieldTotal(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM contact_fields").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count contact fields: %w", err)
+	}
+	return n, nil
+}

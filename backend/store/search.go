@@ -65,6 +65,35 @@ func likePattern(term string) string {
 	return "%" + strings.ReplaceAll(term, "%", "") + "%"
 }
 
+// cleanSearchQuery is the query as searched: cut to MaxSearchQuery bytes, control characters
+// and runs of white space made one space, trimmed.
+func cleanSearchQuery(query string) string {
+	if len(query) > MaxSearchQuery {
+		query = strings.ToValidUTF8(query[:MaxSearchQuery], "")
+	}
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, query)), " ")
+}
+
+// searchTerm is what a cleaned query is matched against in names, emails and phones: the query in
+// lower case or, when it looks like a phone number (phone), its digits.
+func searchTerm(q string) (term string, phone bool) {
+	if phoneLike(q) {
+		return searchDigits(q), true
+	}
+	return strings.ToLower(q), false
+}
+
+// SearchTerm is the text SearchContacts looks for in a query (see searchTerm), for benchmarks
+// that must run the same lookups as SearchContacts without it.
+func SearchTerm(query string) (term string, phone bool) {
+	return searchTerm(cleanSearchQuery(query))
+}
+
 // SearchContacts finds the organization's listed contacts (status active) whose name, email or
 // phone contains query, case-insensitively: at most limit of them, and whether there are more.
 // An empty query lists contacts by name. Order: an exact email or phone first, then names that
@@ -72,15 +101,7 @@ func likePattern(term string) string {
 // trigram index (migration 0007); shorter ones match the start of a name or an email through
 // ordinary indexes, since a trigram index cannot answer them without reading every row.
 func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit int) ([]ContactHit, bool, error) {
-	if len(query) > MaxSearchQuery {
-		query = strings.ToValidUTF8(query[:MaxSearchQuery], "")
-	}
-	q := strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, query)), " ")
+	q := cleanSearchQuery(query)
 	ids := make([]string, 0, limit+1)
 	seen := map[string]bool{}
 	add := func(rows []string) {
@@ -101,11 +122,7 @@ func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit i
 		add(rows)
 	} else {
 		lower := strings.ToLower(q)
-		phone := phoneLike(q)
-		term := lower
-		if phone {
-			term = searchDigits(q)
-		}
+		term, phone := searchTerm(q)
 		// Exact values first: what the agent pasted from an email or a caller id.
 		exact := []any{lower}
 		if phone && term != "" {

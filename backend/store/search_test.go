@@ -199,3 +199,25 @@ func TestLoaderIndexesWhatItLoads(t *testing.T) {
 		t.Errorf("a contact written after the load is not found: %v", hits)
 	}
 }
+
+// SearchTerm is what the search-as-you-type baseline benchmark matches with, so it must be the
+// term SearchContacts looks for: cleaned, lower-cased, or the digits of a phone-looking query.
+func TestSearchTerm(t *testing.T) {
+	for _, c := range []struct {
+		query, term string
+		phone       bool
+	}{
+		{"  Jane\tDOE ", "jane doe", false},
+		{"(", "(", false},
+		{"(2", "2", true},
+		{"(202) 555-01", "20255501", true},
+		{"020 7946", "207946", true},
+		{"+44 20", "4420", true},
+		{"ann@EX", "ann@ex", false},
+	} {
+		term, phone := store.SearchTerm(c.query)
+		if term != c.term || phone != c.phone {
+			t.Errorf("SearchTerm(%q) = %q, %v, want %q, %v", c.query, term, phone, c.term, c.phone)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -114,4 +116,19 @@ func (t *Tx) VerifiedSenderEmail(orgID string) (SenderEmail, error) {
 		return SenderEmail{}, fmt.Errorf("store: verified sender email: %w", notFound(err))
 	}
 	return se, nil
+}
+
+// SenderEmailState returns the organization's sender email in use (verified) or, failing that, the
+// one awaiting verification; ok is false when there is none.
+func (s *Store) SenderEmailState(ctx context.Context, orgID string) (address, status string, ok bool, err error) {
+	err = s.r.QueryRowContext(ctx, `SELECT address, status FROM sender_emails
+		WHERE org_id = ? AND status IN ('verified', 'unverified')
+		ORDER BY CASE status WHEN 'verified' THEN 0 ELSE 1 END LIMIT 1`, orgID).Scan(&address, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, fmt.Errorf("store: sender email state: %w", err)
+	}
+	return address, status, true, nil
 }

@@ -136,9 +136,3 @@ func (t *Tx) TokenUsed(hash []byte) (bool, error) {
 	}
 	return true, nil
 }
-
-// SetGoogleClientID saves the organization's OAuth client ID for Google Sign-In ("" removes it).
-func (t *Tx) SetGoogleClientID(orgID, clientID string, now time.Time) error {
-	return t.exec("set google client id", `UPDATE organizations SET google_client_id = ?, updated_at = ? WHERE id = ?`,
-		clientID, Millis(now), orgID)
-}
