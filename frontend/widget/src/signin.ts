@@ -15,9 +15,8 @@ import { h, replace } from './dom'
 import { renderGoogleButton, type ScriptLoader } from './gsi'
 import type { Keys } from './storage'
 import type { ChatStart, Inbox, SessionAnswer } from './types'
+import { CONSENT_FALLBACK } from './ui'
 import { CONSENT_ERROR, emailError, nameError } from './validate'
-
-const CONSENT_FALLBACK = 'I agree that my email is stored to answer me.'
 
 export interface SigninHost {
   api: ApiClient
