@@ -7,6 +7,7 @@ import (
 
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/outbox/smtprelay"
 )
 
 // Event names pushed to the desktop UI (see Config.OnEvent).
@@ -17,13 +18,18 @@ const (
 	EventChatChanged = "chat:changed"
 )
 
-// transport gives the outbox worker an organization's relay, read fresh at every pass.
+// transport gives the outbox worker an organization's relay, read fresh at every pass. This is
+// where the queue meets SMTP: the worker sees only an outbox.Transport.
 func (e *Engine) transport(orgID string) (outbox.Transport, error) {
 	cfg, ok, err := e.Mail.SMTPConfig(context.Background(), orgID)
 	if err != nil || !ok {
 		return nil, err
 	}
-	return outbox.NewSMTP(cfg)
+	r, err := smtprelay.New(cfg)
+	if err != nil {
+		return nil, err // not a nil *Relay inside a non-nil interface
+	}
+	return r, nil
 }
 
 // MailboxState is whether the sender's mailbox is watched, and how that goes.

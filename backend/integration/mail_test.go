@@ -24,6 +24,7 @@ import (
 
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/outbox/smtprelay"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
 )
@@ -71,17 +72,17 @@ func env(t *testing.T) mailEnv {
 }
 
 // smtpConfig is the outbox's configuration for the test Postfix: STARTTLS, AUTH PLAIN, the CA.
-func (e mailEnv) smtpConfig() outbox.SMTPConfig {
+func (e mailEnv) smtpConfig() smtprelay.Options {
 	pw := e.password
-	return outbox.SMTPConfig{Host: e.smtpHost, Port: e.smtpPort, TLS: outbox.TLSStartTLS,
+	return smtprelay.Options{Host: e.smtpHost, Port: e.smtpPort, TLS: smtprelay.TLSStartTLS,
 		Username: e.user, Password: func() (string, error) { return pw, nil },
 		RootCAs: e.ca, LocalName: "vouchdesk-it.test", Timeout: 10 * time.Second}
 }
 
 // transport gives every organization the same relay.
-func transport(cfg outbox.SMTPConfig) func(orgID string) (outbox.Transport, error) {
+func transport(cfg smtprelay.Options) func(orgID string) (outbox.Transport, error) {
 	return func(string) (outbox.Transport, error) {
-		s, err := outbox.NewSMTP(cfg)
+		s, err := smtprelay.New(cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -465,11 +466,11 @@ func TestStartTLSCertificateIsVerified(t *testing.T) {
 
 	for _, tc := range []struct {
 		name string
-		cfg  func(*outbox.SMTPConfig)
+		cfg  func(*smtprelay.Options)
 		want string
 	}{
-		{"system roots only", func(c *outbox.SMTPConfig) { c.RootCAs = nil }, "certificate is not trusted"},
-		{"plain text", func(c *outbox.SMTPConfig) { c.TLS = outbox.TLSNone }, "does not offer authentication"},
+		{"system roots only", func(c *smtprelay.Options) { c.RootCAs = nil }, "certificate is not trusted"},
+		{"plain text", func(c *smtprelay.Options) { c.TLS = smtprelay.TLSNone }, "does not offer authentication"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := e.smtpConfig()

@@ -17,6 +17,7 @@ import (
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/outbox/smtprelay"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
 )
@@ -136,8 +137,8 @@ func check(in Input) error {
 		return apperr.Invalid("port", "Enter a port from 1 to 65535 (usually 587 or 465 for SMTP, 993 for IMAP).")
 	}
 	switch in.TLS {
-	case outbox.TLSImplicit, outbox.TLSStartTLS:
-	case outbox.TLSNone:
+	case smtprelay.TLSImplicit, smtprelay.TLSStartTLS:
+	case smtprelay.TLSNone:
 		ip := net.ParseIP(host)
 		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 			return apperr.Invalid("tls", "Security can be turned off only for a server on this computer (127.0.0.1). Choose TLS or STARTTLS.")
@@ -163,13 +164,14 @@ func (s *Service) password(ref string) func() (string, error) {
 	}
 }
 
-// SMTPConfig returns the outbox transport settings; ok is false when no SMTP account is set up.
-func (s *Service) SMTPConfig(ctx context.Context, orgID string) (outbox.SMTPConfig, bool, error) {
+// SMTPConfig returns the options of the relay the outbox delivers through (the engine builds an
+// smtprelay.Relay from them); ok is false when no SMTP account is set up.
+func (s *Service) SMTPConfig(ctx context.Context, orgID string) (smtprelay.Options, bool, error) {
 	a, ok, err := s.row(ctx, orgID, SMTP)
 	if err != nil || !ok {
-		return outbox.SMTPConfig{}, false, err
+		return smtprelay.Options{}, false, err
 	}
-	return outbox.SMTPConfig{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
+	return smtprelay.Options{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
 		Password: s.password(a.SecretRef), RootCAs: s.RootCAs}, true, nil
 }
 
@@ -195,7 +197,7 @@ func (s *Service) TestSMTP(ctx context.Context, orgID string) error {
 	if !ok {
 		return apperr.NotFound("Save the SMTP settings first.")
 	}
-	tr, err := outbox.NewSMTP(cfg)
+	tr, err := smtprelay.New(cfg)
 	if err != nil {
 		return apperr.Invalid("", err.Error())
 	}

@@ -29,7 +29,7 @@ import (
 	"time"
 )
 
-// TLS modes: the same words as the SMTP side (outbox.TLSImplicit etc.) and the mail_accounts table.
+// TLS modes: the same words as the SMTP side (smtprelay.TLSImplicit etc.) and the mail_accounts table.
 const (
 	TLSImplicit = "implicit" // TLS from the first byte (port 993)
 	TLSStartTLS = "starttls" // STARTTLS required; a server that does not offer it is an error (port 143)

@@ -1,7 +1,8 @@
 // Package outbox is the durable email queue: a message is queued in the same database transaction
-// as the change that causes it, and a worker delivers it over SMTP (go-mail), retrying temporary
-// failures with backoff until it is delivered or permanently refused. Domain code reaches the
-// mailer only through Enqueue; nothing else here is imported by it.
+// as the change that causes it, and a worker delivers it through a Transport, retrying temporary
+// failures with backoff until it is delivered or permanently refused. Domain code queues mail
+// only through Enqueue, and nothing here imports a mail library: the SMTP transport (go-mail) is
+// package outbox/smtprelay, which the engine hands to the worker.
 package outbox
 
 import (

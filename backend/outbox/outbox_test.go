@@ -13,6 +13,7 @@ import (
 
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/outbox/smtprelay"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
 )
@@ -48,11 +49,13 @@ func enqueue(t *testing.T, st *store.Store, e outbox.Email) string {
 	return id
 }
 
+// plainSMTP delivers through the real SMTP transport to a test server on 127.0.0.1 (the worker
+// itself sees only an outbox.Transport; fakeTransport below tests it without SMTP).
 func plainSMTP(addr string) func(string) (outbox.Transport, error) {
 	host, port, _ := net.SplitHostPort(addr)
 	p, _ := strconv.Atoi(port)
 	return func(string) (outbox.Transport, error) {
-		return outbox.NewSMTP(outbox.SMTPConfig{Host: host, Port: p, TLS: outbox.TLSNone, Timeout: 2 * time.Second})
+		return smtprelay.New(smtprelay.Options{Host: host, Port: p, TLS: smtprelay.TLSNone, Timeout: 2 * time.Second})
 	}
 }
 
@@ -241,74 +244,6 @@ func TestInterruptedSendIsRequeued(t *testing.T) {
 	}
 }
 
-func TestTLSAndAuthentication(t *testing.T) {
-	cert := testutil.NewTLSCert(t)
-	for _, tc := range []struct {
-		name     string
-		server   testutil.SMTPOptions
-		cfg      outbox.SMTPConfig
-		wantKind outbox.ErrorKind
-		wantMsg  string // "" = delivered
-	}{
-		{"STARTTLS with AUTH", testutil.SMTPOptions{TLS: &cert, Username: "u", Password: "right"},
-			outbox.SMTPConfig{TLS: outbox.TLSStartTLS, Username: "u", RootCAs: cert.Pool}, 0, ""},
-		{"implicit TLS with AUTH", testutil.SMTPOptions{TLS: &cert, Implicit: true, Username: "u", Password: "right"},
-			outbox.SMTPConfig{TLS: outbox.TLSImplicit, Username: "u", RootCAs: cert.Pool}, 0, ""},
-		{"wrong password", testutil.SMTPOptions{TLS: &cert, Username: "u", Password: "other"},
-			outbox.SMTPConfig{TLS: outbox.TLSStartTLS, Username: "u", RootCAs: cert.Pool}, outbox.ErrConfig, "authentication failed"},
-		{"untrusted certificate", testutil.SMTPOptions{TLS: &cert},
-			outbox.SMTPConfig{TLS: outbox.TLSStartTLS}, outbox.ErrConfig, "not trusted"},
-		{"STARTTLS required but not offered", testutil.SMTPOptions{},
-			outbox.SMTPConfig{TLS: outbox.TLSStartTLS}, outbox.ErrConfig, "does not offer STARTTLS"},
-		{"username set but no AUTH offered", testutil.SMTPOptions{},
-			outbox.SMTPConfig{TLS: outbox.TLSNone, Username: "u"}, outbox.ErrConfig, "does not offer authentication"},
-		{"implicit TLS against a plain server", testutil.SMTPOptions{},
-			outbox.SMTPConfig{TLS: outbox.TLSImplicit, RootCAs: cert.Pool}, outbox.ErrConfig, ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			st, orgID := setup(t)
-			srv := testutil.NewSMTPServer(t, tc.server)
-			host, port, _ := net.SplitHostPort(srv.Addr)
-			cfg := tc.cfg
-			cfg.Host, cfg.Port, cfg.Timeout = host, atoi(port), 2*time.Second
-			cfg.Password = func() (string, error) { return "right", nil }
-			id := enqueue(t, st, email(orgID, 1))
-			w := outbox.NewWorker(st, func(string) (outbox.Transport, error) { return outbox.NewSMTP(cfg) }, nil, nil)
-			n, err := w.DeliverDue(ctx)
-			m, _ := st.OutboxByID(ctx, id)
-			if tc.wantMsg == "" && tc.wantKind == 0 {
-				if n != 1 || err != nil || len(srv.Received()) != 1 {
-					t.Fatalf("DeliverDue() = %d, %v; received %d", n, err, len(srv.Received()))
-				}
-				return
-			}
-			var se *outbox.SendError
-			if !errors.As(err, &se) || se.Kind != tc.wantKind || !strings.Contains(se.Msg, tc.wantMsg) {
-				t.Fatalf("DeliverDue() error = %v, want kind %d containing %q", err, tc.wantKind, tc.wantMsg)
-			}
-			if strings.Contains(err.Error(), "right") || strings.Contains(m.LastError, "right") {
-				t.Error("the password leaked into an error")
-			}
-			if m.Status != store.OutboxRetrying || len(srv.Received()) != 0 {
-				t.Errorf("stored %s, received %d; want retrying and nothing sent", m.Status, len(srv.Received()))
-			}
-		})
-	}
-}
-
-func TestConfigCheck(t *testing.T) {
-	for _, c := range []outbox.SMTPConfig{
-		{Host: "", Port: 25, TLS: outbox.TLSStartTLS},
-		{Host: "mail.example.com", Port: 0, TLS: outbox.TLSStartTLS},
-		{Host: "mail.example.com", Port: 25, TLS: outbox.TLSNone},
-		{Host: "mail.example.com", Port: 25, TLS: "maybe"},
-	} {
-		if _, err := outbox.NewSMTP(c); err == nil {
-			t.Errorf("NewSMTP(%+v) succeeded, want an error", c)
-		}
-	}
-}
-
 func TestBackoffGrowsAndIsCapped(t *testing.T) {
 	prev := time.Duration(0)
 	for n := 1; n < 20; n++ {
@@ -322,8 +257,6 @@ func TestBackoffGrowsAndIsCapped(t *testing.T) {
 		t.Errorf("Backoff(1) = %v, Backoff(19) = %v", outbox.Backoff(1), outbox.Backoff(19))
 	}
 }
-
-func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 func TestNoRelayKeepsMailQueued(t *testing.T) {
 	st, orgID := setup(t)

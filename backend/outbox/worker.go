@@ -10,17 +10,6 @@ import (
 	"vouchdesk/backend/store"
 )
 
-// Transport opens connections to a mail relay.
-type Transport interface {
-	Dial(ctx context.Context) (Conn, error)
-}
-
-// Conn sends messages over one open connection.
-type Conn interface {
-	Send(m store.OutboxMessage) error
-	Close() error
-}
-
 // Worker delivers due messages. One worker per database: claiming happens in write transactions,
 // so even two workers would never send the same message twice at once.
 type Worker struct {
@@ -188,7 +177,7 @@ func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store
 	}
 	conn, err := tr.Dial(ctx)
 	if err != nil {
-		se := classify(err)
+		se := asSendError(err)
 		w.setStatus(se.Msg, now)
 		for _, m := range msgs {
 			w.retryOrFail(rec, m, se)
@@ -204,7 +193,7 @@ func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store
 			continue
 		}
 		if err := conn.Send(m); err != nil {
-			se := classify(err)
+			se := asSendError(err)
 			w.retryOrFail(rec, m, se)
 			// After a network error the connection is unusable: put the rest back.
 			if se.Kind != ErrPermanent && se.Code == 0 {

@@ -1,4 +1,13 @@
-package outbox
+// Package smtprelay is the outbox's SMTP transport: it delivers queued messages through one relay
+// with go-mail. It is the only package that imports go-mail (imports_test.go keeps it so); the
+// queue and the worker in package outbox know it only as an outbox.Transport, and domain packages
+// never see it: they queue mail with outbox.Enqueue. The engine builds a Relay from the
+// organization's SMTP account (mailaccounts) at every delivery pass and hands it to the worker.
+//
+// Every failure comes back as an *outbox.SendError that says whether it is temporary (retry),
+// permanent (the server refused the message) or a configuration problem (the admin must fix the
+// account), with a message a person can act on and never the password.
+package smtprelay
 
 import (
 	"context"
@@ -9,7 +18,7 @@ import (
 	"io"
 	"net"
 	"net/mail"
-	"net/smtp"
+	netsmtp "net/smtp"
 	"net/textproto"
 	"slices"
 	"strconv"
@@ -17,19 +26,26 @@ import (
 
 	gomail "github.com/go-mail/mail/v2"
 
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
 )
 
-// TLS modes of an SMTP (or IMAP) account.
+// TLS modes of an SMTP account: the same words as the IMAP side (mailbox.TLSImplicit etc.) and
+// the mail_accounts table.
 const (
 	TLSImplicit = "implicit" // TLS from the first byte (port 465)
 	TLSStartTLS = "starttls" // STARTTLS required; a server that does not offer it is an error
 	TLSNone     = "none"     // plain text: allowed for loopback hosts only
 )
 
-// SMTPConfig says how to reach the outgoing relay. None of its fields holds a secret except what
-// Password returns, which is never logged nor put into an error.
-type SMTPConfig struct {
+// Options says how to reach the relay (the SMTP account's settings).
+//
+// Secrets: Password is the only field that holds one, and only through the function it names:
+// the password is fetched when Dial needs it, and is never logged nor put into an error. Printing
+// an Options with %v or %+v shows the function's address, not the password. Host, Port, TLS,
+// LocalName and Timeout are safe to log. Username is not a secret but names the account (often an
+// email address): this package puts it in no error or log, and callers should not log it either.
+type Options struct {
 	Host string // host name or IP address
 	Port int    // 1-65535
 	TLS  string // TLSImplicit, TLSStartTLS or TLSNone
@@ -37,6 +53,7 @@ type SMTPConfig struct {
 	// than silently sending unauthenticated.
 	Username string
 	// Password returns the password (from the OS keyring or the environment) when it is needed.
+	// nil means an empty password.
 	Password func() (string, error)
 	// RootCAs verifies the server's certificate; nil means the system's roots. Certificates are
 	// always verified.
@@ -48,7 +65,7 @@ type SMTPConfig struct {
 }
 
 // Check refuses a configuration that cannot work or would be unsafe.
-func (c SMTPConfig) Check() error {
+func (c Options) Check() error {
 	switch {
 	case c.Host == "":
 		return errors.New("the SMTP host is empty")
@@ -75,22 +92,25 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// SMTP is a Transport that delivers through one SMTP relay.
-type SMTP struct{ cfg SMTPConfig }
+// Relay is an outbox.Transport that delivers through one SMTP relay.
+type Relay struct{ cfg Options }
 
-// NewSMTP checks cfg and returns the transport.
-func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+var _ outbox.Transport = (*Relay)(nil)
+
+// New checks cfg and returns the transport.
+func New(cfg Options) (*Relay, error) {
 	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
-	return &SMTP{cfg: cfg}, nil
+	return &Relay{cfg: cfg}, nil
 }
 
-// Dial connects and authenticates; the connection sends many messages.
-func (s *SMTP) Dial(ctx context.Context) (Conn, error) {
+// Dial connects and authenticates; the connection sends many messages. Errors are
+// *outbox.SendError.
+func (s *Relay) Dial(ctx context.Context) (outbox.Conn, error) {
 	c := s.cfg
 	d := &gomail.Dialer{Host: c.Host, Port: c.Port, LocalName: c.LocalName, Timeout: c.Timeout,
 		TLSConfig: &tls.Config{ServerName: c.Host, RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}}
@@ -108,11 +128,11 @@ func (s *SMTP) Dial(ctx context.Context) (Conn, error) {
 		if c.Password != nil {
 			var err error
 			if pw, err = c.Password(); err != nil {
-				return nil, &SendError{Kind: ErrConfig, Msg: "the SMTP password is not available: " + err.Error()}
+				return nil, &outbox.SendError{Kind: outbox.ErrConfig, Msg: "the SMTP password is not available: " + err.Error()}
 			}
 		}
 		// An explicit Auth makes a server without AUTH an error; go-mail would otherwise skip it.
-		d.Auth = requireAuth{smtp.PlainAuth("", c.Username, pw, c.Host)}
+		d.Auth = requireAuth{netsmtp.PlainAuth("", c.Username, pw, c.Host)}
 	}
 	type result struct {
 		sc  gomail.SendCloser
@@ -127,7 +147,7 @@ func (s *SMTP) Dial(ctx context.Context) (Conn, error) {
 				r.sc.Close()
 			}
 		}()
-		return nil, ctx.Err()
+		return nil, classify(ctx.Err())
 	case r := <-ch:
 		if r.err != nil {
 			return nil, classify(r.err)
@@ -143,9 +163,9 @@ var (
 
 // requireAuth fails when the server advertises no AUTH: net/smtp would otherwise try anyway (or
 // go-mail skip it), and a configured username must never end in unauthenticated sending.
-type requireAuth struct{ smtp.Auth }
+type requireAuth struct{ netsmtp.Auth }
 
-func (a requireAuth) Start(s *smtp.ServerInfo) (string, []byte, error) {
+func (a requireAuth) Start(s *netsmtp.ServerInfo) (string, []byte, error) {
 	if len(s.Auth) == 0 {
 		return "", nil, errNoAuth
 	}
@@ -157,14 +177,15 @@ func (a requireAuth) Start(s *smtp.ServerInfo) (string, []byte, error) {
 
 type smtpConn struct{ sc gomail.SendCloser }
 
+// Send sends one message; errors are *outbox.SendError.
 func (c *smtpConn) Send(m store.OutboxMessage) error {
 	msg, err := compose(m)
 	if err != nil {
-		return &SendError{Kind: ErrPermanent, Msg: err.Error()}
+		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: err.Error()}
 	}
 	from, err := mail.ParseAddress(m.FromAddr)
 	if err != nil {
-		return &SendError{Kind: ErrPermanent, Msg: "bad sender address"}
+		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: "bad sender address"}
 	}
 	if err := c.sc.Send(from.Address, []string{m.ToAddr}, msg); err != nil {
 		return classify(err)
@@ -195,31 +216,9 @@ func compose(m store.OutboxMessage) (*gomail.Message, error) {
 	return msg, nil
 }
 
-// ErrorKind classifies a delivery failure.
-type ErrorKind int
-
-const (
-	// ErrTemporary: try again later (4xx, network trouble).
-	ErrTemporary ErrorKind = iota
-	// ErrPermanent: the server refused this message for good (5xx other than authentication).
-	ErrPermanent
-	// ErrConfig: the account's settings are wrong (authentication, TLS, no AUTH offered). Retried,
-	// because the message is fine and the admin can fix the settings; shown to the admin.
-	ErrConfig
-)
-
-// SendError is a classified failure with a message a person can act on.
-type SendError struct {
-	Kind ErrorKind
-	Code int // SMTP reply code, 0 when none
-	Msg  string
-}
-
-func (e *SendError) Error() string { return e.Msg }
-
-// classify turns what go-mail/net/smtp returned into a SendError.
-func classify(err error) *SendError {
-	var se *SendError
+// classify turns what go-mail/net/smtp returned into an *outbox.SendError.
+func classify(err error) *outbox.SendError {
+	var se *outbox.SendError
 	if errors.As(err, &se) {
 		return se
 	}
@@ -228,39 +227,39 @@ func classify(err error) *SendError {
 		msg := "the SMTP server answered " + strconv.Itoa(tpe.Code) + " " + tpe.Msg
 		switch {
 		case tpe.Code == 530 || tpe.Code == 534 || tpe.Code == 535 || tpe.Code == 538:
-			return &SendError{Kind: ErrConfig, Code: tpe.Code, Msg: "SMTP authentication failed (" + strconv.Itoa(tpe.Code) + "): check the username and password"}
+			return &outbox.SendError{Kind: outbox.ErrConfig, Code: tpe.Code, Msg: "SMTP authentication failed (" + strconv.Itoa(tpe.Code) + "): check the username and password"}
 		case tpe.Code >= 500:
-			return &SendError{Kind: ErrPermanent, Code: tpe.Code, Msg: msg}
+			return &outbox.SendError{Kind: outbox.ErrPermanent, Code: tpe.Code, Msg: msg}
 		default:
-			return &SendError{Kind: ErrTemporary, Code: tpe.Code, Msg: msg}
+			return &outbox.SendError{Kind: outbox.ErrTemporary, Code: tpe.Code, Msg: msg}
 		}
 	}
 	var stls gomail.StartTLSUnsupportedError
 	if errors.As(err, &stls) {
-		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not offer STARTTLS: choose implicit TLS (port 465) or check the port"}
+		return &outbox.SendError{Kind: outbox.ErrConfig, Msg: "the SMTP server does not offer STARTTLS: choose implicit TLS (port 465) or check the port"}
 	}
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) {
-		return &SendError{Kind: ErrConfig, Msg: "the SMTP server's TLS certificate is not trusted: " + err.Error()}
+		return &outbox.SendError{Kind: outbox.ErrConfig, Msg: "the SMTP server's TLS certificate is not trusted: " + err.Error()}
 	}
 	var recErr tls.RecordHeaderError
 	if errors.As(err, &recErr) {
-		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not speak TLS on this port: choose STARTTLS or check the port"}
+		return &outbox.SendError{Kind: outbox.ErrConfig, Msg: "the SMTP server does not speak TLS on this port: choose STARTTLS or check the port"}
 	}
 	if errors.Is(err, errNoAuth) {
-		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not offer authentication (AUTH): remove the username, or use STARTTLS/TLS so it is offered"}
+		return &outbox.SendError{Kind: outbox.ErrConfig, Msg: "the SMTP server does not offer authentication (AUTH): remove the username, or use STARTTLS/TLS so it is offered"}
 	}
 	if errors.Is(err, errNoPlain) {
-		return &SendError{Kind: ErrConfig, Msg: "the SMTP server does not offer PLAIN authentication"}
+		return &outbox.SendError{Kind: outbox.ErrConfig, Msg: "the SMTP server does not offer PLAIN authentication"}
 	}
 	if err.Error() == "unencrypted connection" {
-		return &SendError{Kind: ErrConfig, Msg: "refusing to send the password over an unencrypted connection"}
+		return &outbox.SendError{Kind: outbox.ErrConfig, Msg: "refusing to send the password over an unencrypted connection"}
 	}
 	var opErr *net.OpError
 	if errors.As(err, &opErr) || errors.Is(err, io.EOF) || errors.Is(err, context.DeadlineExceeded) {
-		return &SendError{Kind: ErrTemporary, Msg: "cannot reach the SMTP server: " + err.Error()}
+		return &outbox.SendError{Kind: outbox.ErrTemporary, Msg: "cannot reach the SMTP server: " + err.Error()}
 	}
-	return &SendError{Kind: ErrTemporary, Msg: err.Error()}
+	return &outbox.SendError{Kind: outbox.ErrTemporary, Msg: err.Error()}
 }
