@@ -106,7 +106,9 @@ func (a *App) startup(ctx context.Context) {
 		a.log.Warn("widget server not started", "err", err)
 	}
 	a.engine = e
-	a.backend.Attach(ctx, e)
+	a.backend.Attach(ctx, services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(), Verify: e.Verify(),
+		Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e, Calls: e.Calls(),
+		Transcripts: e.Transcripts(), Backup: e.Backup()})
 	a.log.Info("vouchdesk started", "version", a.cfg.Version, "database", a.cfg.DatabasePath)
 }
 

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"vouchdesk/backend/contacts"
+	"vouchdesk/backend/org"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
 )
@@ -339,7 +340,12 @@ func CheckAuthToken(tok string) (string, bool) {
 
 // SetAuthToken stores a phone inbox's auth token in the secret store (never in the database)
 // and records its reference on the inbox.
-func (s *Service) SetAuthToken(ctx context.Context, actor store.Actor, orgID, inboxID, tok string) error {
+// Owners and admins only.
+func (s *Service) SetAuthToken(ctx context.Context, agent store.User, inboxID, tok string) error {
+	if err := org.RequireAdmin(agent, "change inbox settings"); err != nil {
+		return err
+	}
+	actor, orgID := store.AgentActor(agent.ID), agent.OrgID
 	if ok, why := s.secrets.Available(); !ok {
 		return fmt.Errorf("%w: %s", ErrNoKeyring, why)
 	}
@@ -356,8 +362,13 @@ func (s *Service) SetAuthToken(ctx context.Context, actor store.Actor, orgID, in
 	})
 }
 
-// CreateInbox makes a phone inbox for the number (E.164) and stores its auth token.
-func (s *Service) CreateInbox(ctx context.Context, actor store.Actor, orgID, name, number, tok string) (string, error) {
+// CreateInbox makes a phone inbox for the number (E.164) and stores its auth token. Owners and
+// admins only.
+func (s *Service) CreateInbox(ctx context.Context, agent store.User, name, number, tok string) (string, error) {
+	if err := org.RequireAdmin(agent, "change inbox settings"); err != nil {
+		return "", err
+	}
+	actor, orgID := store.AgentActor(agent.ID), agent.OrgID
 	if ok, why := s.secrets.Available(); !ok {
 		return "", fmt.Errorf("%w: %s", ErrNoKeyring, why)
 	}
@@ -381,7 +392,12 @@ func (s *Service) CreateInbox(ctx context.Context, actor store.Actor, orgID, nam
 }
 
 // SetForward sets the number a phone inbox's calls are dialled on (E.164; "" stops forwarding).
-func (s *Service) SetForward(ctx context.Context, actor store.Actor, orgID, inboxID, number string) error {
+// Owners and admins only.
+func (s *Service) SetForward(ctx context.Context, agent store.User, inboxID, number string) error {
+	if err := org.RequireAdmin(agent, "change inbox settings"); err != nil {
+		return err
+	}
+	actor, orgID := store.AgentActor(agent.ID), agent.OrgID
 	return s.st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.SetInboxForward(orgID, inboxID, number, s.now()); err != nil {
 			return err

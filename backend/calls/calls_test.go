@@ -262,7 +262,20 @@ func TestForwardingInboxDialsTheNumberOnTheVoiceWebhookOnly(t *testing.T) {
 		t.Fatalf("without forwarding the voice answer is %d %q, want the empty response", status, body)
 	}
 	svc := calls.New(e.st, secrets.Env{Getenv: func(string) string { return "" }}, time.Now, func() string { return "" }, nil)
-	if err := svc.SetForward(ctx, store.SystemActor, e.org.ID, e.inbox.ID, "+14155550123"); err != nil {
+	admin := store.User{ID: store.NewID(), OrgID: e.org.ID, Name: "Ada Admin", Email: "ada@northwind.test", Role: store.RoleAdmin, CreatedAt: time.Now()}
+	agent := store.User{ID: store.NewID(), OrgID: e.org.ID, Name: "Al Agent", Email: "al@northwind.test", Role: store.RoleAgent, CreatedAt: time.Now()}
+	if err := e.st.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertUser(admin); err != nil {
+			return err
+		}
+		return tx.InsertUser(agent)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetForward(ctx, agent, e.inbox.ID, "+14155550123"); err == nil {
+		t.Fatal("an agent (not an admin) set the forwarding number")
+	}
+	if err := svc.SetForward(ctx, admin, e.inbox.ID, "+14155550123"); err != nil {
 		t.Fatal(err)
 	}
 	status, body = e.post("voice", callForm("CA0002", "+12025550143", "ringing"), authToken)
@@ -277,7 +290,7 @@ func TestForwardingInboxDialsTheNumberOnTheVoiceWebhookOnly(t *testing.T) {
 		t.Fatalf("voice answer for an ended call %q", body)
 	}
 	// The database refuses what is not E.164.
-	if err := svc.SetForward(ctx, store.SystemActor, e.org.ID, e.inbox.ID, "+1 415<Say>"); err == nil {
+	if err := svc.SetForward(ctx, admin, e.inbox.ID, "+1 415<Say>"); err == nil {
 		t.Fatal("a forward number with markup was stored")
 	}
 }

@@ -103,4 +103,3 @@ type TimelinePage struct {
 	Items []TimelineItem `json:"items"`
 	Next  string         `json:"next"`
 }
-

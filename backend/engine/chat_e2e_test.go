@@ -43,7 +43,7 @@ func (c *chatEnv) nextEmail() string {
 	c.t.Helper()
 	got := c.smtp.WaitFor(c.seen+1, 10*time.Second)
 	if len(got) <= c.seen {
-		c.t.Fatalf("no email #%d arrived; outbox %+v", c.seen+1, c.e.Outbox.Status())
+		c.t.Fatalf("no email #%d arrived; outbox %+v", c.seen+1, c.e.Outbox().Status())
 	}
 	c.seen++
 	return string(got[c.seen-1].Data)
@@ -104,7 +104,7 @@ type sessionAnswer struct {
 }
 
 func (c *chatEnv) inboxID() string {
-	inboxes, err := c.e.Store.InboxesByOrg(context.Background(), c.ws.Organization.ID)
+	inboxes, err := c.e.Store().InboxesByOrg(context.Background(), c.ws.Organization.ID)
 	if err != nil || len(inboxes) == 0 {
 		c.t.Fatal("no inbox", err)
 	}
@@ -124,11 +124,11 @@ func (c *chatEnv) start(email, device string) sessionAnswer {
 func (c *chatEnv) panel(conversationID string) verify.Panel {
 	c.t.Helper()
 	ctx := context.Background()
-	conv, err := c.e.Store.ConversationByID(ctx, c.ws.Organization.ID, conversationID)
+	conv, err := c.e.Store().ConversationByID(ctx, c.ws.Organization.ID, conversationID)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	p, err := c.e.Verify.Panel(ctx, conv)
+	p, err := c.e.Verify().Panel(ctx, conv)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func TestChatVerificationOutcomes(t *testing.T) {
 	if p := c.panel(first.Conversation); p.State != verify.PanelPending || p.Reason != verify.ReasonAwaitingOptIn {
 		t.Fatalf("panel after a new email = %+v, want pending", p)
 	}
-	counts, _ := c.e.Store.CountsByOrg(ctx, c.ws.Organization.ID)
+	counts, _ := c.e.Store().CountsByOrg(ctx, c.ws.Organization.ID)
 	if counts.Contacts != 0 || counts.PendingContacts != 1 {
 		t.Errorf("counts = %+v, want the contact pending and not listed", counts)
 	}
@@ -192,7 +192,7 @@ func TestChatVerificationOutcomes(t *testing.T) {
 
 	// Code verification on that other browser: a wrong code costs an attempt, the right one verifies.
 	other := c.start("ada@example.com", "")
-	if err := c.e.Verify.SendCode(ctx, c.ws.Me, other.Conversation); err != nil {
+	if err := c.e.Verify().SendCode(ctx, c.ws.Me, other.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	mail := c.nextEmail()
@@ -225,7 +225,7 @@ func TestChatVerificationOutcomes(t *testing.T) {
 
 	// The agent's own judgement.
 	third := c.start("ada@example.com", "")
-	if err := c.e.Verify.MarkVerified(ctx, c.ws.Me, third.Conversation, "ada@example.com"); err != nil {
+	if err := c.e.Verify().MarkVerified(ctx, c.ws.Me, third.Conversation, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if p := c.panel(third.Conversation); p.State != verify.PanelVerified || verify.Label(p.Verification) != "Verified by Olive Owner" {
@@ -234,7 +234,7 @@ func TestChatVerificationOutcomes(t *testing.T) {
 
 	// Link verification.
 	fourth := c.start("ada@example.com", "")
-	if err := c.e.Verify.SendLink(ctx, c.ws.Me, fourth.Conversation); err != nil {
+	if err := c.e.Verify().SendLink(ctx, c.ws.Me, fourth.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	if resp, err := http.PostForm(c.nextLink("/verify/email/"), url.Values{}); err != nil || resp.StatusCode != 200 {
@@ -283,7 +283,7 @@ func TestChatMessagesLiveAndIdempotent(t *testing.T) {
 	if err := conn.ReadJSON(&ev); err != nil || ev.Type != "ready" {
 		t.Fatalf("first event = %+v %v, want ready", ev, err)
 	}
-	if _, err := c.e.Chat.AgentSays(ctx, c.ws.Me, s.Conversation, "Hello from the desk"); err != nil {
+	if _, err := c.e.Chat().AgentSays(ctx, c.ws.Me, s.Conversation, "Hello from the desk"); err != nil {
 		t.Fatal(err)
 	}
 	for {
@@ -301,7 +301,7 @@ func TestChatMessagesLiveAndIdempotent(t *testing.T) {
 	if ev.Message.ID == m1.Message.ID || ev.Message.Body != "Hello from the desk" || ev.Message.From != "agent" {
 		t.Errorf("live event = %+v, want only the agent's new message", ev)
 	}
-	msgs, _ := c.e.Store.Messages(ctx, c.ws.Organization.ID, s.Conversation, "", 0)
+	msgs, _ := c.e.Store().Messages(ctx, c.ws.Organization.ID, s.Conversation, "", 0)
 	if len(msgs) != 2 {
 		t.Errorf("stored messages = %d, want 2", len(msgs))
 	}

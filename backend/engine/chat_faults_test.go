@@ -175,7 +175,7 @@ func (f *faultEnv) count(q string, args ...any) int {
 // received it.
 func (f *faultEnv) codeFor(conversationID string) string {
 	f.t.Helper()
-	log, err := f.e.Store.OutboxLog(context.Background(), f.ws.Organization.ID, 200)
+	log, err := f.e.Store().OutboxLog(context.Background(), f.ws.Organization.ID, 200)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -323,7 +323,7 @@ func TestFaultsInputSizesAndMarkup(t *testing.T) {
 	// Markup in a name: kept verbatim (the agent's desktop gets it as a string, the contact too).
 	s := f.mustSession(map[string]any{"name": markupName, "email": "ada@example.com"})
 	session, convID := s.str("session"), s.str("conversation")
-	conv, err := f.e.Store.ConversationByID(ctx, orgID, convID)
+	conv, err := f.e.Store().ConversationByID(ctx, orgID, convID)
 	if err != nil || conv.VisitorName != markupName {
 		t.Errorf("stored name = %q %v, want it verbatim", conv.VisitorName, err)
 	}
@@ -390,7 +390,7 @@ func TestFaultsInputSizesAndMarkup(t *testing.T) {
 	if evs[0]["type"] != "ready" {
 		t.Errorf("first live event = %v, want ready", evs[0])
 	}
-	agentSide, _ := f.e.Store.Messages(ctx, orgID, convID, "", 0)
+	agentSide, _ := f.e.Store().Messages(ctx, orgID, convID, "", 0)
 	if len(agentSide) != 3 || agentSide[2].Body != markupMessage {
 		t.Errorf("the agent's read of the conversation = %d messages, last %q; want 3, the markup verbatim", len(agentSide), agentSide[len(agentSide)-1].Body)
 	}
@@ -499,15 +499,15 @@ func TestFaultsEmailsCarryCustomerValuesOnlyAsText(t *testing.T) {
 	if r := f.do("POST", "/api/widget/v1/messages", s.str("session"), map[string]string{"clientMsgId": "m1", "body": markupMessage}); r.status != 201 {
 		t.Fatalf("POST message = %d %s", r.status, r.raw)
 	}
-	if err := f.e.Verify.SendCode(ctx, f.ws.Me, convID); err != nil {
+	if err := f.e.Verify().SendCode(ctx, f.ws.Me, convID); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.e.Verify.SendLink(ctx, f.ws.Me, convID); err != nil {
+	if err := f.e.Verify().SendLink(ctx, f.ws.Me, convID); err != nil {
 		t.Fatal(err)
 	}
 	got := f.smtp.WaitFor(f.seen+3, 20*time.Second)
 	if len(got) < f.seen+3 {
-		t.Fatalf("%d emails arrived, want 3 after the sender's; outbox %+v", len(got)-f.seen, f.e.Outbox.Status())
+		t.Fatalf("%d emails arrived, want 3 after the sender's; outbox %+v", len(got)-f.seen, f.e.Outbox().Status())
 	}
 	kinds := map[string]bool{}
 	for _, r := range got[f.seen : f.seen+3] {
@@ -564,7 +564,7 @@ func (f *faultEnv) secondOrg() (store.User, string) {
 	u := store.User{ID: store.NewID(), OrgID: o.ID, Name: "Gus Globex", Email: "gus@globex.test", Role: store.RoleOwner, CreatedAt: now}
 	in := store.Inbox{ID: store.NewID(), OrgID: o.ID, Kind: store.InboxChat, Name: "Globex chat", PrechatAskName: true,
 		PrechatAskEmail: true, IdleEndMinutes: 30, CreatedAt: now, UpdatedAt: now}
-	if err := f.e.Store.Write(context.Background(), func(tx *store.Tx) error {
+	if err := f.e.Store().Write(context.Background(), func(tx *store.Tx) error {
 		if err := tx.InsertOrganization(o); err != nil {
 			return err
 		}
@@ -592,7 +592,7 @@ func TestFaultsDeviceTokensVerifyNothing(t *testing.T) {
 	prove := func(fields map[string]any, by store.User) reply {
 		t.Helper()
 		s := f.mustSession(fields)
-		if err := f.e.Verify.MarkVerified(ctx, by, s.str("conversation"), fields["email"].(string)); err != nil {
+		if err := f.e.Verify().MarkVerified(ctx, by, s.str("conversation"), fields["email"].(string)); err != nil {
 			t.Fatal(err)
 		}
 		return s
@@ -685,7 +685,7 @@ func TestFaultsCodeLimits(t *testing.T) {
 	}
 	send := func(conv string) {
 		t.Helper()
-		if err := f.e.Verify.SendCode(ctx, f.ws.Me, conv); err != nil {
+		if err := f.e.Verify().SendCode(ctx, f.ws.Me, conv); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -756,7 +756,7 @@ func TestFaultsCodeLimits(t *testing.T) {
 			send(conv)
 		}
 		// The 4th code in 10 minutes in one conversation (the address has had 3 of its 5).
-		if err := f.e.Verify.SendCode(ctx, f.ws.Me, conv); appCode(err) != verify.CodeRateLimited {
+		if err := f.e.Verify().SendCode(ctx, f.ws.Me, conv); appCode(err) != verify.CodeRateLimited {
 			t.Fatalf("4th code in a conversation = %v, want rate_limited", err)
 		}
 		if n := f.sendsTo(conv); n != 3 {
@@ -767,21 +767,21 @@ func TestFaultsCodeLimits(t *testing.T) {
 			t.Errorf("the latest code after a refused send = %d %s, want verified", r.status, r.raw)
 		}
 		// Links count per conversation apart from codes, but toward the same address budget: 4th.
-		if err := f.e.Verify.SendLink(ctx, f.ws.Me, conv); err != nil {
+		if err := f.e.Verify().SendLink(ctx, f.ws.Me, conv); err != nil {
 			t.Fatalf("a link after 3 codes = %v, want sent", err)
 		}
 		// Another conversation, same address: the 5th send passes, the 6th is the address's limit,
 		// for codes and links alike, and moving past the conversation's 10 minutes does not help.
 		_, conv2 := chatWith("Resend@Example.com")
 		send(conv2)
-		if err := f.e.Verify.SendCode(ctx, f.ws.Me, conv2); appCode(err) != verify.CodeRateLimited {
+		if err := f.e.Verify().SendCode(ctx, f.ws.Me, conv2); appCode(err) != verify.CodeRateLimited {
 			t.Errorf("6th send to an address in an hour (a code) = %v, want rate_limited", err)
 		}
-		if err := f.e.Verify.SendLink(ctx, f.ws.Me, conv2); appCode(err) != verify.CodeRateLimited {
+		if err := f.e.Verify().SendLink(ctx, f.ws.Me, conv2); appCode(err) != verify.CodeRateLimited {
 			t.Errorf("6th send to an address in an hour (a link) = %v, want rate_limited", err)
 		}
 		f.clk.Advance(10*time.Minute + time.Second)
-		if err := f.e.Verify.SendCode(ctx, f.ws.Me, conv); appCode(err) != verify.CodeRateLimited {
+		if err := f.e.Verify().SendCode(ctx, f.ws.Me, conv); appCode(err) != verify.CodeRateLimited {
 			t.Errorf("a code 10 minutes later, address budget spent = %v, want rate_limited", err)
 		}
 		if n := f.sendsTo(conv) + f.sendsTo(conv2); n != 5 {
@@ -803,13 +803,13 @@ func TestFaultsSubmitEmailRevealsNothing(t *testing.T) {
 	ctx := context.Background()
 	orgID := f.ws.Organization.ID
 	setOptIn := func(on bool) {
-		if err := f.e.Store.Write(ctx, func(tx *store.Tx) error { return tx.SetRegulatory(orgID, on, "", f.clk.Now()) }); err != nil {
+		if err := f.e.Store().Write(ctx, func(tx *store.Tx) error { return tx.SetRegulatory(orgID, on, "", f.clk.Now()) }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// verified@: a contact verified (by the agent) on some other browser.
 	v := f.mustSession(map[string]any{"email": "verified@example.com"})
-	if err := f.e.Verify.MarkVerified(ctx, f.ws.Me, v.str("conversation"), "verified@example.com"); err != nil {
+	if err := f.e.Verify().MarkVerified(ctx, f.ws.Me, v.str("conversation"), "verified@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	// unverified@: an active contact nobody verified (registered while double opt-in was off).
@@ -818,7 +818,7 @@ func TestFaultsSubmitEmailRevealsNothing(t *testing.T) {
 	setOptIn(true)
 	// pending@: registered under double opt-in, not confirmed.
 	f.mustSession(map[string]any{"email": "pending@example.com"})
-	counts, _ := f.e.Store.CountsByOrg(ctx, orgID)
+	counts, _ := f.e.Store().CountsByOrg(ctx, orgID)
 	if counts.Contacts != 2 || counts.PendingContacts != 1 {
 		t.Fatalf("counts = %+v, want 2 active contacts and 1 pending", counts)
 	}
@@ -932,8 +932,8 @@ func TestFaultsOwnConversationOnly(t *testing.T) {
 	if r := f.do("POST", "/api/widget/v1/email", sa, map[string]any{"email": "ann2@example.com", "conversation": cb}); r.status != 200 {
 		t.Fatalf("POST /email with B's id = %d %s", r.status, r.raw)
 	}
-	bMsgs, _ := f.e.Store.Messages(ctx, orgID, cb, "", 0)
-	bConv, _ := f.e.Store.ConversationByID(ctx, orgID, cb)
+	bMsgs, _ := f.e.Store().Messages(ctx, orgID, cb, "", 0)
+	bConv, _ := f.e.Store().ConversationByID(ctx, orgID, cb)
 	if len(bMsgs) != 1 || bConv.VisitorEmail != "bob@example.com" {
 		t.Errorf("Bob's conversation after Ann's writes: %d messages, email %q; want 1 and bob@example.com", len(bMsgs), bConv.VisitorEmail)
 	}
@@ -977,7 +977,7 @@ func TestFaultsOwnConversationOnly(t *testing.T) {
 		t.Errorf("Bob's chat after Ann ended hers (with his id in the body) = %v, want open", r.state())
 	}
 	// The agent ends Bob's: the same rules.
-	if err := f.e.Chat.End(ctx, orgID, cb, store.AgentActor(f.ws.Me.ID)); err != nil {
+	if err := f.e.Chat().End(ctx, orgID, cb, store.AgentActor(f.ws.Me.ID)); err != nil {
 		t.Fatal(err)
 	}
 	for who, sess := range map[string]string{"ended by the customer": sa, "ended by the agent": sb} {
@@ -1056,7 +1056,7 @@ func TestFaultsFloodingIsThrottled(t *testing.T) {
 		t.Fatalf("%d messages passed before a refusal (%q), want at least the burst of 20 and then a 429", sent, refusedID)
 	}
 	throttled("the message past the burst", refused)
-	stored, _ := f.e.Store.Messages(ctx, orgID, conv, "", 0)
+	stored, _ := f.e.Store().Messages(ctx, orgID, conv, "", 0)
 	if len(stored) != sent {
 		t.Errorf("stored %d messages, want the %d accepted", len(stored), sent)
 	}

@@ -20,14 +20,14 @@ func TestChatProofMergesOnlyOnVerifiedEvidence(t *testing.T) {
 
 	// Bob exists, verified by the agent in an earlier chat.
 	bobChat := c.start("bob@example.com", "")
-	if err := c.e.Verify.MarkVerified(ctx, c.ws.Me, bobChat.Conversation, "bob@example.com"); err != nil {
+	if err := c.e.Verify().MarkVerified(ctx, c.ws.Me, bobChat.Conversation, "bob@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	bob := c.panel(bobChat.Conversation).Contact
 
 	// Ada proves ada@ by code in her chat.
 	ada := c.start("ada@example.com", "")
-	if err := c.e.Verify.SendCode(ctx, c.ws.Me, ada.Conversation); err != nil {
+	if err := c.e.Verify().SendCode(ctx, c.ws.Me, ada.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	code := codeRE.FindStringSubmatch(c.nextEmail())
@@ -46,16 +46,16 @@ func TestChatProofMergesOnlyOnVerifiedEvidence(t *testing.T) {
 		p.Email != "ada@example.com" || p.TypedEmail != "bob@example.com" {
 		t.Fatalf("after typing another's email: %+v, want verified as ada@ with bob@ typed beside it", p)
 	}
-	ms, _ := c.e.Store.MergesOf(ctx, org, bob.ID)
+	ms, _ := c.e.Store().MergesOf(ctx, org, bob.ID)
 	if len(ms) != 0 {
 		t.Fatalf("typing an email merged: %+v", ms)
 	}
-	if b, _ := c.e.Store.ContactByID(ctx, org, bob.ID); b.Status != store.ContactActive {
+	if b, _ := c.e.Store().ContactByID(ctx, org, bob.ID); b.Status != store.ContactActive {
 		t.Fatalf("Bob after a typed email = %+v", b)
 	}
 
 	// She proves it by code: the same person holds both; Bob merges into Ada's contact.
-	if err := c.e.Verify.SendCode(ctx, c.ws.Me, ada.Conversation); err != nil {
+	if err := c.e.Verify().SendCode(ctx, c.ws.Me, ada.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	code = codeRE.FindStringSubmatch(c.nextEmail())
@@ -66,15 +66,15 @@ func TestChatProofMergesOnlyOnVerifiedEvidence(t *testing.T) {
 	if p.State != verify.PanelVerified || p.Contact.ID != adaContact.ID {
 		t.Fatalf("panel after proving Bob's email = %+v, want verified as Ada's contact", p)
 	}
-	b, _ := c.e.Store.ContactByID(ctx, org, bob.ID)
+	b, _ := c.e.Store().ContactByID(ctx, org, bob.ID)
 	if b.Status != store.ContactMerged || b.MergedInto != adaContact.ID {
 		t.Fatalf("Bob = %+v, want merged into Ada's contact", b)
 	}
-	conv, _ := c.e.Store.ConversationByID(ctx, org, bobChat.Conversation)
+	conv, _ := c.e.Store().ConversationByID(ctx, org, bobChat.Conversation)
 	if conv.ContactID != adaContact.ID {
 		t.Errorf("Bob's earlier chat is on %s, want the merged contact", conv.ContactID)
 	}
-	ms, _ = c.e.Store.MergesOf(ctx, org, adaContact.ID)
+	ms, _ = c.e.Store().MergesOf(ctx, org, adaContact.ID)
 	if len(ms) != 1 || ms[0].ActorUserID != "" || ms[0].Reason != "bob@example.com: Verified by Email OTP in a chat" {
 		t.Errorf("merge record = %+v", ms)
 	}
@@ -91,7 +91,7 @@ func TestRemovedVerificationStopsTheDeviceToken(t *testing.T) {
 	c := newChatEnv(t, false)
 	ctx := context.Background()
 	first := c.start("ada@example.com", "")
-	if err := c.e.Verify.SendCode(ctx, c.ws.Me, first.Conversation); err != nil {
+	if err := c.e.Verify().SendCode(ctx, c.ws.Me, first.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(c.nextEmail())
@@ -103,7 +103,7 @@ func TestRemovedVerificationStopsTheDeviceToken(t *testing.T) {
 		t.Fatalf("before removal the browser is not recognised: %+v", back)
 	}
 	p := c.panel(first.Conversation)
-	if _, err := c.e.Contacts.RemoveVerification(ctx, c.ws.Me, p.FieldID); err != nil {
+	if _, err := c.e.Contacts().RemoveVerification(ctx, c.ws.Me, p.FieldID); err != nil {
 		t.Fatal(err)
 	}
 	back := c.start("ada@example.com", first.DeviceToken)

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"vouchdesk/backend/backup"
 	"vouchdesk/backend/calls"
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/contacts"
@@ -75,34 +76,31 @@ type Config struct {
 
 // Engine is a running Vouch Desk core.
 type Engine struct {
-	cfg     Config
-	log     *slog.Logger
-	Store   *store.Store
-	Org     *org.Service
-	Mail    *mailaccounts.Service
-	Senders *senders.Service
-	Outbox  *outbox.Worker
-	Chat    *chat.Service
-	Verify  *verify.Service
-	// Conversations is what agents see of conversations (the list, a conversation, gated).
-	Conversations *conversations.Service
-	// Contacts edits contacts: Manage Contact Information, verifications, merges and undo.
-	Contacts *contacts.Service
-	// Calls receives the telephony provider's webhooks.
-	Calls  *calls.Service
-	server *http.Server
-	ln     net.Listener
-	wg     sync.WaitGroup
-	once   sync.Once
-	stopBg context.CancelFunc
+	cfg Config
+	log *slog.Logger
+	// The domain services, reached from outside through their accessors below (tests, vouchd,
+	// app.go's wiring of the desktop's services).
+	db             *store.Store
+	orgs           *org.Service
+	mailAccounts   *mailaccounts.Service
+	senderEmails   *senders.Service
+	worker         *outbox.Worker
+	chats          *chat.Service
+	verifier       *verify.Service
+	views          *conversations.Service
+	contactBook    *contacts.Service
+	phone          *calls.Service
+	transcriptMail *transcript.Mailer
+	backups        *backup.Service
+	server         *http.Server
+	ln             net.Listener
+	wg             sync.WaitGroup
+	once           sync.Once
+	stopBg         context.CancelFunc
 
 	mu       sync.Mutex
 	watcher  *mailbox.Watcher
 	mailKick chan struct{}
-
-	// Transcripts mails a chat's transcript when it ends (queued in the ending transaction) and
-	// when an agent re-sends it.
-	Transcripts *transcript.Mailer
 }
 
 // Open opens the database (migrating it) and builds the services. Nothing runs in the background
@@ -130,32 +128,32 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Secrets == nil {
 		cfg.Secrets = secrets.Env{}
 	}
-	e := &Engine{cfg: cfg, log: cfg.Logger, Store: st, Org: org.New(st, cfg.Now), mailKick: make(chan struct{}, 1),
+	e := &Engine{cfg: cfg, log: cfg.Logger, db: st, orgs: org.New(st, cfg.Now), backups: backup.New(st), mailKick: make(chan struct{}, 1),
 		stopBg: func() {}}
-	e.Mail = mailaccounts.New(st, cfg.Secrets, cfg.Now)
-	e.Mail.RootCAs = cfg.RootCAs
-	e.Outbox = outbox.NewWorker(st, e.transport, cfg.Now, cfg.Logger)
-	e.Outbox.Changed = func() { e.emit(EventOutboxChanged) }
-	e.Senders = senders.New(st, cfg.Now, e.publicURL, e.Outbox.Wake)
-	e.Org.MailReady = func(ctx context.Context, orgID string) (bool, error) {
-		_, ok, err := e.Senders.VerifiedAddress(ctx, orgID)
+	e.mailAccounts = mailaccounts.New(st, cfg.Secrets, cfg.Now)
+	e.mailAccounts.RootCAs = cfg.RootCAs
+	e.worker = outbox.NewWorker(st, e.transport, cfg.Now, cfg.Logger)
+	e.worker.Changed = func() { e.emit(EventOutboxChanged) }
+	e.senderEmails = senders.New(st, cfg.Now, e.publicURL, e.worker.Wake)
+	e.orgs.MailReady = func(ctx context.Context, orgID string) (bool, error) {
+		_, ok, err := e.senderEmails.VerifiedAddress(ctx, orgID)
 		return ok, err
 	}
-	e.Chat = chat.New(st, cfg.Now, chat.NewHub())
+	e.chats = chat.New(st, cfg.Now, chat.NewHub())
 	// Every chat change reaches the desktop as one event name; the UI re-reads what it shows.
-	e.Chat.Changed = func(string, string) { e.emit(EventChatChanged) }
-	e.Transcripts = transcript.NewMailer(st, cfg.Now)
-	e.Transcripts.Queued = e.Outbox.Wake
-	e.Chat.OnEnd = e.Transcripts
-	e.Verify = verify.New(st, cfg.Now, e.publicURL, e.Chat)
-	e.Conversations = conversations.New(st, e.Verify)
-	e.Conversations.MailReady = e.Org.MailReady
-	e.Contacts = contacts.New(st, cfg.Now)
-	e.Contacts.Changed = e.Chat.Notify
-	e.Calls = calls.New(st, cfg.Secrets, cfg.Now, e.publicURL, e.log)
-	e.Calls.Changed = e.Chat.Notify
-	e.Verify.Queued = e.Outbox.Wake
-	e.Verify.Google = &verify.GoogleVerifiers{Issuer: cfg.GoogleIssuerURL, Now: cfg.Now}
+	e.chats.Changed = func(string, string) { e.emit(EventChatChanged) }
+	e.transcriptMail = transcript.NewMailer(st, cfg.Now)
+	e.transcriptMail.Queued = e.worker.Wake
+	e.chats.OnEnd = e.transcriptMail
+	e.verifier = verify.New(st, cfg.Now, e.publicURL, e.chats)
+	e.views = conversations.New(st, e.verifier)
+	e.views.MailReady = e.orgs.MailReady
+	e.contactBook = contacts.New(st, cfg.Now)
+	e.contactBook.Changed = e.chats.Notify
+	e.phone = calls.New(st, cfg.Secrets, cfg.Now, e.publicURL, e.log)
+	e.phone.Changed = e.chats.Notify
+	e.verifier.Queued = e.worker.Wake
+	e.verifier.Google = &verify.GoogleVerifiers{Issuer: cfg.GoogleIssuerURL, Now: cfg.Now}
 	return e, nil
 }
 
@@ -165,7 +163,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	e.stopBg = cancel
 	e.wg.Add(3)
-	go func() { defer e.wg.Done(); e.Outbox.Run(bg) }()
+	go func() { defer e.wg.Done(); e.worker.Run(bg) }()
 	go func() { defer e.wg.Done(); e.superviseMailbox(bg) }()
 	go func() { defer e.wg.Done(); e.sweepIdleChats(bg) }()
 	if e.cfg.Listen == "" {
@@ -177,8 +175,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.ln = ln
 	e.server = &http.Server{
-		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.Store, Senders: e.Senders, Calls: e.Calls,
-			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Log: e.log,
+		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.db, Senders: e.senderEmails, Calls: e.phone,
+			Chat: &widget.ChatDeps{Chat: e.chats, Verify: e.verifier, Log: e.log,
 				GoogleScriptURL: e.cfg.GoogleScriptURL, Limits: e.cfg.WidgetLimits}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -206,7 +204,7 @@ func (e *Engine) sweepIdleChats(ctx context.Context) {
 	tick := time.NewTicker(idleSweepEvery)
 	defer tick.Stop()
 	for {
-		if n, err := e.Chat.EndIdle(ctx); err != nil && ctx.Err() == nil {
+		if n, err := e.chats.EndIdle(ctx); err != nil && ctx.Err() == nil {
 			e.log.Error("ending idle chats", "err", err, "ended", n)
 		} else if n > 0 {
 			e.log.Info("ended idle chats", "count", n)
@@ -247,10 +245,49 @@ func (e *Engine) Close(ctx context.Context) error {
 			}
 		}
 		e.wg.Wait()
-		err = errors.Join(err, e.Store.Close())
+		err = errors.Join(err, e.db.Close())
 	})
 	return err
 }
 
 // Now is the engine's clock.
 func (e *Engine) Now() time.Time { return e.cfg.Now() }
+
+// The engine's domain services. The desktop's services reach them only through the narrow
+// interfaces of backend/services (app.go wires them); tests and vouchd use them directly.
+
+// Store is the database.
+func (e *Engine) Store() *store.Store { return e.db }
+
+// Org is the organization, its settings and inboxes.
+func (e *Engine) Org() *org.Service { return e.orgs }
+
+// Mail is the mail account settings.
+func (e *Engine) Mail() *mailaccounts.Service { return e.mailAccounts }
+
+// Senders is the sender email.
+func (e *Engine) Senders() *senders.Service { return e.senderEmails }
+
+// Outbox is the outbox worker.
+func (e *Engine) Outbox() *outbox.Worker { return e.worker }
+
+// Chat is live chat.
+func (e *Engine) Chat() *chat.Service { return e.chats }
+
+// Verify is chat verification.
+func (e *Engine) Verify() *verify.Service { return e.verifier }
+
+// Conversations is what agents see of conversations.
+func (e *Engine) Conversations() *conversations.Service { return e.views }
+
+// Contacts is contacts: Manage Contact Information, verifications, merges and undo, views.
+func (e *Engine) Contacts() *contacts.Service { return e.contactBook }
+
+// Calls receives the telephony provider's webhooks and keeps phone inboxes.
+func (e *Engine) Calls() *calls.Service { return e.phone }
+
+// Transcripts mails a chat's transcript when it ends and when an agent re-sends it.
+func (e *Engine) Transcripts() *transcript.Mailer { return e.transcriptMail }
+
+// Backup is Settings → Data: backing up and restoring.
+func (e *Engine) Backup() *backup.Service { return e.backups }

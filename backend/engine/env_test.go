@@ -66,7 +66,7 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: orgName, OwnerName: "Olive Owner", OwnerEmail: ownerEmail})
+	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: orgName, OwnerName: "Olive Owner", OwnerEmail: ownerEmail})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 	if o.signin {
 		consent = o.consentText
 	}
-	if err := e.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := e.Store().Write(ctx, func(tx *store.Tx) error {
 		if o.signin {
 			if err := tx.SetGoogleClientID(orgID, o.googleClientID, now()); err != nil {
 				return err
@@ -90,7 +90,7 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 	}
 	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
 	p, _ := strconv.Atoi(port)
-	if _, err := e.Mail.Save(ctx, ws.Me, orgID, mailaccounts.SMTP, mailaccounts.Input{Host: host, Port: p,
+	if _, err := e.Mail().Save(ctx, ws.Me, orgID, mailaccounts.SMTP, mailaccounts.Input{Host: host, Port: p,
 		TLS: "starttls", Username: "support@acme.test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -99,11 +99,11 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 	if o.noSender {
 		return c
 	}
-	if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
+	if _, err := e.Senders().Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
 		t.Fatal(err)
 	}
 	link := c.nextLink("/verify/sender/")
-	if _, err := e.Senders.Verify(ctx, link[strings.LastIndex(link, "/")+1:], "link"); err != nil {
+	if _, err := e.Senders().Verify(ctx, link[strings.LastIndex(link, "/")+1:], "link"); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -123,7 +123,7 @@ func (c *chatEnv) deliveredText(m store.OutboxMessage) string {
 			}
 		}
 		if time.Now().After(deadline) {
-			got, _ := c.e.Store.OutboxByID(context.Background(), m.ID)
+			got, _ := c.e.Store().OutboxByID(context.Background(), m.ID)
 			c.t.Fatalf("email %s (%s) never arrived: status %s, %q", m.ID, m.Kind, got.Status, got.LastError)
 		}
 		time.Sleep(10 * time.Millisecond)

@@ -21,7 +21,7 @@ const (
 // transport gives the outbox worker an organization's relay, read fresh at every pass. This is
 // where the queue meets SMTP: the worker sees only an outbox.Transport.
 func (e *Engine) transport(orgID string) (outbox.Transport, error) {
-	cfg, ok, err := e.Mail.SMTPConfig(context.Background(), orgID)
+	cfg, ok, err := e.mailAccounts.SMTPConfig(context.Background(), orgID)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -48,13 +48,19 @@ func (e *Engine) MailboxState() MailboxState {
 	return MailboxState{Configured: true, Status: e.watcher.Status()}
 }
 
+// MailboxWatch is MailboxState in two values, for the desktop's services.
+func (e *Engine) MailboxWatch() (configured bool, status mailbox.Status) {
+	ms := e.MailboxState()
+	return ms.Configured, ms.Status
+}
+
 // MailSettingsChanged makes the engine pick up new mail account settings now.
 func (e *Engine) MailSettingsChanged() {
 	select {
 	case e.mailKick <- struct{}{}:
 	default:
 	}
-	e.Outbox.Wake()
+	e.worker.Wake()
 }
 
 // superviseMailbox runs a watcher on the organization's IMAP account while one is set up, and
@@ -114,23 +120,23 @@ func (e *Engine) superviseMailbox(ctx context.Context) {
 // mailboxPlan returns a key for the current IMAP settings and, when they are complete, a function
 // that makes the watcher.
 func (e *Engine) mailboxPlan(ctx context.Context) (string, func() *mailbox.Watcher) {
-	ws, err := e.Org.Current(ctx)
+	ws, err := e.orgs.Current(ctx)
 	if err != nil {
 		return "", nil
 	}
 	orgID := ws.Organization.ID
-	acc, err := e.Store.MailAccountByPurpose(ctx, orgID, "imap")
+	acc, err := e.db.MailAccountByPurpose(ctx, orgID, "imap")
 	if err != nil {
 		return "", nil
 	}
-	cfg, ok, err := e.Mail.IMAPConfig(ctx, orgID)
+	cfg, ok, err := e.mailAccounts.IMAPConfig(ctx, orgID)
 	if err != nil || !ok {
 		return "", nil
 	}
 	key := fmt.Sprint(acc.ID, acc.UpdatedAt.UnixMilli())
 	return key, func() *mailbox.Watcher {
 		handler := func(ctx context.Context, m mailbox.Message) error {
-			addr, err := e.Senders.VerifyFromMailbox(ctx, m.Subject, m.Text)
+			addr, err := e.senderEmails.VerifyFromMailbox(ctx, m.Subject, m.Text)
 			if err != nil {
 				return err
 			}
@@ -140,7 +146,7 @@ func (e *Engine) mailboxPlan(ctx context.Context) (string, func() *mailbox.Watch
 			}
 			return nil
 		}
-		w, err := mailbox.NewWatcher(cfg, mailbox.StoreCheckpoints(e.Store, orgID, acc.ID), handler, e.log, e.cfg.Now)
+		w, err := mailbox.NewWatcher(cfg, mailbox.StoreCheckpoints(e.db, orgID, acc.ID), handler, e.log, e.cfg.Now)
 		if err != nil {
 			e.log.Warn("mailbox watcher not started", "err", err)
 			return nil

@@ -40,7 +40,7 @@ func (c *chatEnv) count(query string, args ...any) int {
 func (c *chatEnv) victim() string {
 	c.t.Helper()
 	bob := c.start("bob@example.com", "")
-	if err := c.e.Verify.MarkVerified(context.Background(), c.ws.Me, bob.Conversation, "bob@example.com"); err != nil {
+	if err := c.e.Verify().MarkVerified(context.Background(), c.ws.Me, bob.Conversation, "bob@example.com"); err != nil {
 		c.t.Fatal(err)
 	}
 	return c.panel(bob.Conversation).Contact.ID
@@ -106,7 +106,7 @@ func TestEmailSwapAfterAgentLinkProvesNothing(t *testing.T) {
 	c := newChatEnv(t, false)
 	bob := c.victim()
 	mallory := c.start("mallory@evil.example", "")
-	if err := c.e.Verify.SendLink(context.Background(), c.ws.Me, mallory.Conversation); err != nil {
+	if err := c.e.Verify().SendLink(context.Background(), c.ws.Me, mallory.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	link := c.nextLink("/verify/email/")
@@ -128,7 +128,7 @@ func TestEmailSwapAfterCodeProvesNothing(t *testing.T) {
 	c := newChatEnv(t, false)
 	bob := c.victim()
 	mallory := c.start("mallory@evil.example", "")
-	if err := c.e.Verify.SendCode(context.Background(), c.ws.Me, mallory.Conversation); err != nil {
+	if err := c.e.Verify().SendCode(context.Background(), c.ws.Me, mallory.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(c.nextEmail())
@@ -158,11 +158,11 @@ func TestProofShowsTheProvenAddressNotTheTypedOne(t *testing.T) {
 	org := c.ws.Organization.ID
 	bob := c.victim()
 	mallory := c.start("mallory@evil.example", "")
-	if err := c.e.Verify.SendLink(ctx, c.ws.Me, mallory.Conversation); err != nil {
+	if err := c.e.Verify().SendLink(ctx, c.ws.Me, mallory.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	link := c.nextLink("/verify/email/")
-	if err := c.e.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := c.e.Store().Write(ctx, func(tx *store.Tx) error {
 		return tx.SetVisitorEmail(org, mallory.Conversation, "bob@example.com")
 	}); err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestProofShowsTheProvenAddressNotTheTypedOne(t *testing.T) {
 	if p.State != verify.PanelVerified || p.Contact.ID == bob || p.Email != "mallory@evil.example" || p.TypedEmail != "bob@example.com" {
 		t.Fatalf("panel = %+v, want verified as mallory@ (her own contact) with bob@ typed beside it", p)
 	}
-	items, err := c.e.Store.ListConversations(ctx, org, "", 10)
+	items, err := c.e.Store().ListConversations(ctx, org, "", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestVerifiedChatThenTypedAddressKeepsWhatWasProven(t *testing.T) {
 	ctx := context.Background()
 	bob := c.victim()
 	mallory := c.start("mallory@evil.example", "")
-	if err := c.e.Verify.SendCode(ctx, c.ws.Me, mallory.Conversation); err != nil {
+	if err := c.e.Verify().SendCode(ctx, c.ws.Me, mallory.Conversation); err != nil {
 		t.Fatal(err)
 	}
 	code := regexp.MustCompile(`\b(\d{6})\b`).FindStringSubmatch(c.nextEmail())
@@ -229,7 +229,7 @@ func TestMarkVerifiedRefusesAnAddressSwappedUnderTheAgent(t *testing.T) {
 	if st := c.call("POST", "/api/widget/v1/email", mallory.Session, map[string]any{"email": "bob@example.com"}, nil); st != 200 {
 		t.Fatalf("POST /email = %d", st)
 	}
-	err := c.e.Verify.MarkVerified(ctx, c.ws.Me, mallory.Conversation, "mallory@evil.example")
+	err := c.e.Verify().MarkVerified(ctx, c.ws.Me, mallory.Conversation, "mallory@evil.example")
 	if e, ok := apperr.As(err); !ok || e.Code != verify.CodeEmailChanged {
 		t.Fatalf("MarkVerified(seen mallory@, now bob@) = %v, want %s", err, verify.CodeEmailChanged)
 	}

@@ -84,18 +84,18 @@ func TestSecretsAtRestNotInTheFiles(t *testing.T) {
 	plain := s.addPlainInbox()
 	chat := s.session(map[string]any{"inbox": plain, "name": "Ada", "email": "ada@example.com"}) // queues the opt-in
 	conv := chat.str("conversation")
-	if err := s.e.Verify.SendCode(ctx, s.ws.Me, conv); err != nil {
+	if err := s.e.Verify().SendCode(ctx, s.ws.Me, conv); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.e.Verify.SendLink(ctx, s.ws.Me, conv); err != nil {
+	if err := s.e.Verify().SendLink(ctx, s.ws.Me, conv); err != nil {
 		t.Fatal(err)
 	}
 	handle := s.mustAskCode("bea@example.com", "")
-	if _, err := s.e.Senders.Set(ctx, s.ws.Me, s.ws.Organization, "help@acme.test"); err != nil {
+	if _, err := s.e.Senders().Set(ctx, s.ws.Me, s.ws.Organization, "help@acme.test"); err != nil {
 		t.Fatal(err)
 	}
-	queued := waitOutbox(t, s.e.Store, orgID, 5, store.OutboxRetrying, kinds...)
-	for _, m := range waitOutbox(t, s.e.Store, orgID, 1, store.OutboxSent, outbox.KindSenderVerify) { // newEnv's
+	queued := waitOutbox(t, s.e.Store(), orgID, 5, store.OutboxRetrying, kinds...)
+	for _, m := range waitOutbox(t, s.e.Store(), orgID, 1, store.OutboxSent, outbox.KindSenderVerify) { // newEnv's
 		if m.Sealed != nil {
 			t.Errorf("the sent sender link keeps a sealed copy")
 		}
@@ -139,7 +139,7 @@ func TestSecretsAtRestNotInTheFiles(t *testing.T) {
 	}
 
 	backup := filepath.Join(t.TempDir(), "copy.vdbackup")
-	if _, err := s.e.Store.Backup(ctx, backup); err != nil {
+	if _, err := s.e.Store().Backup(ctx, backup); err != nil {
 		t.Fatal(err)
 	}
 	files := readFiles(t, s.path, s.path+"-wal", backup)
@@ -161,7 +161,7 @@ func TestSecretsAtRestNotInTheFiles(t *testing.T) {
 
 	// The relay accepts again: the real code and link go out, and work.
 	s.clk.Advance(time.Minute)
-	s.e.Outbox.Wake()
+	s.e.Outbox().Wake()
 	var link, signin string
 	for _, m := range queued {
 		text := s.deliveredText(m)
@@ -181,7 +181,7 @@ func TestSecretsAtRestNotInTheFiles(t *testing.T) {
 	if p := s.panel(conv); p.Verification.Method != store.MethodEmailLink {
 		t.Errorf("after the link: panel %+v, want verified by the link", p)
 	}
-	for _, m := range waitOutbox(t, s.e.Store, orgID, 6, store.OutboxSent, kinds...) {
+	for _, m := range waitOutbox(t, s.e.Store(), orgID, 6, store.OutboxSent, kinds...) {
 		if m.Sealed != nil {
 			t.Errorf("%s: the sealed copy is kept after sending", m.Kind)
 		}
@@ -197,31 +197,31 @@ func TestSecretsAtRestEndWithTheirChallenge(t *testing.T) {
 	conv := f.mustSession(map[string]any{"name": "Bo", "email": "bo@example.com"}).str("conversation")
 
 	f.smtp.Refuse(451)
-	if err := f.e.Verify.SendCode(ctx, f.ws.Me, conv); err != nil {
+	if err := f.e.Verify().SendCode(ctx, f.ws.Me, conv); err != nil {
 		t.Fatal(err)
 	}
-	first := waitOutbox(t, f.e.Store, orgID, 1, store.OutboxRetrying, outbox.KindChatCode)[0]
-	if err := f.e.Verify.SendCode(ctx, f.ws.Me, conv); err != nil { // replaces the first code
+	first := waitOutbox(t, f.e.Store(), orgID, 1, store.OutboxRetrying, outbox.KindChatCode)[0]
+	if err := f.e.Verify().SendCode(ctx, f.ws.Me, conv); err != nil { // replaces the first code
 		t.Fatal(err)
 	}
-	got, err := f.e.Store.OutboxByID(ctx, first.ID)
+	got, err := f.e.Store().OutboxByID(ctx, first.ID)
 	if err != nil || got.Status != store.OutboxFailed || got.Sealed != nil || !strings.Contains(got.LastError, "used or replaced") {
 		t.Errorf("the replaced code's email = %s, sealed %d bytes, %q, %v; want failed, wiped, saying why",
 			got.Status, len(got.Sealed), got.LastError, err)
 	}
-	second := waitOutbox(t, f.e.Store, orgID, 1, store.OutboxSent, outbox.KindChatCode)[0]
+	second := waitOutbox(t, f.e.Store(), orgID, 1, store.OutboxSent, outbox.KindChatCode)[0]
 	if code := sixDigits.FindString(f.deliveredText(second)); code == "" {
 		t.Errorf("the replacing code's email carries no code")
 	}
 
 	f.smtp.Refuse(451)
-	if err := f.e.Verify.SendLink(ctx, f.ws.Me, conv); err != nil {
+	if err := f.e.Verify().SendLink(ctx, f.ws.Me, conv); err != nil {
 		t.Fatal(err)
 	}
-	link := waitOutbox(t, f.e.Store, orgID, 1, store.OutboxRetrying, outbox.KindChatLink)[0]
+	link := waitOutbox(t, f.e.Store(), orgID, 1, store.OutboxRetrying, outbox.KindChatLink)[0]
 	f.clk.Advance(verify.LinkLife + time.Minute)
-	f.e.Outbox.Wake()
-	link = waitOutbox(t, f.e.Store, orgID, 1, store.OutboxFailed, outbox.KindChatLink)[0]
+	f.e.Outbox().Wake()
+	link = waitOutbox(t, f.e.Store(), orgID, 1, store.OutboxFailed, outbox.KindChatLink)[0]
 	if link.Sealed != nil || link.LastError != store.OutboxChallengeEnded {
 		t.Errorf("the expired link's email: sealed %d bytes, %q; want wiped, %q", len(link.Sealed), link.LastError, store.OutboxChallengeEnded)
 	}

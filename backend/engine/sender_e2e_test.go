@@ -57,14 +57,14 @@ func senderE2E(t *testing.T, imapFirst bool) {
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	save := func(purpose, addr string) {
 		host, port, _ := net.SplitHostPort(addr)
 		p, _ := strconv.Atoi(port)
-		if _, err := e.Mail.Save(ctx, ws.Me, ws.Organization.ID, purpose, mailaccounts.Input{Host: host, Port: p,
+		if _, err := e.Mail().Save(ctx, ws.Me, ws.Organization.ID, purpose, mailaccounts.Input{Host: host, Port: p,
 			TLS: "starttls", Username: "support@acme.test"}); err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func senderE2E(t *testing.T, imapFirst bool) {
 			}
 		}
 	}
-	if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
+	if _, err := e.Senders().Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
 		t.Fatal(err)
 	}
 	if !imapFirst {
@@ -91,7 +91,7 @@ func senderE2E(t *testing.T, imapFirst bool) {
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		st, err := e.Senders.Current(ctx, ws.Organization.ID)
+		st, err := e.Senders().Current(ctx, ws.Organization.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func senderE2E(t *testing.T, imapFirst bool) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not verified within 20 s; mailbox %+v; outbox %+v", e.MailboxState(), e.Outbox.Status())
+			t.Fatalf("not verified within 20 s; mailbox %+v; outbox %+v", e.MailboxState(), e.Outbox().Status())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -47,7 +47,7 @@ func newSigninEnv(t *testing.T, o signinOptions) *signinEnv {
 		signin:      true, googleClientID: o.clientID, consentText: o.consentText, sealKey: o.sealKey})
 	s := &signinEnv{faultEnv: withDB(t, c, clk), inbox: c.inboxID()}
 	for toggle, on := range map[string]bool{"emailSignin": o.email, "googleSignin": o.google} {
-		if _, err := c.e.Org.SetInboxToggle(ctx, c.ws.Me, s.inbox, toggle, on); err != nil {
+		if _, err := c.e.Org().SetInboxToggle(ctx, c.ws.Me, s.inbox, toggle, on); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -84,7 +84,7 @@ var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 // server received it.
 func (s *signinEnv) signinCode(to string) string {
 	s.t.Helper()
-	log, err := s.e.Store.OutboxLog(context.Background(), s.ws.Organization.ID, 500)
+	log, err := s.e.Store().OutboxLog(context.Background(), s.ws.Organization.ID, 500)
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestEmailSigninStartsTheChatVerified(t *testing.T) {
 	if n := s.count(`SELECT count(*) FROM outbox WHERE kind = 'double_opt_in'`); n != 0 {
 		t.Errorf("%d double opt-in emails were queued; sign-in proves the address", n)
 	}
-	cv, err := s.e.Store.ConversationByID(ctx, s.ws.Organization.ID, conv)
+	cv, err := s.e.Store().ConversationByID(ctx, s.ws.Organization.ID, conv)
 	if err != nil || cv.VisitorName != "Ada <b>Lovelace</b>" || cv.CustomerTZ != "Europe/Berlin" || cv.InboxID != s.inbox {
 		t.Errorf("conversation = %+v, %v", cv, err)
 	}
@@ -200,7 +200,7 @@ func TestEmailSigninStartsTheChatVerified(t *testing.T) {
 	// An inbox without sign-in: the same browser giving the address is verified at once.
 	plain := store.Inbox{ID: store.NewID(), OrgID: s.ws.Organization.ID, Kind: store.InboxChat, Name: "No sign-in",
 		PrechatAskName: true, PrechatAskEmail: true, IdleEndMinutes: 30, CreatedAt: s.clk.Now(), UpdatedAt: s.clk.Now()}
-	if err := s.e.Store.Write(ctx, func(tx *store.Tx) error { return tx.InsertInbox(plain) }); err != nil {
+	if err := s.e.Store().Write(ctx, func(tx *store.Tx) error { return tx.InsertInbox(plain) }); err != nil {
 		t.Fatal(err)
 	}
 	back := s.session(map[string]any{"inbox": plain.ID, "email": "ADA@example.com", "consent": true, "deviceToken": device})
@@ -218,7 +218,7 @@ func TestEmailSigninAnswersTheSameForKnownAndUnknown(t *testing.T) {
 	s := newSigninEnv(t, signinOptions{email: true})
 	ctx := context.Background()
 	// grace@ belongs to a contact (verified in an earlier chat); nobody has ada@.
-	if err := s.e.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := s.e.Store().Write(ctx, func(tx *store.Tx) error {
 		now := s.clk.Now()
 		c := store.Contact{ID: store.NewID(), OrgID: s.ws.Organization.ID, Name: "Grace", Status: store.ContactActive, CreatedAt: now, UpdatedAt: now}
 		if err := tx.InsertRegisteredContact(c, "", time.Time{}); err != nil {
@@ -265,7 +265,7 @@ func (s *signinEnv) addPlainInbox() string {
 	now := s.clk.Now()
 	in := store.Inbox{ID: store.NewID(), OrgID: s.ws.Organization.ID, Kind: store.InboxChat, Name: "No sign-in",
 		PrechatAskName: true, PrechatAskEmail: true, IdleEndMinutes: 30, CreatedAt: now, UpdatedAt: now}
-	if err := s.e.Store.Write(context.Background(), func(tx *store.Tx) error { return tx.InsertInbox(in) }); err != nil {
+	if err := s.e.Store().Write(context.Background(), func(tx *store.Tx) error { return tx.InsertInbox(in) }); err != nil {
 		s.t.Fatal(err)
 	}
 	return in.ID
@@ -317,7 +317,7 @@ func TestEmailSigninRefusesBadCodes(t *testing.T) {
 	// where it belongs.
 	plain := s.addPlainInbox()
 	chatSess := s.session(map[string]any{"inbox": plain, "email": "wp@example.com"})
-	if err := s.e.Verify.SendCode(ctx, s.ws.Me, chatSess.str("conversation")); err != nil {
+	if err := s.e.Verify().SendCode(ctx, s.ws.Me, chatSess.str("conversation")); err != nil {
 		t.Fatal(err)
 	}
 	chatCode := s.codeFor(chatSess.str("conversation"))

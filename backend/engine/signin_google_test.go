@@ -231,7 +231,7 @@ func TestSigninOffAndUnreachableIssuer(t *testing.T) {
 		t.Errorf("POST /signin/google for an unknown inbox = %d %s, want 404", r.status, r.raw)
 	}
 
-	if err := s.e.Store.Write(context.Background(), func(tx *store.Tx) error {
+	if err := s.e.Store().Write(context.Background(), func(tx *store.Tx) error {
 		return tx.SetGoogleClientID(s.ws.Organization.ID, acmeClientID, s.clk.Now())
 	}); err != nil {
 		t.Fatal(err)

@@ -61,7 +61,7 @@ func newTrEnv(t *testing.T, withSender bool) *trEnv {
 // toggle switches the inbox's "transcript after chat" the way an admin does.
 func (c *trEnv) toggle(on bool) {
 	c.t.Helper()
-	if _, err := c.e.Org.SetInboxToggle(context.Background(), c.ws.Me, c.inbox, "transcriptAfter", on); err != nil {
+	if _, err := c.e.Org().SetInboxToggle(context.Background(), c.ws.Me, c.inbox, "transcriptAfter", on); err != nil {
 		c.t.Fatal(err)
 	}
 }
@@ -82,7 +82,7 @@ func (c *trEnv) chatWith(name, email, tz string) (session, conversation string) 
 func (c *trEnv) verifiedChat(email, tz string) (session, conversation string) {
 	c.t.Helper()
 	session, conversation = c.chatWith("Ada", email, tz)
-	if err := c.e.Verify.MarkVerified(context.Background(), c.ws.Me, conversation, email); err != nil {
+	if err := c.e.Verify().MarkVerified(context.Background(), c.ws.Me, conversation, email); err != nil {
 		c.t.Fatal(err)
 	}
 	return session, conversation
@@ -97,14 +97,14 @@ func (c *trEnv) customerSays(session, clientID, body string) {
 
 func (c *trEnv) agentEnds(conversation string) {
 	c.t.Helper()
-	if err := c.e.Chat.End(context.Background(), c.ws.Organization.ID, conversation, store.AgentActor(c.ws.Me.ID)); err != nil {
+	if err := c.e.Chat().End(context.Background(), c.ws.Organization.ID, conversation, store.AgentActor(c.ws.Me.ID)); err != nil {
 		c.t.Fatal(err)
 	}
 }
 
 func (c *trEnv) sendings(conversation string) []store.TranscriptSending {
 	c.t.Helper()
-	list, err := c.e.Transcripts.Sendings(context.Background(), c.ws.Organization.ID, conversation)
+	list, err := c.e.Transcripts().Sendings(context.Background(), c.ws.Organization.ID, conversation)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -123,14 +123,14 @@ func (c *trEnv) waitSending(conversation string, n int, status string) store.Tra
 			}
 		}
 		if time.Now().After(deadline) {
-			c.t.Fatalf("sending #%d never became %s: %+v; worker %+v", n, status, list, c.e.Outbox.Status())
+			c.t.Fatalf("sending #%d never became %s: %+v; worker %+v", n, status, list, c.e.Outbox().Status())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
 func (c *trEnv) resend(conversation string) (transcript.Result, error) {
-	return c.e.Transcripts.Resend(context.Background(), c.ws.Me, conversation)
+	return c.e.Transcripts().Resend(context.Background(), c.ws.Me, conversation)
 }
 
 // transcriptsTo returns the transcript emails the relay received for an address.
@@ -235,13 +235,13 @@ func TestTranscriptMailedWhenTheAgentEndsTheChat(t *testing.T) {
 	ctx := context.Background()
 	session, conv := c.verifiedChat("Ada@Example.com", "Asia/Tokyo")
 	c.customerSays(session, "m1", hostileMessage)
-	if _, err := c.e.Chat.AgentSays(ctx, c.ws.Me, conv, "Hello Ada, your parcel ships today."); err != nil {
+	if _, err := c.e.Chat().AgentSays(ctx, c.ws.Me, conv, "Hello Ada, your parcel ships today."); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.e.Chat.End(ctx, c.ws.Organization.ID, conv, store.AgentActor(c.ws.Me.ID)); err != nil {
+	if err := c.e.Chat().End(ctx, c.ws.Organization.ID, conv, store.AgentActor(c.ws.Me.ID)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.e.Chat.End(ctx, c.ws.Organization.ID, conv, store.AgentActor(c.ws.Me.ID)); err != nil {
+	if err := c.e.Chat().End(ctx, c.ws.Organization.ID, conv, store.AgentActor(c.ws.Me.ID)); err != nil {
 		t.Fatal(err)
 	}
 	first := c.waitSending(conv, 1, store.OutboxSent)
@@ -310,7 +310,7 @@ func TestTranscriptMailedWhenTheCustomerEndsOrTheChatGoesIdle(t *testing.T) {
 
 	_, idle := c.verifiedChat("linus@example.com", "Europe/Berlin")
 	c.clock.advance(31 * time.Minute) // the inbox ends chats after 30 idle minutes
-	n, err := c.e.Chat.EndIdle(ctx)
+	n, err := c.e.Chat().EndIdle(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("EndIdle = %d, %v; want 1", n, err)
 	}
@@ -380,7 +380,7 @@ func TestTranscriptNeverToAnUnprovenAddress(t *testing.T) {
 			t.Errorf("a transcript was mailed to %v", r.To)
 		}
 	}
-	counts, err := c.e.Store.OutboxCounts(ctx, c.ws.Organization.ID)
+	counts, err := c.e.Store().OutboxCounts(ctx, c.ws.Organization.ID)
 	if err != nil || counts[store.OutboxQueued]+counts[store.OutboxRetrying]+counts[store.OutboxSending] != 0 {
 		t.Errorf("outbox %v, %v: want nothing waiting", counts, err)
 	}
@@ -392,7 +392,7 @@ func TestTranscriptNeverToAnUnprovenAddress(t *testing.T) {
 func TestTranscriptWithoutAVerifiedSender(t *testing.T) {
 	c := newTrEnv(t, false)
 	ctx := context.Background()
-	if err := c.e.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := c.e.Store().Write(ctx, func(tx *store.Tx) error {
 		return tx.SetInboxToggle(c.ws.Organization.ID, c.inbox, "transcriptAfter", true, c.clock.now())
 	}); err != nil {
 		t.Fatal(err)
@@ -406,7 +406,7 @@ func TestTranscriptWithoutAVerifiedSender(t *testing.T) {
 	if _, err := c.resend(conv); codeOf(err) != transcript.ReasonNoSender {
 		t.Errorf("Resend error = %v, want no_sender", err)
 	}
-	if counts, _ := c.e.Store.OutboxCounts(ctx, c.ws.Organization.ID); len(counts) != 0 {
+	if counts, _ := c.e.Store().OutboxCounts(ctx, c.ws.Organization.ID); len(counts) != 0 {
 		t.Errorf("outbox = %v, want empty", counts)
 	}
 }
@@ -427,7 +427,7 @@ func TestTranscriptRetriedThenSent(t *testing.T) {
 		t.Errorf("Resend while retrying = %v, want %s", err, transcript.CodeInFlight)
 	}
 	c.clock.advance(time.Minute) // past the first backoff (15 s)
-	c.e.Outbox.Wake()
+	c.e.Outbox().Wake()
 	sent := c.waitSending(conv, 1, store.OutboxSent)
 	if sent.Attempts != 2 || sent.LastError != "" {
 		t.Errorf("sent = %+v, want the second attempt and no error left", sent)

@@ -29,7 +29,7 @@ func TestSenderVerifiedThroughPostfixAndDovecot(t *testing.T) {
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestSenderVerifiedThroughPostfixAndDovecot(t *testing.T) {
 		mailaccounts.SMTP: {Host: me.smtpHost, Port: me.smtpPort, TLS: "starttls", Username: me.user},
 		mailaccounts.IMAP: {Host: imapHost, Port: ip, TLS: "starttls", Username: me.user},
 	} {
-		if _, err := e.Mail.Save(ctx, ws.Me, ws.Organization.ID, purpose, in); err != nil {
+		if _, err := e.Mail().Save(ctx, ws.Me, ws.Organization.ID, purpose, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -50,11 +50,11 @@ func TestSenderVerifiedThroughPostfixAndDovecot(t *testing.T) {
 		}
 	}
 	start := time.Now()
-	if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, me.user); err != nil {
+	if _, err := e.Senders().Set(ctx, ws.Me, ws.Organization, me.user); err != nil {
 		t.Fatal(err)
 	}
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		st, err := e.Senders.Current(ctx, ws.Organization.ID)
+		st, err := e.Senders().Current(ctx, ws.Organization.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestSenderVerifiedThroughPostfixAndDovecot(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not verified within 30 s: mailbox %+v, outbox %+v", e.MailboxState(), e.Outbox.Status())
+			t.Fatalf("not verified within 30 s: mailbox %+v, outbox %+v", e.MailboxState(), e.Outbox().Status())
 		}
 	}
 }

@@ -194,3 +194,13 @@ func (s *Service) changeInbox(ctx context.Context, actor store.User, inboxID, ac
 	}
 	return s.inbox(ctx, actor.OrgID, inboxID)
 }
+
+// Inboxes returns the actor's organization's inboxes (chat and phone), oldest first.
+func (s *Service) Inboxes(ctx context.Context, actor store.User) ([]store.Inbox, error) {
+	return s.st.InboxesByOrg(ctx, actor.OrgID)
+}
+
+// Inbox returns one inbox of the actor's organization, or a not-found error a person can read.
+func (s *Service) Inbox(ctx context.Context, actor store.User, inboxID string) (store.Inbox, error) {
+	return s.inbox(ctx, actor.OrgID, inboxID)
+}

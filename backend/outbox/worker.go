@@ -58,7 +58,16 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Status returns the delivery status.
+// Message is a stored email as the delivery log shows it (its codes and links hidden).
+type Message = store.OutboxMessage
+
+// Log returns the organization's newest n emails, newest first, for the delivery log: the stored
+// rows, with their codes and links hidden.
+func (w *Worker) Log(ctx context.Context, orgID string, n int) ([]Message, error) {
+	return w.st.OutboxLog(ctx, orgID, n)
+}
+
+// Status reports how the worker's last pass went.
 func (w *Worker) Status() Status {
 	w.mu.Lock()
 	defer w.mu.Unlock()

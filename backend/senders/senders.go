@@ -55,6 +55,9 @@ func New(st *store.Store, now func() time.Time, publicURL func() string, queued 
 	return &Service{st: st, now: now, publicURL: publicURL, queued: queued}
 }
 
+// Email is a sender email with its status (store.SenderEmail).
+type Email = store.SenderEmail
+
 // State is the organization's sender email situation.
 type State struct {
 	Verified *store.SenderEmail // in use; nil when none

@@ -13,9 +13,8 @@ import (
 	"sync"
 
 	"vouchdesk/backend/apperr"
-	"vouchdesk/backend/engine"
 	"vouchdesk/backend/org"
-	"vouchdesk/backend/store"
+	"vouchdesk/backend/startup"
 )
 
 // Backend is what the bound services share: the engine once it is open, or the problem that kept
@@ -27,7 +26,7 @@ type Backend struct {
 
 	mu      sync.RWMutex
 	ctx     context.Context
-	eng     *engine.Engine
+	deps    *Deps
 	problem *StartupProblem
 }
 
@@ -39,18 +38,18 @@ func NewBackend(version, dataDir string, log *slog.Logger) *Backend {
 	return &Backend{Version: version, DataDir: dataDir, log: log, ctx: context.Background()}
 }
 
-// Attach gives the services the application context and the open engine.
-func (b *Backend) Attach(ctx context.Context, e *engine.Engine) {
+// Attach gives the services the application context and the use cases of the open engine.
+func (b *Backend) Attach(ctx context.Context, d Deps) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ctx, b.eng, b.problem = ctx, e, nil
+	b.ctx, b.deps, b.problem = ctx, &d, nil
 }
 
 // Fail records why the engine could not start; the UI shows it instead of the app.
 func (b *Backend) Fail(ctx context.Context, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ctx, b.eng, b.problem = ctx, nil, problemFrom(err)
+	b.ctx, b.deps, b.problem = ctx, nil, startup.ProblemFrom(err)
 }
 
 // Problem returns the recorded startup problem, or nil.
@@ -60,17 +59,17 @@ func (b *Backend) Problem() *StartupProblem {
 	return b.problem
 }
 
-func (b *Backend) engine() (context.Context, *engine.Engine, error) {
+func (b *Backend) engine() (context.Context, *Deps, error) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	if b.eng == nil {
+	if b.deps == nil {
 		return b.ctx, nil, &apperr.Error{Code: "not_started", Message: "Vouch Desk could not open its database."}
 	}
-	return b.ctx, b.eng, nil
+	return b.ctx, b.deps, nil
 }
 
 // workspace returns the organization and the acting agent.
-func (b *Backend) workspace() (context.Context, *engine.Engine, org.Workspace, error) {
+func (b *Backend) workspace() (context.Context, *Deps, org.Workspace, error) {
 	ctx, e, err := b.engine()
 	if err != nil {
 		return ctx, nil, org.Workspace{}, err
@@ -83,32 +82,7 @@ func (b *Backend) workspace() (context.Context, *engine.Engine, org.Workspace, e
 }
 
 // StartupProblem is why the engine could not start, for the UI's full-window error screen.
-type StartupProblem struct {
-	Code   string `json:"code"`
-	Title  string `json:"title"`
-	Detail string `json:"detail"`
-	Path   string `json:"path"`
-}
-
-var problemTitles = map[store.OpenCode]string{
-	store.DataDirUnwritable: "The data folder cannot be written",
-	store.Locked:            "The database is already in use",
-	store.TooNew:            "The database is from a newer Vouch Desk",
-	store.Corrupt:           "The database file is damaged",
-	store.UpgradeFailed:     "The database could not be upgraded",
-}
-
-func problemFrom(err error) *StartupProblem {
-	var oe *store.OpenError
-	if errors.As(err, &oe) {
-		p := &StartupProblem{Code: string(oe.Code), Title: problemTitles[oe.Code], Detail: oe.Msg + ".", Path: oe.Path}
-		if p.Title == "" {
-			p.Code, p.Title = string(store.OtherProblem), "Vouch Desk could not open its database"
-		}
-		return p
-	}
-	return &StartupProblem{Code: string(store.OtherProblem), Title: "Vouch Desk could not start", Detail: err.Error()}
-}
+type StartupProblem = startup.Problem
 
 // jsError turns an error into what a rejected promise carries: a JSON string the UI's api layer
 // parses into {code, message, field}. Internal errors are logged and replaced by a generic message,

@@ -16,13 +16,14 @@ func TestOpenLabelsEachFieldByItsNewestVerification(t *testing.T) {
 	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, e, ws, err := b.workspace()
+	ctx, _, ws, err := b.workspace()
+	e := eng(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	orgID := ws.Organization.ID
-	inboxes, _ := e.Store.InboxesByOrg(ctx, orgID)
-	s, err := e.Chat.Start(ctx, orgID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada"})
+	inboxes, _ := e.Store().InboxesByOrg(ctx, orgID)
+	s, err := e.Chat().Start(ctx, orgID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func TestOpenLabelsEachFieldByItsNewestVerification(t *testing.T) {
 		ValueNorm: "+15551234567", ValueDisplay: "+1 555 123 4567", CreatedAt: now}
 	work := store.Field{ID: store.NewID(), OrgID: orgID, ContactID: panel.ContactID, Kind: store.FieldEmail,
 		ValueNorm: "ada@work.example", ValueDisplay: "ada@work.example", CreatedAt: now}
-	err = e.Store.Write(ctx, func(tx *store.Tx) error {
+	err = e.Store().Write(ctx, func(tx *store.Tx) error {
 		for _, f := range []store.Field{phone, work} {
 			if err := tx.InsertField(f); err != nil {
 				return err

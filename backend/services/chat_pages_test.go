@@ -17,20 +17,21 @@ func TestOpenShowsTheNewestMessagesAndPagesBack(t *testing.T) {
 	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, e, ws, err := b.workspace()
+	ctx, _, ws, err := b.workspace()
+	e := eng(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	orgID := ws.Organization.ID
-	inboxes, _ := e.Store.InboxesByOrg(ctx, orgID)
-	s, err := e.Chat.Start(ctx, orgID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada"})
+	inboxes, _ := e.Store().InboxesByOrg(ctx, orgID)
+	s, err := e.Chat().Start(ctx, orgID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	conv := s.Conversation.ID
 	const n = 6000
 	start := time.Now().Add(-time.Hour)
-	if err := e.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := e.Store().Write(ctx, func(tx *store.Tx) error {
 		for i := range n {
 			m := store.Message{ID: store.NewID(), OrgID: orgID, ConversationID: conv, SenderKind: store.SenderCustomer,
 				Body: fmt.Sprintf("message %d", i), CreatedAt: start.Add(time.Duration(i) * time.Millisecond)}

@@ -72,8 +72,9 @@ func TestDataBackupAndRestoreThroughTheDialogs(t *testing.T) {
 		t.Fatalf("after the restore the country is %q, %v; want the backup's %q", c, err, before)
 	}
 	// Agents can neither back up nor restore.
-	_, e, ws, _ := b.workspace()
-	raw, err := sql.Open("sqlite3", e.Store.Path())
+	_, _, ws, _ := b.workspace()
+	e := eng(b)
+	raw, err := sql.Open("sqlite3", e.Store().Path())
 	if err != nil {
 		t.Fatal(err)
 	}

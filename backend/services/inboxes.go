@@ -2,7 +2,6 @@ package services
 
 import (
 	"vouchdesk/backend/org"
-	"vouchdesk/backend/store"
 )
 
 // Inboxes is the Settings -> Inboxes service: feature toggles, gated on the sender email.
@@ -38,7 +37,7 @@ type InboxSettings struct {
 	ForwardTo string `json:"forwardTo"`
 }
 
-func inboxView(i store.Inbox, gate MailGate) InboxSettings {
+func inboxView(i org.Inbox, gate MailGate) InboxSettings {
 	return InboxSettings{ID: i.ID, Name: i.Name, Kind: i.Kind, EmailSignin: i.EmailSignin,
 		GoogleSignin: i.GoogleSignin, TranscriptAfter: i.TranscriptAfter, IdleEndMinutes: i.IdleEndMinutes, MailGate: gate,
 		PhoneNumber: phoneDisplay(i.PhoneNumber), HasAuthToken: i.HasWebhookSecret, ForwardTo: phoneDisplay(i.ForwardTo)}
@@ -69,14 +68,14 @@ func (in *Inboxes) List() ([]InboxSettings, error) {
 	if err != nil {
 		return nil, in.b.jsError("inboxes.list", err)
 	}
-	list, err := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
+	list, err := e.Org.Inboxes(ctx, ws.Me)
 	if err != nil {
 		return nil, in.b.jsError("inboxes.list", err)
 	}
 	out := []InboxSettings{}
 	for _, i := range list {
 		v := inboxView(i, gate)
-		if i.Kind == store.InboxPhone {
+		if i.Kind == org.InboxPhone {
 			v.VoiceURL, v.StatusURL = e.Calls.WebhookURLs(i.ID)
 		}
 		out = append(out, v)

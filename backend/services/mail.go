@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"vouchdesk/backend/mailaccounts"
+	"vouchdesk/backend/org"
 	"vouchdesk/backend/senders"
-	"vouchdesk/backend/store"
 )
 
 // Mail is the Organization page's service: the sender email, the mail accounts, the delivery log.
@@ -46,7 +46,7 @@ func stamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func senderView(se *store.SenderEmail) *SenderEmailView {
+func senderView(se *senders.Email) *SenderEmailView {
 	if se == nil {
 		return nil
 	}
@@ -54,14 +54,14 @@ func senderView(se *store.SenderEmail) *SenderEmailView {
 		VerifiedMethod: se.VerifiedMethod, LinkSentAt: stamp(se.LinkSentAt)}
 }
 
-func canManage(u store.User) bool { return u.Role == store.RoleOwner || u.Role == store.RoleAdmin }
+func canManage(u org.Agent) bool { return org.IsAdmin(u) }
 
-func (m *Mail) senderState(st senders.State, me store.User) SenderState {
+func (m *Mail) senderState(st senders.State, me org.Agent) SenderState {
 	out := SenderState{CanManage: canManage(me), Verified: senderView(st.Verified), Pending: senderView(st.Pending)}
 	if _, e, _ := m.b.engine(); e != nil {
-		ms := e.MailboxState()
-		out.Mailbox = MailboxWatchView{Configured: ms.Configured, Connected: ms.Status.Connected,
-			LastError: ms.Status.LastError, LastPoll: stamp(ms.Status.LastPoll)}
+		configured, status := e.MailRuntime.MailboxWatch()
+		out.Mailbox = MailboxWatchView{Configured: configured, Connected: status.Connected,
+			LastError: status.LastError, LastPoll: stamp(status.LastPoll)}
 	}
 	return out
 }
@@ -183,7 +183,7 @@ func (m *Mail) save(purpose string, req AccountRequest) (MailSettings, error) {
 	if err != nil {
 		return MailSettings{}, m.b.jsError("mail.save", err)
 	}
-	e.MailSettingsChanged()
+	e.MailRuntime.MailSettingsChanged()
 	return m.Settings()
 }
 
@@ -254,7 +254,7 @@ func (m *Mail) DeliveryLog() (DeliveryLog, error) {
 	if err != nil {
 		return DeliveryLog{}, m.b.jsError("mail.delivery_log", err)
 	}
-	rows, err := e.Store.OutboxLog(ctx, ws.Organization.ID, 200)
+	rows, err := e.Outbox.Log(ctx, ws.Organization.ID, 200)
 	if err != nil {
 		return DeliveryLog{}, m.b.jsError("mail.delivery_log", err)
 	}

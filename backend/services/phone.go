@@ -1,6 +1,7 @@
 package services
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -8,7 +9,6 @@ import (
 	"vouchdesk/backend/calls"
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/org"
-	"vouchdesk/backend/store"
 	"vouchdesk/backend/textrules"
 )
 
@@ -60,24 +60,33 @@ func (in *Inboxes) CreatePhoneInbox(name, number, authToken string) (InboxSettin
 		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("authToken", "Paste the provider's auth token (16 to 128 characters, no spaces)."))
 	}
 	for _, i := range mustInboxes(in) {
-		if i.Kind == store.InboxPhone && i.PhoneNumber == norm {
+		if i.Kind == org.InboxPhone && i.PhoneNumber == norm {
 			return InboxSettings{}, in.b.jsError(op, apperr.Invalid("number", "An inbox for this number exists already."))
 		}
 	}
-	id, err := e.Calls.CreateInbox(ctx, store.AgentActor(ws.Me.ID), ws.Organization.ID, name, norm, tok)
+	id, err := e.Calls.CreateInbox(ctx, ws.Me, name, norm, tok)
 	if err != nil {
 		return InboxSettings{}, in.b.jsError(op, tokenError(err))
 	}
 	return in.one(op, id)
 }
 
-func mustInboxes(in *Inboxes) []store.Inbox {
+func mustInboxes(in *Inboxes) []org.Inbox {
 	ctx, e, ws, err := in.b.workspace()
 	if err != nil {
 		return nil
 	}
-	list, _ := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
+	list, _ := e.Org.Inboxes(ctx, ws.Me)
 	return list
+}
+
+// phoneInbox is one phone inbox of the agent's organization, or "That phone inbox does not exist."
+func phoneInbox(ctx context.Context, e *Deps, me org.Agent, inboxID string) (org.Inbox, error) {
+	i, err := e.Org.Inbox(ctx, me, inboxID)
+	if ae, ok := apperr.As(err); (ok && ae.Code == apperr.CodeNotFound) || (err == nil && i.Kind != org.InboxPhone) {
+		return org.Inbox{}, apperr.NotFound("That phone inbox does not exist.")
+	}
+	return i, err
 }
 
 func (in *Inboxes) one(op, id string) (InboxSettings, error) {
@@ -104,14 +113,10 @@ func (in *Inboxes) SetPhoneAuthToken(inboxID, authToken string) (InboxSettings, 
 	if !ok {
 		return InboxSettings{}, in.b.jsError(op, apperr.Invalid("authToken", "Paste the provider's auth token (16 to 128 characters, no spaces)."))
 	}
-	i, err := e.Store.InboxByID(ctx, ws.Organization.ID, inboxID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && i.Kind != store.InboxPhone) {
-		return InboxSettings{}, in.b.jsError(op, apperr.NotFound("That phone inbox does not exist."))
-	}
-	if err != nil {
+	if _, err := phoneInbox(ctx, e, ws.Me, inboxID); err != nil {
 		return InboxSettings{}, in.b.jsError(op, err)
 	}
-	if err := e.Calls.SetAuthToken(ctx, store.AgentActor(ws.Me.ID), ws.Organization.ID, inboxID, tok); err != nil {
+	if err := e.Calls.SetAuthToken(ctx, ws.Me, inboxID, tok); err != nil {
 		return InboxSettings{}, in.b.jsError(op, tokenError(err))
 	}
 	return in.one(op, inboxID)
@@ -125,10 +130,7 @@ func (in *Inboxes) SetPhoneForward(inboxID, number string) (InboxSettings, error
 		return InboxSettings{}, err
 	}
 	ctx, e, ws, _ := in.b.workspace()
-	i, err := e.Store.InboxByID(ctx, ws.Organization.ID, inboxID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && i.Kind != store.InboxPhone) {
-		return InboxSettings{}, in.b.jsError(op, apperr.NotFound("That phone inbox does not exist."))
-	}
+	i, err := phoneInbox(ctx, e, ws.Me, inboxID)
 	if err != nil {
 		return InboxSettings{}, in.b.jsError(op, err)
 	}
@@ -142,7 +144,7 @@ func (in *Inboxes) SetPhoneForward(inboxID, number string) (InboxSettings, error
 			return InboxSettings{}, in.b.jsError(op, apperr.Invalid("forwardTo", "Calls cannot be forwarded to the inbox's own number."))
 		}
 	}
-	if err := e.Calls.SetForward(ctx, store.AgentActor(ws.Me.ID), ws.Organization.ID, inboxID, norm); err != nil {
+	if err := e.Calls.SetForward(ctx, ws.Me, inboxID, norm); err != nil {
 		return InboxSettings{}, in.b.jsError(op, err)
 	}
 	return in.one(op, inboxID)

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 
 	"vouchdesk/backend/engine"
@@ -18,8 +19,24 @@ func newBackend(t *testing.T) *Backend {
 	}
 	t.Cleanup(func() { e.Close(ctx) })
 	b := NewBackend("test", "/data", nil)
-	b.Attach(ctx, e)
+	b.Attach(ctx, soloDeps(e))
+	engines.Store(b, e)
 	return b
+}
+
+// soloDeps wires the services to an in-process engine, as app.go does.
+func soloDeps(e *engine.Engine) Deps {
+	return Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(), Verify: e.Verify(), Contacts: e.Contacts(),
+		Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e, Calls: e.Calls(), Transcripts: e.Transcripts(),
+		Backup: e.Backup()}
+}
+
+// engines are the test backends' engines, for tests that arrange data below the services.
+var engines sync.Map
+
+func eng(b *Backend) *engine.Engine {
+	e, _ := engines.Load(b)
+	return e.(*engine.Engine)
 }
 
 type jsErr struct {

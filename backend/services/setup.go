@@ -4,7 +4,6 @@ import (
 	"errors"
 
 	"vouchdesk/backend/org"
-	"vouchdesk/backend/store"
 )
 
 // Setup is the first-run service: is the app set up, and setting it up.
@@ -88,6 +87,6 @@ func fill(st *SetupState, ws org.Workspace) {
 	st.Me = agentFrom(ws.Me)
 }
 
-func agentFrom(u store.User) *Agent {
+func agentFrom(u org.Agent) *Agent {
 	return &Agent{ID: u.ID, Name: u.Name, Email: u.Email, Role: u.Role}
 }

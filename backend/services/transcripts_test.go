@@ -19,12 +19,13 @@ func transcriptChat(t *testing.T, b *Backend) (conversationID string) {
 	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive.private@acme.test"}); err != nil {
 		t.Fatal(err)
 	}
-	ctx, e, ws, err := b.workspace()
+	ctx, _, ws, err := b.workspace()
+	e := eng(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inboxes, _ := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
-	s, err := e.Chat.Start(ctx, ws.Organization.ID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada", Timezone: "Europe/Berlin"})
+	inboxes, _ := e.Store().InboxesByOrg(ctx, ws.Organization.ID)
+	s, err := e.Chat().Start(ctx, ws.Organization.ID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada", Timezone: "Europe/Berlin"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func transcriptChat(t *testing.T, b *Backend) (conversationID string) {
 	if _, err := ch.MarkVerified(id, "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := e.Chat.CustomerSays(ctx, s.Conversation, "c1", `<script>alert(1)</script>`); err != nil {
+	if _, _, err := e.Chat().CustomerSays(ctx, s.Conversation, "c1", `<script>alert(1)</script>`); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ch.Send(id, "Hello Ada"); err != nil {
@@ -121,9 +122,10 @@ func TestTranscriptSendingsAndResend(t *testing.T) {
 		t.Errorf("Resend() without a sender = %v", err)
 	}
 
-	ctx, e, ws, _ := b.workspace()
+	ctx, _, ws, _ := b.workspace()
+	e := eng(b)
 	now := time.Now()
-	if err := e.Store.Write(ctx, func(tx *store.Tx) error {
+	if err := e.Store().Write(ctx, func(tx *store.Tx) error {
 		return tx.InsertSenderEmail(store.SenderEmail{ID: store.NewID(), OrgID: ws.Organization.ID, Address: "help@acme.test",
 			Status: store.SenderVerified, VerifiedAt: now, VerifiedMethod: "link", CreatedBy: ws.Me.ID, CreatedAt: now, UpdatedAt: now})
 	}); err != nil {

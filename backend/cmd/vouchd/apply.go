@@ -39,9 +39,9 @@ func rootCAs(cfg config.Config) (*x509.CertPool, error) {
 // database has none), the mail accounts, and the sender email. vouchd has no screens, so the file
 // is where these are set.
 func applyConfig(ctx context.Context, e *engine.Engine, cfg config.Config, log *slog.Logger) error {
-	ws, err := e.Org.Current(ctx)
+	ws, err := e.Org().Current(ctx)
 	if errors.Is(err, org.ErrNoOrganization) && cfg.Organization.Name != "" {
-		ws, err = e.Org.Setup(ctx, org.SetupInput{OrganizationName: cfg.Organization.Name,
+		ws, err = e.Org().Setup(ctx, org.SetupInput{OrganizationName: cfg.Organization.Name,
 			OwnerName: cfg.Organization.OwnerName, OwnerEmail: cfg.Organization.OwnerEmail})
 		if err == nil {
 			log.Info("organization set up from the config", "organization", ws.Organization.Name)
@@ -61,19 +61,19 @@ func applyConfig(ctx context.Context, e *engine.Engine, cfg config.Config, log *
 		if a.acc == nil {
 			continue
 		}
-		if _, err := e.Mail.Save(ctx, ws.Me, ws.Organization.ID, a.purpose, mailaccounts.Input{Host: a.acc.Host,
+		if _, err := e.Mail().Save(ctx, ws.Me, ws.Organization.ID, a.purpose, mailaccounts.Input{Host: a.acc.Host,
 			Port: a.acc.Port, TLS: a.acc.TLS, Username: a.acc.Username}); err != nil {
 			return fmt.Errorf("[%s]: %w", a.purpose, err)
 		}
 	}
 	if addr := cfg.Organization.SenderEmail; addr != "" {
-		st, err := e.Senders.Current(ctx, ws.Organization.ID)
+		st, err := e.Senders().Current(ctx, ws.Organization.ID)
 		if err != nil {
 			return err
 		}
 		already := (st.Verified != nil && st.Verified.Address == addr) || (st.Pending != nil && st.Pending.Address == addr)
 		if !already {
-			if _, err := e.Senders.Set(ctx, ws.Me, ws.Organization, addr); err != nil {
+			if _, err := e.Senders().Set(ctx, ws.Me, ws.Organization, addr); err != nil {
 				return fmt.Errorf("organization.sender_email: %w", err)
 			}
 			log.Info("sender email set: a verification email is queued", "address", addr)

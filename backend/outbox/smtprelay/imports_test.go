@@ -91,9 +91,12 @@ func TestOnlySMTPRelayImportsGoMail(t *testing.T) {
 	}
 	// The queue and every package that queues mail stay free of the mail library, also through
 	// what they import.
+	// The desktop's services read the outbox's delivery log and reach the relay's "test the
+	// connection" through mailaccounts; they queue nothing, so they are not held to this.
+	facades := []string{"vouchdesk/backend/services"}
 	mailFree := []string{outboxPkg}
 	for pkg, imps := range pkgs {
-		if slices.Contains(imps, outboxPkg) && pkg != thisPkg && !slices.Contains(wiring, pkg) {
+		if slices.Contains(imps, outboxPkg) && pkg != thisPkg && !slices.Contains(wiring, pkg) && !slices.Contains(facades, pkg) {
 			mailFree = append(mailFree, pkg)
 		}
 	}

@@ -71,8 +71,8 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 		return nil, err
 	}
 	s.e = e
-	emit := e.Chat.Changed
-	e.Chat.Changed = func(orgID, conversationID string) {
+	emit := e.Chat().Changed
+	e.Chat().Changed = func(orgID, conversationID string) {
 		emit(orgID, conversationID) // the engine's emitter: OnEvent("chat:changed")
 		if s.recording.Load() {
 			t := time.Now().UnixNano()
@@ -85,12 +85,12 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 		e.Close(ctx)
 		return nil, err
 	}
-	ws, err := e.Org.Setup(ctx, org.SetupInput{OrganizationName: "Load", OwnerName: "Olive Owner", OwnerEmail: "olive@load.test"})
+	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Load", OwnerName: "Olive Owner", OwnerEmail: "olive@load.test"})
 	if err != nil {
 		e.Close(ctx)
 		return nil, err
 	}
-	inboxes, err := e.Store.InboxesByOrg(ctx, ws.Organization.ID)
+	inboxes, err := e.Store().InboxesByOrg(ctx, ws.Organization.ID)
 	if err != nil || len(inboxes) == 0 {
 		e.Close(ctx)
 		return nil, fmt.Errorf("no chat inbox after setup: %v", err)
@@ -101,8 +101,8 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 	// The same server settings as engine.Start; only the per-IP throttles and the live caps per
 	// address and per server are raised (every client is 127.0.0.1; the per-session cap stays).
 	s.api = &http.Server{
-		Handler: widget.NewHandler(widget.Deps{Version: "loadtest", DB: e.Store, Senders: e.Senders,
-			Chat: &widget.ChatDeps{Chat: e.Chat, Verify: e.Verify, Log: log,
+		Handler: widget.NewHandler(widget.Deps{Version: "loadtest", DB: e.Store(), Senders: e.Senders(),
+			Chat: &widget.ChatDeps{Chat: e.Chat(), Verify: e.Verify(), Log: log,
 				Limits: widget.Limits{IP: open, Sessions: open, Live: widget.LiveCaps{PerAddress: 1 << 30, PerServer: 1 << 30}}}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
