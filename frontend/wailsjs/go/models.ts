@@ -1,64 +1,6 @@
-export namespace services {
+export namespace backup {
 	
-	export class AccountRequest {
-	    host: string;
-	    port: number;
-	    tls: string;
-	    username: string;
-	    password: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new AccountRequest(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.host = source["host"];
-	        this.port = source["port"];
-	        this.tls = source["tls"];
-	        this.username = source["username"];
-	        this.password = source["password"];
-	    }
-	}
-	export class AccountView {
-	    host: string;
-	    port: number;
-	    tls: string;
-	    username: string;
-	    hasPassword: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new AccountView(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.host = source["host"];
-	        this.port = source["port"];
-	        this.tls = source["tls"];
-	        this.username = source["username"];
-	        this.hasPassword = source["hasPassword"];
-	    }
-	}
-	export class Agent {
-	    id: string;
-	    name: string;
-	    email: string;
-	    role: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new Agent(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.name = source["name"];
-	        this.email = source["email"];
-	        this.role = source["role"];
-	    }
-	}
-	export class BackupFile {
+	export class File {
 	    path: string;
 	    bytes: number;
 	    organizations: number;
@@ -68,7 +10,7 @@ export namespace services {
 	    savedCurrentTo: string;
 	
 	    static createFrom(source: any = {}) {
-	        return new BackupFile(source);
+	        return new File(source);
 	    }
 	
 	    constructor(source: any = {}) {
@@ -82,26 +24,31 @@ export namespace services {
 	        this.savedCurrentTo = source["savedCurrentTo"];
 	    }
 	}
-	export class ChatMessage {
-	    id: string;
-	    from: string;
-	    authorName: string;
-	    body: string;
-	    createdAt: string;
+	export class Info {
+	    folder: string;
+	    database: string;
+	    bytes: number;
+	    backupsFolder: string;
+	    canManage: boolean;
 	
 	    static createFrom(source: any = {}) {
-	        return new ChatMessage(source);
+	        return new Info(source);
 	    }
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.from = source["from"];
-	        this.authorName = source["authorName"];
-	        this.body = source["body"];
-	        this.createdAt = source["createdAt"];
+	        this.folder = source["folder"];
+	        this.database = source["database"];
+	        this.bytes = source["bytes"];
+	        this.backupsFolder = source["backupsFolder"];
+	        this.canManage = source["canManage"];
 	    }
 	}
+
+}
+
+export namespace contacts {
+	
 	export class MergeRecord {
 	    id: string;
 	    mergedId: string;
@@ -208,151 +155,7 @@ export namespace services {
 		    return a;
 		}
 	}
-	export class NewContactField {
-	    kind: string;
-	    value: string;
-	    verify: boolean;
 	
-	    static createFrom(source: any = {}) {
-	        return new NewContactField(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.kind = source["kind"];
-	        this.value = source["value"];
-	        this.verify = source["verify"];
-	    }
-	}
-	export class ContactEdit {
-	    contactId: string;
-	    conversationId: string;
-	    name: string;
-	    add: NewContactField[];
-	    verify: string[];
-	
-	    static createFrom(source: any = {}) {
-	        return new ContactEdit(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.contactId = source["contactId"];
-	        this.conversationId = source["conversationId"];
-	        this.name = source["name"];
-	        this.add = this.convertValues(source["add"], NewContactField);
-	        this.verify = source["verify"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	
-	export class ContactFieldView {
-	    kind: string;
-	    value: string;
-	    verifiedLabel: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new ContactFieldView(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.kind = source["kind"];
-	        this.value = source["value"];
-	        this.verifiedLabel = source["verifiedLabel"];
-	    }
-	}
-	export class HistoryItem {
-	    id: string;
-	    kind: string;
-	    status: string;
-	    startedAt: string;
-	    preview: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new HistoryItem(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.kind = source["kind"];
-	        this.status = source["status"];
-	        this.startedAt = source["startedAt"];
-	        this.preview = source["preview"];
-	    }
-	}
-	export class ContactPanel {
-	    state: string;
-	    email: string;
-	    contactId: string;
-	    name: string;
-	    warning: string;
-	    reason: string;
-	    verifiedLabel: string;
-	    method: string;
-	    verifiedAt: string;
-	    hiddenConversations: number;
-	    hiddenFields: number;
-	    fields: ContactFieldView[];
-	    history: HistoryItem[];
-	
-	    static createFrom(source: any = {}) {
-	        return new ContactPanel(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.state = source["state"];
-	        this.email = source["email"];
-	        this.contactId = source["contactId"];
-	        this.name = source["name"];
-	        this.warning = source["warning"];
-	        this.reason = source["reason"];
-	        this.verifiedLabel = source["verifiedLabel"];
-	        this.method = source["method"];
-	        this.verifiedAt = source["verifiedAt"];
-	        this.hiddenConversations = source["hiddenConversations"];
-	        this.hiddenFields = source["hiddenFields"];
-	        this.fields = this.convertValues(source["fields"], ContactFieldView);
-	        this.history = this.convertValues(source["history"], HistoryItem);
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
 	export class ContactSummary {
 	    id: string;
 	    name: string;
@@ -410,6 +213,192 @@ export namespace services {
 		}
 	}
 	
+	
+	export class TimelineItem {
+	    id: string;
+	    kind: string;
+	    at: string;
+	    title: string;
+	    detail: string;
+	    channel: string;
+	    method: string;
+	    conversationId: string;
+	    status: string;
+	    durationSeconds: number;
+	    mergeId: string;
+	    canUndo: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new TimelineItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.at = source["at"];
+	        this.title = source["title"];
+	        this.detail = source["detail"];
+	        this.channel = source["channel"];
+	        this.method = source["method"];
+	        this.conversationId = source["conversationId"];
+	        this.status = source["status"];
+	        this.durationSeconds = source["durationSeconds"];
+	        this.mergeId = source["mergeId"];
+	        this.canUndo = source["canUndo"];
+	    }
+	}
+	export class TimelinePage {
+	    items: TimelineItem[];
+	    next: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new TimelinePage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.items = this.convertValues(source["items"], TimelineItem);
+	        this.next = source["next"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace conversations {
+	
+	export class ChatMessage {
+	    id: string;
+	    from: string;
+	    authorName: string;
+	    body: string;
+	    createdAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ChatMessage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.from = source["from"];
+	        this.authorName = source["authorName"];
+	        this.body = source["body"];
+	        this.createdAt = source["createdAt"];
+	    }
+	}
+	export class ContactFieldView {
+	    kind: string;
+	    value: string;
+	    verifiedLabel: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactFieldView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.value = source["value"];
+	        this.verifiedLabel = source["verifiedLabel"];
+	    }
+	}
+	export class HistoryItem {
+	    id: string;
+	    kind: string;
+	    status: string;
+	    startedAt: string;
+	    preview: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new HistoryItem(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.kind = source["kind"];
+	        this.status = source["status"];
+	        this.startedAt = source["startedAt"];
+	        this.preview = source["preview"];
+	    }
+	}
+	export class ContactPanel {
+	    state: string;
+	    email: string;
+	    typedEmail: string;
+	    contactId: string;
+	    name: string;
+	    warning: string;
+	    reason: string;
+	    refused: boolean;
+	    verifiedLabel: string;
+	    method: string;
+	    verifiedAt: string;
+	    hiddenConversations: number;
+	    hiddenFields: number;
+	    fields: ContactFieldView[];
+	    history: HistoryItem[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactPanel(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.state = source["state"];
+	        this.email = source["email"];
+	        this.typedEmail = source["typedEmail"];
+	        this.contactId = source["contactId"];
+	        this.name = source["name"];
+	        this.warning = source["warning"];
+	        this.reason = source["reason"];
+	        this.refused = source["refused"];
+	        this.verifiedLabel = source["verifiedLabel"];
+	        this.method = source["method"];
+	        this.verifiedAt = source["verifiedAt"];
+	        this.hiddenConversations = source["hiddenConversations"];
+	        this.hiddenFields = source["hiddenFields"];
+	        this.fields = this.convertValues(source["fields"], ContactFieldView);
+	        this.history = this.convertValues(source["history"], HistoryItem);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class VerifyActions {
 	    canEmail: boolean;
 	    mailBlockedReason: string;
@@ -438,6 +427,7 @@ export namespace services {
 	    status: string;
 	    title: string;
 	    email: string;
+	    typedEmail: string;
 	    panel: string;
 	    unread: number;
 	    lastMessage: string;
@@ -460,6 +450,7 @@ export namespace services {
 	        this.status = source["status"];
 	        this.title = source["title"];
 	        this.email = source["email"];
+	        this.typedEmail = source["typedEmail"];
 	        this.panel = source["panel"];
 	        this.unread = source["unread"];
 	        this.lastMessage = source["lastMessage"];
@@ -509,6 +500,156 @@ export namespace services {
 		}
 	}
 	
+	
+	export class MessagePage {
+	    messages: ChatMessage[];
+	    hasEarlier: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new MessagePage(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.messages = this.convertValues(source["messages"], ChatMessage);
+	        this.hasEarlier = source["hasEarlier"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace services {
+	
+	export class AccountRequest {
+	    host: string;
+	    port: number;
+	    tls: string;
+	    username: string;
+	    password: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new AccountRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.port = source["port"];
+	        this.tls = source["tls"];
+	        this.username = source["username"];
+	        this.password = source["password"];
+	    }
+	}
+	export class AccountView {
+	    host: string;
+	    port: number;
+	    tls: string;
+	    username: string;
+	    hasPassword: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new AccountView(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.host = source["host"];
+	        this.port = source["port"];
+	        this.tls = source["tls"];
+	        this.username = source["username"];
+	        this.hasPassword = source["hasPassword"];
+	    }
+	}
+	export class Agent {
+	    id: string;
+	    name: string;
+	    email: string;
+	    role: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Agent(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.role = source["role"];
+	    }
+	}
+	export class NewContactField {
+	    kind: string;
+	    value: string;
+	    verify: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new NewContactField(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.kind = source["kind"];
+	        this.value = source["value"];
+	        this.verify = source["verify"];
+	    }
+	}
+	export class ContactEdit {
+	    contactId: string;
+	    conversationId: string;
+	    name: string;
+	    add: NewContactField[];
+	    verify: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ContactEdit(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.contactId = source["contactId"];
+	        this.conversationId = source["conversationId"];
+	        this.name = source["name"];
+	        this.add = this.convertValues(source["add"], NewContactField);
+	        this.verify = source["verify"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
 	export class Counts {
 	    contacts: number;
 	    pendingContacts: number;
@@ -525,26 +666,6 @@ export namespace services {
 	        this.pendingContacts = source["pendingContacts"];
 	        this.conversations = source["conversations"];
 	        this.openConversations = source["openConversations"];
-	    }
-	}
-	export class DataInfo {
-	    folder: string;
-	    database: string;
-	    bytes: number;
-	    backupsFolder: string;
-	    canManage: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new DataInfo(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.folder = source["folder"];
-	        this.database = source["database"];
-	        this.bytes = source["bytes"];
-	        this.backupsFolder = source["backupsFolder"];
-	        this.canManage = source["canManage"];
 	    }
 	}
 	export class DeliveryEntry {
@@ -683,7 +804,6 @@ export namespace services {
 		    return a;
 		}
 	}
-	
 	
 	export class Inbox {
 	    id: string;
@@ -826,39 +946,6 @@ export namespace services {
 	        this.lastPoll = source["lastPoll"];
 	    }
 	}
-	export class MessagePage {
-	    messages: ChatMessage[];
-	    hasEarlier: boolean;
-	
-	    static createFrom(source: any = {}) {
-	        return new MessagePage(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.messages = this.convertValues(source["messages"], ChatMessage);
-	        this.hasEarlier = source["hasEarlier"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
-	
 	
 	
 	export class Organization {
@@ -1026,28 +1113,10 @@ export namespace services {
 	        this.ownerEmail = source["ownerEmail"];
 	    }
 	}
-	export class StartupProblem {
-	    code: string;
-	    title: string;
-	    detail: string;
-	    path: string;
-	
-	    static createFrom(source: any = {}) {
-	        return new StartupProblem(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.code = source["code"];
-	        this.title = source["title"];
-	        this.detail = source["detail"];
-	        this.path = source["path"];
-	    }
-	}
 	export class SetupState {
 	    version: string;
 	    dataDir: string;
-	    problem?: StartupProblem;
+	    problem?: startup.Problem;
 	    needsSetup: boolean;
 	    organization?: Organization;
 	    me?: Agent;
@@ -1060,7 +1129,7 @@ export namespace services {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.version = source["version"];
 	        this.dataDir = source["dataDir"];
-	        this.problem = this.convertValues(source["problem"], StartupProblem);
+	        this.problem = this.convertValues(source["problem"], startup.Problem);
 	        this.needsSetup = source["needsSetup"];
 	        this.organization = this.convertValues(source["organization"], Organization);
 	        this.me = this.convertValues(source["me"], Agent);
@@ -1084,7 +1153,6 @@ export namespace services {
 		    return a;
 		}
 	}
-	
 	export class TestResult {
 	    ok: boolean;
 	    message: string;
@@ -1099,72 +1167,34 @@ export namespace services {
 	        this.message = source["message"];
 	    }
 	}
-	export class TimelineItem {
-	    id: string;
-	    kind: string;
-	    at: string;
+
+}
+
+export namespace startup {
+	
+	export class Problem {
+	    code: string;
 	    title: string;
 	    detail: string;
-	    channel: string;
-	    method: string;
-	    conversationId: string;
-	    status: string;
-	    durationSeconds: number;
-	    mergeId: string;
-	    canUndo: boolean;
+	    path: string;
 	
 	    static createFrom(source: any = {}) {
-	        return new TimelineItem(source);
+	        return new Problem(source);
 	    }
 	
 	    constructor(source: any = {}) {
 	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.id = source["id"];
-	        this.kind = source["kind"];
-	        this.at = source["at"];
+	        this.code = source["code"];
 	        this.title = source["title"];
 	        this.detail = source["detail"];
-	        this.channel = source["channel"];
-	        this.method = source["method"];
-	        this.conversationId = source["conversationId"];
-	        this.status = source["status"];
-	        this.durationSeconds = source["durationSeconds"];
-	        this.mergeId = source["mergeId"];
-	        this.canUndo = source["canUndo"];
+	        this.path = source["path"];
 	    }
 	}
-	export class TimelinePage {
-	    items: TimelineItem[];
-	    next: string;
+
+}
+
+export namespace transcript {
 	
-	    static createFrom(source: any = {}) {
-	        return new TimelinePage(source);
-	    }
-	
-	    constructor(source: any = {}) {
-	        if ('string' === typeof source) source = JSON.parse(source);
-	        this.items = this.convertValues(source["items"], TimelineItem);
-	        this.next = source["next"];
-	    }
-	
-		convertValues(a: any, classs: any, asMap: boolean = false): any {
-		    if (!a) {
-		        return a;
-		    }
-		    if (a.slice && a.map) {
-		        return (a as any[]).map(elem => this.convertValues(elem, classs));
-		    } else if ("object" === typeof a) {
-		        if (asMap) {
-		            for (const key of Object.keys(a)) {
-		                a[key] = new classs(a[key]);
-		            }
-		            return a;
-		        }
-		        return new classs(a);
-		    }
-		    return a;
-		}
-	}
 	export class TranscriptDocument {
 	    html: string;
 	    title: string;
