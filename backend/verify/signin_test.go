@@ -10,6 +10,7 @@ import (
 
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/signin/google/googletest"
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
@@ -120,7 +121,9 @@ func BenchmarkCheckSigninCode(b *testing.B) {
 			}
 			codes := map[string]string{}
 			for _, m := range log {
-				codes[m.ToAddr] = codeInEmail.FindString(sentText(b, e.st, m))
+				if m.Kind == outbox.KindSigninCode { // not the sender's verification, used at setup
+					codes[m.ToAddr] = codeInEmail.FindString(sentText(b, e.st, m))
+				}
 			}
 			durations := make([]time.Duration, 0, b.N)
 			b.ReportAllocs()
