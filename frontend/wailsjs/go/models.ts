@@ -302,10 +302,12 @@ export namespace services {
 	export class ContactPanel {
 	    state: string;
 	    email: string;
+	    typedEmail: string;
 	    contactId: string;
 	    name: string;
 	    warning: string;
 	    reason: string;
+	    refused: boolean;
 	    verifiedLabel: string;
 	    method: string;
 	    verifiedAt: string;
@@ -322,10 +324,12 @@ export namespace services {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.state = source["state"];
 	        this.email = source["email"];
+	        this.typedEmail = source["typedEmail"];
 	        this.contactId = source["contactId"];
 	        this.name = source["name"];
 	        this.warning = source["warning"];
 	        this.reason = source["reason"];
+	        this.refused = source["refused"];
 	        this.verifiedLabel = source["verifiedLabel"];
 	        this.method = source["method"];
 	        this.verifiedAt = source["verifiedAt"];
@@ -438,6 +442,7 @@ export namespace services {
 	    status: string;
 	    title: string;
 	    email: string;
+	    typedEmail: string;
 	    panel: string;
 	    unread: number;
 	    lastMessage: string;
@@ -460,6 +465,7 @@ export namespace services {
 	        this.status = source["status"];
 	        this.title = source["title"];
 	        this.email = source["email"];
+	        this.typedEmail = source["typedEmail"];
 	        this.panel = source["panel"];
 	        this.unread = source["unread"];
 	        this.lastMessage = source["lastMessage"];
@@ -826,6 +832,8 @@ export namespace services {
 	        this.lastPoll = source["lastPoll"];
 	    }
 	}
+	
+	
 	export class MessagePage {
 	    messages: ChatMessage[];
 	    hasEarlier: boolean;
@@ -858,8 +866,6 @@ export namespace services {
 		    return a;
 		}
 	}
-	
-	
 	
 	export class Organization {
 	    id: string;
