@@ -1,17 +1,12 @@
 // Data a view loads from the Go side and reloads whenever one of the given
 // events says it changed. Create it while a component initialises: it loads
 // once the component is mounted and stops listening when it is destroyed.
-import { subscribe, toApiError, type ApiError, type AppEvent } from './api'
+import { subscribe, type ApiError, type AppEvent } from './api'
+import { Loader } from './load.svelte'
 
 export class LiveData<T> {
-  /** The last value loaded or set; null until the first load succeeds. */
-  value = $state<T | null>(null)
-  /** Why the last load failed; cleared by the next success. */
-  error = $state<ApiError | null>(null)
-  loading = $state(false)
-
+  #loader = new Loader<T>()
   #fetch: () => Promise<T>
-  #seq = 0
 
   constructor(fetch: () => Promise<T>, events: readonly AppEvent[] = []) {
     this.#fetch = fetch
@@ -22,29 +17,28 @@ export class LiveData<T> {
     })
   }
 
+  /** The last value loaded or set; null until the first load succeeds. */
+  get value(): T | null {
+    return this.#loader.data
+  }
+
+  /** Why the last load failed; cleared by the next success. */
+  get error(): ApiError | null {
+    return this.#loader.error
+  }
+
+  get loading(): boolean {
+    return this.#loader.loading
+  }
+
   /** Loads again. A slower, older answer never overwrites a newer one. */
   async reload(): Promise<void> {
-    const mine = ++this.#seq
-    this.loading = true
-    try {
-      const value = await this.#fetch()
-      if (mine === this.#seq) {
-        this.value = value
-        this.error = null
-      }
-    } catch (e) {
-      if (mine === this.#seq) this.error = toApiError(e)
-    } finally {
-      if (mine === this.#seq) this.loading = false
-    }
+    await this.#loader.load(this.#fetch)
   }
 
   /** Takes a value an action answered with (it is newer than any load in flight). */
   set(value: T): void {
-    this.#seq++
-    this.loading = false
-    this.value = value
-    this.error = null
+    this.#loader.set(value)
   }
 }
 

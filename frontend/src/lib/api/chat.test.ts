@@ -49,6 +49,28 @@ const summary = {
   durationSeconds: 0,
 }
 
+// A panel as Go sends it: every field present, nil slices as null.
+function goPanel(fields: Record<string, unknown>) {
+  return {
+    state: 'none',
+    email: '',
+    typedEmail: '',
+    contactId: '',
+    name: '',
+    warning: '',
+    reason: '',
+    refused: false,
+    verifiedLabel: '',
+    method: '',
+    verifiedAt: '',
+    hiddenConversations: 0,
+    hiddenFields: 0,
+    fields: null,
+    history: null,
+    ...fields,
+  }
+}
+
 describe('chat api', () => {
   it('listConversations passes the filter, turns nil into [] and sorts newest activity first', async () => {
     const List = vi.fn((_filter: unknown) => Promise.resolve(null))
@@ -86,18 +108,20 @@ describe('chat api', () => {
       Promise.resolve({
         summary,
         messages: null,
-        panel: {
+        hasEarlier: false,
+        panel: goPanel({
           state: 'preliminary',
           email: 'ada@example.com',
           name: 'Ada Lovelace',
           warning: 'Unverified: verify before discussing account details',
           reason: 'Not verified on this device',
+          verifiedLabel: 'Verified by Email OTP',
           hiddenConversations: 3,
           hiddenFields: 2,
           fields: [{ kind: 'phone', value: '+44 20', verifiedLabel: '' }],
           history: [{ id: 'h', kind: 'chat', status: 'ended', startedAt: '', preview: 'secret' }],
-        },
-        actions: { canEmail: false, mailBlockedReason: 'No sender', codePending: true },
+        }),
+        actions: { canEmail: false, mailBlockedReason: 'No sender', codePending: true, linkPending: false, emailRequested: false },
       }),
     )
     stubGo({ Open })
@@ -108,6 +132,7 @@ describe('chat api', () => {
       state: 'preliminary',
       refused: false,
       name: '',
+      verifiedLabel: '',
       fields: [],
       history: [],
       hiddenConversations: 3,
@@ -141,7 +166,8 @@ describe('chat api', () => {
       history: [{ id: 'h1', kind: 'chat', status: 'ended', startedAt: '2026-04-01T10:00:00Z', preview: 'Refund?' }],
     }
     const messages = [{ id: 'm1', from: 'customer', authorName: '', body: '<b>hi</b>', createdAt: '2026-05-09T10:00:00Z' }]
-    stubGo({ Open: () => Promise.resolve({ summary, messages, panel, actions: {} }) })
+    const actions = { canEmail: true, mailBlockedReason: '', codePending: false, linkPending: false, emailRequested: false }
+    stubGo({ Open: () => Promise.resolve({ summary, messages, hasEarlier: false, panel, actions }) })
     const detail = await openConversation('c1')
     expect(detail.panel).toEqual(panel)
     expect(detail.messages).toEqual(messages)
@@ -204,10 +230,10 @@ describe('chat api', () => {
 
   it('setConversationEmail and markVerified answer with the new panel', async () => {
     const SetEmail = vi.fn(() =>
-      Promise.resolve({ state: 'pending', email: 'new@example.com', reason: 'Waiting for confirmation' }),
+      Promise.resolve(goPanel({ state: 'pending', email: 'new@example.com', reason: 'Waiting for confirmation' })),
     )
     const MarkVerified = vi.fn(() =>
-      Promise.resolve({ state: 'verified', email: 'new@example.com', verifiedLabel: 'Verified by Sam Rivera', fields: null }),
+      Promise.resolve(goPanel({ state: 'verified', email: 'new@example.com', verifiedLabel: 'Verified by Sam Rivera' })),
     )
     stubGo({ SetEmail, MarkVerified })
     const pending = await setConversationEmail('c1', 'new@example.com')
@@ -223,8 +249,8 @@ describe('chat api', () => {
 })
 
 describe('regulatory api', () => {
-  it('getRegulatory fills missing fields', async () => {
-    stubGo({}, { Get: () => Promise.resolve({ doubleOptIn: true }) })
+  it('getRegulatory passes the settings through', async () => {
+    stubGo({}, { Get: () => Promise.resolve({ doubleOptIn: true, consentText: '' }) })
     await expect(getRegulatory()).resolves.toEqual({ doubleOptIn: true, consentText: '' })
   })
 

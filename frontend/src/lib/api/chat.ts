@@ -8,14 +8,7 @@ import { services } from '../../../wailsjs/go/models'
 import { MAX_MESSAGE_CHARS } from '../textrules'
 import { call } from './call'
 import { ApiError } from './errors'
-import {
-  toChatMessage,
-  toContactPanel,
-  toConversationDetail,
-  toConversationSummaries,
-  toMessagePage,
-  toRegulatory,
-} from './normalizeChat'
+import { chatMessage, contactPanel, conversationDetail, conversationSummary, messagePage } from './clean'
 import type {
   ChatMessage,
   ContactPanel,
@@ -24,7 +17,7 @@ import type {
   ConversationSummary,
   MessagePage,
   Regulatory,
-} from './types'
+} from './models'
 
 /** The longest message an agent may send, in characters (backend/textrules). */
 export const MESSAGE_MAX_CHARS = MAX_MESSAGE_CHARS
@@ -34,7 +27,7 @@ export const CONSENT_MAX_CHARS = 1000
 
 /** The conversations matching `filter`, newest activity first. */
 export async function listConversations(filter: ConversationFilter): Promise<ConversationSummary[]> {
-  const rows = toConversationSummaries(await call(() => Chat.List(filter)))
+  const rows = (await call(() => Chat.List(filter)) ?? []).map(conversationSummary)
   // The Go side sorts already; sorting again keeps the promise if it ever does not.
   return rows.sort((a, b) => activity(b) - activity(a))
 }
@@ -46,14 +39,14 @@ function activity(c: ConversationSummary): number {
 
 /** One conversation with its messages, contact panel and verify actions. */
 export async function openConversation(id: string): Promise<ConversationDetail> {
-  const detail = toConversationDetail(await call(() => Chat.Open(id)))
-  if (!detail) throw new ApiError('unknown', 'The conversation came back empty.')
-  return detail
+  const detail = await call(() => Chat.Open(id))
+  if (!detail?.summary) throw new ApiError('unknown', 'The conversation came back empty.')
+  return conversationDetail(detail)
 }
 
 /** The page of messages just before `beforeId` (the oldest one shown), oldest first. */
 export async function loadEarlierMessages(id: string, beforeId: string): Promise<MessagePage> {
-  return toMessagePage(await call(() => Chat.Earlier(id, beforeId)))
+  return messagePage(await call(() => Chat.Earlier(id, beforeId)))
 }
 
 /** Marks every message of the conversation as read by this agent. */
@@ -66,9 +59,9 @@ export async function markConversationRead(id: string): Promise<void> {
  * invalid_input (field "body") or conversation_ended.
  */
 export async function sendMessage(id: string, body: string): Promise<ChatMessage> {
-  const message = toChatMessage(await call(() => Chat.Send(id, body)))
+  const message = await call(() => Chat.Send(id, body))
   if (!message) throw new ApiError('unknown', 'The sent message came back empty.')
-  return message
+  return chatMessage(message)
 }
 
 /** Ends the chat for both sides. */
@@ -83,7 +76,7 @@ export async function requestEmail(id: string): Promise<void> {
 
 /** The agent types the customer's email. Rejects with invalid_input (field "email"). */
 export async function setConversationEmail(id: string, email: string): Promise<ContactPanel> {
-  return toContactPanel(await call(() => Chat.SetEmail(id, email)))
+  return contactPanel(await call(() => Chat.SetEmail(id, email)))
 }
 
 /** Emails the customer a one-time code. Rejects with no_sender, rate_limited or no_email. */
@@ -99,14 +92,14 @@ export async function sendVerifyLink(id: string): Promise<void> {
 /** The agent vouches for the customer; recorded as "Verified by <agent name>". */
 /** The agent vouches for `email`, the address they were shown; refused if the customer gave another since. */
 export async function markVerified(id: string, email: string): Promise<ContactPanel> {
-  return toContactPanel(await call(() => Chat.MarkVerified(id, email)))
+  return contactPanel(await call(() => Chat.MarkVerified(id, email)))
 }
 
 // ---- Regulatory ---------------------------------------------------------------
 
 /** Settings → Regulatory: double opt-in and the consent text. */
 export async function getRegulatory(): Promise<Regulatory> {
-  return toRegulatory(await call(() => RegulatoryService.Get()))
+  return await call(() => RegulatoryService.Get())
 }
 
 /**
@@ -119,5 +112,5 @@ export async function saveRegulatory(settings: Regulatory): Promise<Regulatory> 
     doubleOptIn: settings.doubleOptIn,
     consentText: settings.consentText,
   })
-  return toRegulatory(await call(() => RegulatoryService.Save(req)))
+  return await call(() => RegulatoryService.Save(req))
 }

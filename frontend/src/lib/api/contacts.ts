@@ -2,21 +2,20 @@
 // Manage Contact Information (preview and save), removing a verification,
 // undoing a merge. The Go side emits "chat:changed" after each write.
 import * as Contacts from '../../../wailsjs/go/services/Contacts'
-import { services } from '../../../wailsjs/go/models'
+import { contacts, services } from '../../../wailsjs/go/models'
 import { call } from './call'
 import { ApiError } from './errors'
-import type { ContactDetail, ContactEdit, ContactSearch, EditPreview, TimelinePage } from './contactTypes'
-import { toContactDetail, toContactSearch, toEditPreview, toTimelinePage } from './normalizeContacts'
+import { contactDetail, contactSearch, editPreview, timelinePage } from './clean'
+import type { ContactDetail, ContactEdit, ContactSearch, EditPreview, TimelinePage } from './models'
 
 /** Contacts whose name, email or phone contains `query` (at most 50); '' lists by name. */
 export async function searchContacts(query: string): Promise<ContactSearch> {
-  return toContactSearch(await call(() => Contacts.Search(query)))
+  return contactSearch(await call(() => Contacts.Search(query)))
 }
 
-function detail(value: unknown): ContactDetail {
-  const d = toContactDetail(value)
-  if (!d) throw new ApiError('unknown', 'The contact came back empty.')
-  return d
+function detail(value: contacts.ContactDetail | null): ContactDetail {
+  if (!value?.id) throw new ApiError('unknown', 'The contact came back empty.')
+  return contactDetail(value)
 }
 
 /** One contact with its fields, verifications and merges. */
@@ -26,7 +25,7 @@ export async function getContact(id: string): Promise<ContactDetail> {
 
 /** A page (50) of the contact's timeline, newest first; cursor '' for the first. */
 export async function getTimeline(id: string, cursor = ''): Promise<TimelinePage> {
-  return toTimelinePage(await call(() => Contacts.Timeline(id, cursor)))
+  return timelinePage(await call(() => Contacts.Timeline(id, cursor)))
 }
 
 function toGo(edit: ContactEdit): services.ContactEdit {
@@ -41,7 +40,7 @@ function toGo(edit: ContactEdit): services.ContactEdit {
 
 /** What Save would do: each new value checked, and the contacts it would merge. */
 export async function previewContactEdit(edit: ContactEdit): Promise<EditPreview> {
-  return toEditPreview(await call(() => Contacts.PreviewEdit(toGo(edit))))
+  return editPreview(await call(() => Contacts.PreviewEdit(toGo(edit))))
 }
 
 /** Saves the edit in one transaction; rejects with the reason when a value is refused. */

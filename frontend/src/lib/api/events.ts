@@ -1,5 +1,5 @@
 import { EventsOn } from '../../../wailsjs/runtime/runtime'
-import type { AppEvent } from './types'
+import type { AppEvent } from './models'
 
 /**
  * Calls `handler` each time the Go side emits `event`. Returns the function

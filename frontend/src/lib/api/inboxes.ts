@@ -2,19 +2,19 @@
 import * as Inboxes from '../../../wailsjs/go/services/Inboxes'
 import { call } from './call'
 import { ApiError } from './errors'
-import { toInboxSettings, toInboxSettingsList } from './normalizeMail'
-import type { InboxSettings, InboxToggle } from './types'
+import type { services } from '../../../wailsjs/go/models'
+import { inboxSettings } from './clean'
+import type { InboxSettings, InboxToggle } from './models'
 
 // one is the inbox a setter answers with; an empty answer is an error.
-function one(value: unknown): InboxSettings {
-  const inbox = toInboxSettings(value)
-  if (!inbox) throw new ApiError('unknown', 'The inbox settings came back empty.')
-  return inbox
+function one(value: services.InboxSettings | null): InboxSettings {
+  if (!value?.id) throw new ApiError('unknown', 'The inbox settings came back empty.')
+  return inboxSettings(value)
 }
 
 /** Every inbox with its toggles and mail gate. */
 export async function listInboxes(): Promise<InboxSettings[]> {
-  return toInboxSettingsList(await call(() => Inboxes.List()))
+  return (await call(() => Inboxes.List()) ?? []).map(inboxSettings)
 }
 
 /** Switches one toggle; resolves with the inbox as it now stands. */

@@ -6,23 +6,22 @@ import * as Workspace from '../../../wailsjs/go/services/Workspace'
 import { services } from '../../../wailsjs/go/models'
 import { Quit } from '../../../wailsjs/runtime/runtime'
 import { call } from './call'
-import { toOverview, toSetupState } from './normalize'
-import type { Overview, SetupRequest, SetupState } from './types'
+import { overview, setupState } from './clean'
+import type { Overview, SetupRequest, SetupState } from './models'
 
 export { ApiError, toApiError } from './errors'
-export type * from './types'
+export type * from './models'
 export * from './mail'
 export * from './inboxes'
 export * from './chat'
 export * from './transcripts'
 export * from './contacts'
 export * from './data'
-export type * from './contactTypes'
 export { subscribe } from './events'
 
 /** Where the engine stands: a startup problem, first run, or ready. */
 export async function getSetupState(): Promise<SetupState> {
-  return toSetupState(await call(() => Setup.State()))
+  return setupState(await call(() => Setup.State()))
 }
 
 /**
@@ -35,12 +34,12 @@ export async function completeSetup(request: SetupRequest): Promise<SetupState> 
     ownerName: request.ownerName,
     ownerEmail: request.ownerEmail,
   })
-  return toSetupState(await call(() => Setup.Complete(req)))
+  return setupState(await call(() => Setup.Complete(req)))
 }
 
 /** The organization's inboxes, counts and sender email. */
 export async function getOverview(): Promise<Overview> {
-  return toOverview(await call(() => Workspace.Overview()))
+  return overview(await call(() => Workspace.Overview()))
 }
 
 /** Closes the application window and stops the engine. */

@@ -30,8 +30,9 @@ afterEach(() => {
 })
 
 describe('mail api', () => {
-  it('getSenderState turns nil senders into null and fills the mailbox watch', async () => {
-    stubGo({ SenderState: () => Promise.resolve({ canManage: true, verified: null, pending: null }) })
+  it('getSenderState turns nil senders into null', async () => {
+    const mailbox = { configured: false, connected: false, lastError: '', lastPoll: '' }
+    stubGo({ SenderState: () => Promise.resolve({ canManage: true, verified: null, pending: null, mailbox }) })
     await expect(getSenderState()).resolves.toEqual({
       canManage: true,
       verified: null,
@@ -105,7 +106,7 @@ describe('mail api', () => {
 })
 
 describe('inboxes api', () => {
-  it('listInboxes fills the mail gate; setInboxToggle passes its three arguments', async () => {
+  it('listInboxes keeps each inbox with its mail gate; setInboxToggle passes its three arguments', async () => {
     const inbox = {
       id: 'ibx_1',
       name: 'Website',
@@ -122,7 +123,16 @@ describe('inboxes api', () => {
       forwardTo: '',
     }
     const SetToggle = vi.fn(() => Promise.resolve(inbox))
-    stubGo({}, { List: () => Promise.resolve([{ id: 'ibx_2', name: 'Hotline', kind: 'phone' }]), SetToggle })
+    const hotline = {
+      ...inbox,
+      id: 'ibx_2',
+      name: 'Hotline',
+      kind: 'phone',
+      emailSignin: false,
+      idleEndMinutes: 0,
+      mailGate: { senderVerified: false, senderAddress: '', message: '' },
+    }
+    stubGo({}, { List: () => Promise.resolve([hotline]), SetToggle })
     await expect(listInboxes()).resolves.toEqual([
       {
         id: 'ibx_2',

@@ -2,12 +2,12 @@
 import * as Mail from '../../../wailsjs/go/services/Mail'
 import { services } from '../../../wailsjs/go/models'
 import { call } from './call'
-import { toDeliveryLog, toMailSettings, toSenderState, toTestResult } from './normalizeMail'
-import type { AccountRequest, DeliveryLog, MailSettings, SenderState, TestResult } from './types'
+import { deliveryLog, mailSettings, senderState, testResult } from './clean'
+import type { AccountRequest, DeliveryLog, MailSettings, SenderState, TestResult } from './models'
 
 /** The verified and the pending sender email, and the mailbox watch. */
 export async function getSenderState(): Promise<SenderState> {
-  return toSenderState(await call(() => Mail.SenderState()))
+  return senderState(await call(() => Mail.SenderState()))
 }
 
 /**
@@ -15,22 +15,22 @@ export async function getSenderState(): Promise<SenderState> {
  * verification link. A bad address rejects with field "address".
  */
 export async function setSender(address: string): Promise<SenderState> {
-  return toSenderState(await call(() => Mail.SetSender(address)))
+  return senderState(await call(() => Mail.SetSender(address)))
 }
 
 /** Emails a fresh link to the pending address (may reject with "rate_limited"). */
 export async function resendSenderLink(): Promise<SenderState> {
-  return toSenderState(await call(() => Mail.ResendSenderLink()))
+  return senderState(await call(() => Mail.ResendSenderLink()))
 }
 
 /** Removes the address waiting for verification. */
 export async function removePendingSender(): Promise<SenderState> {
-  return toSenderState(await call(() => Mail.RemovePendingSender()))
+  return senderState(await call(() => Mail.RemovePendingSender()))
 }
 
 /** The SMTP and IMAP accounts (never their passwords) and whether the keyring works. */
 export async function getMailSettings(): Promise<MailSettings> {
-  return toMailSettings(await call(() => Mail.Settings()))
+  return mailSettings(await call(() => Mail.Settings()))
 }
 
 function accountRequest(req: AccountRequest): services.AccountRequest {
@@ -45,25 +45,25 @@ function accountRequest(req: AccountRequest): services.AccountRequest {
 
 /** Saves the outgoing relay. Field errors name host, port, tls, username or password. */
 export async function saveSmtp(req: AccountRequest): Promise<MailSettings> {
-  return toMailSettings(await call(() => Mail.SaveSMTP(accountRequest(req))))
+  return mailSettings(await call(() => Mail.SaveSMTP(accountRequest(req))))
 }
 
 /** Saves the mailbox to watch. Field errors name host, port, tls, username or password. */
 export async function saveImap(req: AccountRequest): Promise<MailSettings> {
-  return toMailSettings(await call(() => Mail.SaveIMAP(accountRequest(req))))
+  return mailSettings(await call(() => Mail.SaveIMAP(accountRequest(req))))
 }
 
 /** Connects to the relay with the saved settings. */
 export async function testSmtp(): Promise<TestResult> {
-  return toTestResult(await call(() => Mail.TestSMTP()))
+  return testResult(await call(() => Mail.TestSMTP()))
 }
 
 /** Connects to the mailbox with the saved settings. */
 export async function testImap(): Promise<TestResult> {
-  return toTestResult(await call(() => Mail.TestIMAP()))
+  return testResult(await call(() => Mail.TestIMAP()))
 }
 
 /** The newest emails and the sending worker's problem, if any. */
 export async function getDeliveryLog(): Promise<DeliveryLog> {
-  return toDeliveryLog(await call(() => Mail.DeliveryLog()))
+  return deliveryLog(await call(() => Mail.DeliveryLog()))
 }

@@ -6,8 +6,8 @@ import {
   getTranscriptSendings,
   resendTranscript,
   saveTranscriptHtml,
-  toTranscriptSendings,
 } from './index'
+import { transcriptSendings } from './clean'
 
 type Bound = Record<string, (...args: unknown[]) => unknown>
 type W = { go?: unknown }
@@ -23,23 +23,22 @@ afterEach(() => {
 const raw = {
   sendings: [
     { id: 'o1', number: 1, status: 'failed', attempts: 5, error: '550 no', reason: '', to: 'ada@example.com', requestedBy: '' },
-    { id: 'o2', number: 2, status: 'launched', attempts: 0, to: 'ada@example.com', requestedBy: 'Olive' },
-    { number: 3 },
-  ],
+    { id: 'o2', number: 2, status: 'launched', attempts: 0, error: '', reason: '', to: 'ada@example.com', requestedBy: 'Olive' },
+  ].map((s) => ({ createdAt: '', updatedAt: '', sentAt: '', nextAttemptAt: '', ...s })),
   canResend: false,
   resendBlocked: 'The transcript is still being sent.',
 }
 
 describe('transcripts api', () => {
-  it('normalizes sendings: unknown statuses never read as sent, rows without an id are dropped', () => {
-    const s = toTranscriptSendings(raw)
+  it('normalizes sendings: unknown statuses never read as sent, a nil list is []', () => {
+    const s = transcriptSendings(raw)
     expect(s.sendings.map((x) => [x.id, x.status])).toEqual([
       ['o1', 'failed'],
       ['o2', 'queued'],
     ])
     expect(s.sendings[1].createdAt).toBe('')
     expect(s.canResend).toBe(false)
-    expect(toTranscriptSendings(null)).toEqual({ sendings: [], canResend: false, resendBlocked: '' })
+    expect(transcriptSendings({ sendings: null as never, canResend: false, resendBlocked: '' })).toEqual({ sendings: [], canResend: false, resendBlocked: '' })
   })
 
   it('calls the bound methods with the conversation id', async () => {

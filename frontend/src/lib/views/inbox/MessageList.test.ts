@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { render, screen, within } from '@testing-library/svelte'
 import MessageList from './MessageList.svelte'
-import { toConversationSummary, toChatMessage } from '../../api/normalizeChat'
-import type { ChatMessage } from '../../api'
+import { chatMessage, conversationSummary } from '../../api/clean'
+import { conversation } from '../../../test/fixtures'
 
 const HIDDEN = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b\u202a-\u202e\u2066-\u2069\ufeff]/
 
@@ -18,7 +18,7 @@ describe('MessageList with hidden characters in stored rows', () => {
   }
 
   it('shows the letters without the hidden characters, each text isolated with dir="auto"', () => {
-    const m = toChatMessage(raw) as ChatMessage
+    const m = chatMessage(raw)
     render(MessageList, { messages: [m], customerName: 'Visitor', now: new Date('2026-05-09T12:00:00Z') })
     const item = within(screen.getByRole('log', { name: 'Messages' })).getByRole('listitem')
     const body = item.querySelector('.body') as HTMLElement
@@ -31,8 +31,8 @@ describe('MessageList with hidden characters in stored rows', () => {
   })
 
   it('cleans the conversation title and preview the list shows', () => {
-    const c = toConversationSummary({ id: 'c1', title: 'Eve\u202e\u0000', lastMessage: 'hi\u001b[31m' })
-    expect(c?.title).toBe('Eve')
-    expect(c?.lastMessage).toBe('hi[31m')
+    const c = conversationSummary(conversation({ id: 'c1', title: 'Eve\u202e\u0000', lastMessage: 'hi\u001b[31m' }))
+    expect(c.title).toBe('Eve')
+    expect(c.lastMessage).toBe('hi[31m')
   })
 })

@@ -1,12 +1,10 @@
 // The open conversation's messages come in pages: Open gives the newest page,
 // and the agent pages back from the oldest message shown. These join pages to
 // what is shown; message ids are UUIDv7, so comparing them orders messages.
-import type { ChatMessage, MessagePage } from '../../api'
+import type { MessagePage } from '../../api'
 
-export interface Shown {
-  messages: ChatMessage[]
-  hasEarlier: boolean
-}
+/** The messages shown and whether older ones remain: a page's shape. */
+export type Shown = MessagePage
 
 /**
  * A fresh newest page (a reload) joined to what is shown: the older messages
