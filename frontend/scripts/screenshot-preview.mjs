@@ -165,6 +165,7 @@ const summary = (id, fields) => ({
   status: 'open',
   title: 'Visitor',
   email: '',
+  typedEmail: '',
   panel: 'none',
   unread: 0,
   lastMessage: '',
@@ -181,7 +182,7 @@ const unverified = {
 }
 
 const noPanel = {
-  state: 'none', email: '', contactId: '', name: '', warning: '', reason: '', verifiedLabel: '', method: '',
+  state: 'none', email: '', typedEmail: '', contactId: '', name: '', warning: '', reason: '', refused: false, verifiedLabel: '', method: '',
   verifiedAt: '', hiddenConversations: 0, hiddenFields: 0, fields: [], history: [],
 }
 
@@ -311,8 +312,26 @@ const transcriptDetails = [
 const chatState = (details, extra = {}) => ({ details, regulatory, ...extra })
 const busyOverview = { ...overview, counts: { contacts: 12, pendingContacts: 1, conversations: 5, openConversations: 4 } }
 
+// A customer verified as one address who then typed another (issue 13): the list flags it, the
+// panel shows both and which one is proven.
+const typedDetail = {
+  summary: summary('cnv_typed', { title: 'Mallory', email: 'mallory@example.net', typedEmail: 'grace@navy.example', panel: 'verified', lastMessage: 'Actually my account is grace@navy.example', lastActivityAt: ago(0.5), startedAt: ago(4) }),
+  messages: [
+    msg('t1', 'system', 'Signed in as mallory@example.net with a code sent by email.', 4),
+    msg('t2', 'customer', 'Hi, I need to change the delivery address.', 3),
+    msg('t3', 'customer', 'Actually my account is grace@navy.example', 0.5),
+  ],
+  panel: {
+    ...noPanel, state: 'verified', email: 'mallory@example.net', typedEmail: 'grace@navy.example', contactId: 'ct_mallory', name: 'Mallory',
+    verifiedLabel: 'Verified by Email OTP', method: 'email_otp', verifiedAt: ago(4),
+    fields: [{ kind: 'email', value: 'mallory@example.net', verifiedLabel: 'Verified by Email OTP' }],
+  },
+  actions: emailActions,
+}
+
 const chatScenarios = {
   inbox: { chat: chatState(chatDetails) },
+  typed: { chat: chatState([typedDetail, ...chatDetails]) },
   noSender: { chat: chatState(chatDetails.map((d) => ({ ...d, actions: blockedActions }))) },
   hostile: { chat: chatState([hostileDetail, ...chatDetails]) },
   regulatory: { chat: chatState(chatDetails) },
@@ -807,6 +826,11 @@ async function chatShots(open, shoot) {
 
   page = await openInbox(open, chatScenarios.inbox, 'Grace Hopper')
   await shoot(page, 'inbox-verified')
+  await page.close()
+
+  page = await openInbox(open, chatScenarios.typed, 'Mallory')
+  await page.getByText('The customer typed another email').first().waitFor()
+  await shoot(page, 'inbox-typed-another-email')
   await page.close()
 
   page = await openInbox(open, chatScenarios.inbox, 'Linus')

@@ -1,4 +1,5 @@
-// The shapes the views work with are the Go structs of package `services`, as
+// The shapes the views work with are the Go structs the services return (their own, and the
+// domain's read models: conversations, contacts, transcript, backup, startup), as
 // `wails generate module` writes them into wailsjs/go/models.ts: nothing here
 // repeats a field list. Two adjustments, both derived from the generated type:
 //   - Plain<T>: the fields only. The bindings resolve with parsed JSON, never
