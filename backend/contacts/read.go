@@ -140,7 +140,8 @@ func parseCursor(s string) (store.TimelineCursor, error) {
 	return store.TimelineCursor{At: n, Key: key}, nil
 }
 
-func duration(sec int) string {
+// CallLength writes a call's length as the views show it: "45s", "3m 12s".
+func CallLength(sec int) string {
 	if sec < 60 {
 		return fmt.Sprintf("%ds", sec)
 	}
@@ -172,7 +173,7 @@ func timelineItem(en store.TimelineEntry) TimelineItem {
 		}
 		it.Title, it.Method, it.Detail = "Call from "+from, en.LinkState, en.CallStatus
 		if en.Duration > 0 {
-			it.Title += " (" + duration(en.Duration) + ")"
+			it.Title += " (" + CallLength(en.Duration) + ")"
 		}
 	case store.TimelineTranscript:
 		it.Title, it.Detail = "Transcript emailed to "+en.FieldValue, en.Status

@@ -8,12 +8,12 @@ package conversations
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/verify"
 )
@@ -242,7 +242,7 @@ func summary(it store.ConversationListItem) ConversationSummary {
 		s.Phone, s.CallStatus, s.DurationSeconds = c.VisitorName, c.CallStatus, c.DurationSeconds
 		s.LastMessage = "Call " + strings.ReplaceAll(c.CallStatus, "-", " ")
 		if c.DurationSeconds > 0 {
-			s.LastMessage += " · " + Duration(c.DurationSeconds)
+			s.LastMessage += " · " + contacts.CallLength(c.DurationSeconds)
 		}
 		if s.Title == "Visitor" { // a caller without a name goes by their number
 			s.Title = s.Phone
@@ -265,14 +265,6 @@ func chatMessages(msgs []store.Message) []ChatMessage {
 // Message is a stored message as the agent sees it.
 func Message(m store.Message) ChatMessage {
 	return ChatMessage{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, CreatedAt: stamp(m.CreatedAt)}
-}
-
-// Duration writes a call's length: "45s", "3m 12s".
-func Duration(sec int) string {
-	if sec < 60 {
-		return fmt.Sprintf("%ds", sec)
-	}
-	return fmt.Sprintf("%dm %02ds", sec/60, sec%60)
 }
 
 // stamp writes a time as the views do: RFC 3339 in UTC, "" for none.

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"vouchdesk/backend/chat"
 	"vouchdesk/backend/store"
 )
 
@@ -12,21 +11,10 @@ import (
 // live field with how its newest live verification was made, and no label for a field nobody
 // verified (the labels are read in one query for the whole contact).
 func TestOpenLabelsEachFieldByItsNewestVerification(t *testing.T) {
-	b := newBackend(t)
-	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, _, ws, err := b.workspace()
+	b, s := newChat(t)
+	ctx, _, ws, _ := b.workspace()
 	e := eng(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	orgID := ws.Organization.ID
-	inboxes, _ := e.Store().InboxesByOrg(ctx, orgID)
-	s, err := e.Chat().Start(ctx, orgID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ch := NewChat(b)
 	if _, err := ch.SetEmail(s.Conversation.ID, "ada@example.com"); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"vouchdesk/backend/chat"
 	"vouchdesk/backend/store"
 )
 
@@ -13,21 +12,10 @@ import (
 // (the newest message present), and paging back from the oldest message shown reaches the
 // first, each message once and in order.
 func TestOpenShowsTheNewestMessagesAndPagesBack(t *testing.T) {
-	b := newBackend(t)
-	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, _, ws, err := b.workspace()
+	b, s := newChat(t)
+	ctx, _, ws, _ := b.workspace()
 	e := eng(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	orgID := ws.Organization.ID
-	inboxes, _ := e.Store().InboxesByOrg(ctx, orgID)
-	s, err := e.Chat().Start(ctx, orgID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	conv := s.Conversation.ID
 	const n = 6000
 	start := time.Now().Add(-time.Hour)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"vouchdesk/backend/chat"
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/testutil"
 )
@@ -100,4 +101,24 @@ func TestStartupProblemIsReported(t *testing.T) {
 	if _, err := NewWorkspace(b).Overview(); parse(t, err).Code != "not_started" {
 		t.Errorf("Overview() without engine error = %v, want not_started", err)
 	}
+}
+
+// newChat is a set-up backend with one chat from Ada in its first inbox.
+func newChat(t *testing.T) (*Backend, chat.Session) {
+	t.Helper()
+	b := newBackend(t)
+	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, _, ws, err := b.workspace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := eng(b)
+	inboxes, _ := e.Store().InboxesByOrg(ctx, ws.Organization.ID)
+	s, err := e.Chat().Start(ctx, ws.Organization.ID, chat.StartInput{InboxID: inboxes[0].ID, Name: "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, s
 }

@@ -24,29 +24,12 @@ func cleanLines(s string) []string {
 	if isPlain(s) {
 		return []string{s}
 	}
-	var lines []string
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteRune(utf8.RuneError)
-		case r == '\r':
-			if i < len(s) && s[i] == '\n' {
-				i++
-			}
-			fallthrough
-		case r == '\n', r == '\u2028', r == '\u2029':
-			lines = append(lines, b.String())
-			b.Reset()
-		case !textrules.BodyDrops(r):
-			b.WriteRune(r)
-		}
-	}
-	return append(lines, b.String())
+	return strings.Split(textrules.ShowBody(lineSeparators.Replace(s)), "\n")
 }
+
+// lineSeparators turns the Unicode line and paragraph separators into line feeds, which
+// textrules.ShowBody keeps (it already makes CR LF and CR one).
+var lineSeparators = strings.NewReplacer("\u2028", "\n", "\u2029", "\n")
 
 // isPlain reports a one-line string that needs no cleaning: the common case, checked without
 // allocating.
