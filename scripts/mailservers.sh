@@ -2,9 +2,9 @@
 # Real mail servers for the integration suite (backend/integration), from Debian's own packages,
 # running as private instances with every file under one directory:
 #
-#   Postfix  SMTP submission on 127.0.0.1:2525: STARTTLS required, AUTH PLAIN through Dovecot's
+#   Postfix  SMTP submission on a free port of 127.0.0.1: STARTTLS required, AUTH PLAIN through Dovecot's
 #            SASL socket, delivery through LMTP into Dovecot.
-#   Dovecot  IMAP on 127.0.0.1:1143 with STARTTLS, LMTP on a unix socket. Dovecot counts a
+#   Dovecot  IMAP on another free port with STARTTLS, LMTP on a unix socket. Dovecot counts a
 #            connection whose source and destination addresses are the same (127.0.0.1 to
 #            127.0.0.1) as secured and then accepts LOGIN without TLS: clients must insist on
 #            STARTTLS themselves (Postfix, by contrast, refuses MAIL and AUTH before STARTTLS).
@@ -30,8 +30,10 @@
 # The password is written there (mode 600) and in DIR/dovecot/passwd; it is never printed.
 set -euo pipefail
 
-SMTP_PORT=2525
-IMAP_PORT=1143
+# The ports are free ones chosen at start (several suites may run on one machine), kept in
+# DIR/ports for the later commands; VOUCHDESK_IT_SMTP_PORT / VOUCHDESK_IT_IMAP_PORT pin them.
+SMTP_PORT=${VOUCHDESK_IT_SMTP_PORT:-}
+IMAP_PORT=${VOUCHDESK_IT_IMAP_PORT:-}
 HOST=127.0.0.1
 DOMAIN=vouchdesk.test
 ACCOUNT=sender@$DOMAIN
@@ -86,12 +88,24 @@ need_dir() {
   if [ "${2:-}" = create ]; then mkdir -p "$1"; fi
   [ -d "$1" ] || die "$1 is not a directory"
   DIR=$(cd "$1" && pwd)
+  # shellcheck disable=SC1091
+  if [ "${2:-}" != create ] && [ -f "$DIR/ports" ]; then . "$DIR/ports"; fi
   PF_CONF=$DIR/postfix
   PF_QUEUE=$DIR/postfix-queue
   DV_CONF=$DIR/dovecot/dovecot.conf
 }
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# free_port prints a port of HOST nothing answers on, from the unprivileged range, other than $1.
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    [ "$p" != "${1:-}" ] && ! port_open "$p" && { echo "$p"; return 0; }
+  done
+  die "found no free port on $HOST"
+}
 
 # check_port_free PORT WHAT: fail clearly, naming the listener when ss can, if the port answers.
 check_port_free() {
@@ -409,6 +423,9 @@ cmd_start() {
   local pid
   pid=$(dovecot_pid || true); pid_alive "$pid" && die "Dovecot of $DIR is already running (pid $pid)"
   pid=$(postfix_pid || true); pid_alive "$pid" && die "Postfix of $DIR is already running (pid $pid)"
+  [ -n "$SMTP_PORT" ] || SMTP_PORT=$(free_port)
+  [ -n "$IMAP_PORT" ] || IMAP_PORT=$(free_port "$SMTP_PORT")
+  printf 'SMTP_PORT=%s\nIMAP_PORT=%s\n' "$SMTP_PORT" "$IMAP_PORT" > "$DIR/ports"
   check_port_free "$SMTP_PORT" SMTP
   check_port_free "$IMAP_PORT" IMAP
   # From here on, a failure stops whatever was started.
