@@ -348,6 +348,9 @@ func (d *ChatDeps) startSession(r *http.Request) (int, any, error) {
 	if err := allow(d.limits.sessions, clientIP(r), "Too many new chats from here. Wait a minute and try again."); err != nil {
 		return 0, nil, err
 	}
+	if err := d.limits.allowStart(); err != nil {
+		return 0, nil, err
+	}
 	s, err := d.Verify.StartChat(r.Context(), verify.StartRequest{InboxID: in.Inbox, Chat: in.start(r), Email: in.Email, Consent: in.Consent})
 	if err != nil {
 		return 0, nil, err

@@ -131,3 +131,25 @@ func TestTooManyWrongCodesAnswers429(t *testing.T) {
 		t.Errorf("state after a refused right code = %v, want unverified", out["state"])
 	}
 }
+
+// TestServerWideStartsAreCapped: chats started from many places at once hit the server's own
+// budget (ServerStarts), whatever each client's: the next start is refused with 429 and a reason,
+// and nothing is created for it.
+func TestServerWideStartsAreCapped(t *testing.T) {
+	loose := widget.Rate{PerSecond: 1000, Burst: 1000}
+	e := newChatEnv(t, widget.Limits{IP: loose, Sessions: loose, Signin: loose, ServerStarts: widget.Rate{PerSecond: 0.001, Burst: 3}})
+	for i := range 3 {
+		res, out := e.call("POST", "/api/widget/v1/sessions", "", map[string]any{"inbox": e.inbox, "name": "Ada"})
+		if res.StatusCode != 201 {
+			t.Fatalf("start %d = %d %v, want 201", i+1, res.StatusCode, out)
+		}
+	}
+	res, out := e.call("POST", "/api/widget/v1/sessions", "", map[string]any{"inbox": e.inbox, "name": "Ada"})
+	if res.StatusCode != 429 || errCode(out) != "rate_limited" || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("fourth start = %d %v, want 429 rate_limited with Retry-After", res.StatusCode, out)
+	}
+	res, out = e.call("POST", "/api/widget/v1/signin/email", "", map[string]any{"inbox": e.inbox, "email": "ada@example.com"})
+	if res.StatusCode != 429 {
+		t.Fatalf("a sign-in code over the server's budget = %d %v, want 429", res.StatusCode, out)
+	}
+}

@@ -61,7 +61,11 @@ type Limits struct {
 	Messages Rate // messages per conversation
 	Verify   Rate // emails and codes typed per conversation
 	Signin   Rate // sign-in calls (codes asked for and typed, Google credentials) per client IP
-	Live     LiveCaps
+	// ServerStarts bounds the chats started (POST /sessions and the sign-ins) and the sign-in
+	// codes asked for per server, all clients together: many addresses (a botnet, or one
+	// proxy's worth of spoofed sources) cannot flood the database or the outbox either.
+	ServerStarts Rate
+	Live         LiveCaps
 }
 
 // DefaultLimits are the documented throttles.
@@ -71,7 +75,10 @@ var DefaultLimits = Limits{
 	Messages: Rate{PerSecond: 2, Burst: 20},   // 20 at once, then 2 per second
 	Verify:   Rate{PerSecond: 0.2, Burst: 10}, // 10 at once, then one per 5 s
 	Signin:   Rate{PerSecond: 0.2, Burst: 20}, // 20 at once, then one per 5 s
-	Live:     LiveCaps{PerSession: 4, PerAddress: 200, PerServer: 20000},
+	// 2,000 at once, then 200 per second: far above a help desk's busiest hour, far below what
+	// would fill the disk or the outbox.
+	ServerStarts: Rate{PerSecond: 200, Burst: 2000},
+	Live:         LiveCaps{PerSession: 4, PerAddress: 200, PerServer: 20000},
 }
 
 // limits are the live buckets for Limits.
@@ -81,6 +88,7 @@ type limits struct {
 	messages *keyedLimiter // messages per conversation
 	verify   *keyedLimiter // emails and codes typed per conversation
 	signin   *keyedLimiter // sign-in calls per client IP
+	starts   *keyedLimiter // chats started and sign-in codes asked for, per server (one key)
 	live     *liveCaps     // live WebSockets open at once
 }
 
@@ -98,6 +106,12 @@ func newLimits(l Limits) *limits {
 		messages: pick(l.Messages, d.Messages),
 		verify:   pick(l.Verify, d.Verify),
 		signin:   pick(l.Signin, d.Signin),
+		starts:   pick(l.ServerStarts, d.ServerStarts),
 		live:     newLiveCaps(l.Live.withDefaults()),
 	}
+}
+
+// allowStart takes one from the server-wide bucket of chat starts and sign-in codes.
+func (l *limits) allowStart() error {
+	return allow(l.starts, "", "Too many new chats right now. Wait a minute and try again.")
 }

@@ -37,6 +37,9 @@ func (d *ChatDeps) signinInbox(r *http.Request, in any, inboxID *string) (store.
 	if err := d.allowSignin(r); err != nil {
 		return store.Inbox{}, store.Organization{}, err
 	}
+	if err := d.limits.allowStart(); err != nil { // every sign-in call starts a chat or sends a code
+		return store.Inbox{}, store.Organization{}, err
+	}
 	return d.Chat.ChatInbox(r.Context(), *inboxID)
 }
 

@@ -189,7 +189,7 @@ func setup(ctx context.Context, st *store.Store, doubleOptIn bool) (*bench, *htt
 	open := widget.Rate{PerSecond: 1e6, Burst: 1e6}
 	h := widget.NewHandler(widget.Deps{Version: "enumtiming", DB: st, Chat: &widget.ChatDeps{Chat: c, Verify: v,
 		Log:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Limits: widget.Limits{IP: open, Sessions: open, Signin: open, Verify: open, Messages: open}}})
+		Limits: widget.Limits{IP: open, Sessions: open, Signin: open, Verify: open, Messages: open, ServerStarts: open}}})
 	// Each request names its client, as if it came from an address of its own.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if c := r.Header.Get("X-Bench-Client"); c != "" {

@@ -103,7 +103,7 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 	s.api = &http.Server{
 		Handler: widget.NewHandler(widget.Deps{Version: "loadtest", DB: e.Store(), Senders: e.Senders(),
 			Chat: &widget.ChatDeps{Chat: e.Chat(), Verify: e.Verify(), Log: log,
-				Limits: widget.Limits{IP: open, Sessions: open, Live: widget.LiveCaps{PerAddress: 1 << 30, PerServer: 1 << 30}}}}),
+				Limits: widget.Limits{IP: open, Sessions: open, ServerStarts: open, Live: widget.LiveCaps{PerAddress: 1 << 30, PerServer: 1 << 30}}}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
