@@ -183,6 +183,13 @@ var postfixQueueID = regexp.MustCompile(`\(Postfix\) with \S+ id (\S+)`)
 
 func openMailbox(t *testing.T, e mailEnv) *mailbox {
 	t.Helper()
+	return openMailboxAs(t, e, e.user)
+}
+
+// openMailboxAs opens the mailbox of another address at the test domain (customers' mailboxes
+// open with the account's password, scripts/mailservers.sh).
+func openMailboxAs(t *testing.T, e mailEnv, user string) *mailbox {
+	t.Helper()
 	c, err := imapclient.DialStartTLS(e.imapAddr, &imapclient.Options{
 		TLSConfig: &tls.Config{RootCAs: e.ca, MinVersion: tls.VersionTLS12}})
 	if err != nil {
@@ -192,7 +199,7 @@ func openMailbox(t *testing.T, e mailEnv) *mailbox {
 		c.Logout().Wait()
 		c.Close()
 	})
-	if err := c.Login(e.user, e.password).Wait(); err != nil {
+	if err := c.Login(user, e.password).Wait(); err != nil {
 		t.Fatalf("IMAP LOGIN: %v", err)
 	}
 	sel, err := c.Select("INBOX", nil).Wait()
