@@ -25,7 +25,8 @@
 #
 # DIR/env exports VOUCHDESK_IT_SMTP_ADDR, VOUCHDESK_IT_IMAP_ADDR, VOUCHDESK_IT_USER,
 # VOUCHDESK_IT_PASSWORD, VOUCHDESK_IT_CA (the certificate, for clients to verify the servers) and
-# VOUCHDESK_IT_DIR (DIR, for tests that stop and start Postfix). Logs: DIR/postfix.log,
+# VOUCHDESK_IT_DIR (DIR, for tests that stop and start Postfix), VOUCHDESK_IT_UTF8_USER (an address
+# with a non-ASCII local part that is delivered, RFC 6531). Logs: DIR/postfix.log,
 # DIR/dovecot.log (and *.out for the servers' own output).
 # The password is written there (mode 600) and in DIR/dovecot/passwd; it is never printed.
 set -euo pipefail
@@ -37,6 +38,8 @@ IMAP_PORT=${VOUCHDESK_IT_IMAP_PORT:-}
 HOST=127.0.0.1
 DOMAIN=vouchdesk.test
 ACCOUNT=sender@$DOMAIN
+# A customer whose address has a non-ASCII letter before the @ (RFC 6531), delivered by Postfix itself.
+UTF8_USER=josé
 PACKAGES=(dovecot-imapd dovecot-lmtpd postfix openssl)
 
 say() { printf '[mailservers] %s\n' "$*" >&2; }
@@ -202,6 +205,9 @@ ssl_key = <$DIR/key.pem
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain
+# Any character in a user name: customers' addresses with non-ASCII letters (RFC 6531) get a
+# mailbox too (the default allows only a-z, digits and .-_@).
+auth_username_chars =
 
 passdb {
   driver = passwd-file
@@ -294,12 +300,21 @@ alias_database =
 biff = no
 # Long queue IDs are never reused: the tests tell Postfix's hand-overs apart by them.
 enable_long_queue_ids = yes
-smtputf8_enable = no
+# Addresses with non-ASCII letters before the @ (RFC 6531), as Debian's default has it.
+smtputf8_enable = yes
 
 # Mail for any address at the test domain goes through LMTP into Dovecot; anything else is refused.
 virtual_mailbox_domains = $DOMAIN
-virtual_mailbox_maps = static:ok
+virtual_mailbox_maps = inline:{ $UTF8_USER@$DOMAIN=$DOMAIN/$UTF8_USER/Maildir/ }, static:ok
 virtual_transport = lmtp:unix:private/dovecot-lmtp
+# Dovecot 2.3's LMTP does not offer SMTPUTF8, so Postfix would bounce an address with non-ASCII
+# letters before the @: those go to Postfix's own virtual(8) agent instead, into the same Maildir
+# Dovecot serves (home $DIR/mail/<domain>/<user>), as the mailbox's owner. virtual(8) takes no
+# pattern for the path, hence the one such customer above.
+transport_maps = regexp:$PF_CONF/transport
+virtual_mailbox_base = $DIR/mail
+virtual_uid_maps = static:$(id -u nobody)
+virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)
 relay_domains =
 default_transport = error:this test server delivers to $DOMAIN only
 
@@ -323,6 +338,8 @@ smtpd_soft_error_limit = 100
 smtpd_hard_error_limit = 200
 message_size_limit = 10240000
 EOF
+  # A byte outside printable ASCII before the @.
+  printf '%s\n' '/^[^@]*[^ -~]/ virtual:' > "$PF_CONF/transport"
   # chroot off everywhere: nothing to copy into a jail, and the paths above work as written.
   cat > "$PF_CONF/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command
@@ -345,6 +362,7 @@ error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
 lmtp      unix  -       -       n       -       -       lmtp
+virtual   unix  -       n       n       -       -       virtual
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
@@ -359,6 +377,7 @@ export VOUCHDESK_IT_IMAP_ADDR=$HOST:$IMAP_PORT
 export VOUCHDESK_IT_USER=$ACCOUNT
 export VOUCHDESK_IT_PASSWORD=$PASSWORD
 export VOUCHDESK_IT_CA=$DIR/cert.pem
+export VOUCHDESK_IT_UTF8_USER=$UTF8_USER@$DOMAIN
 export VOUCHDESK_IT_DIR=$DIR
 EOF
   )

@@ -101,6 +101,8 @@ type Engine struct {
 	mu       sync.Mutex
 	watcher  *mailbox.Watcher
 	mailKick chan struct{}
+	// relaySMTPUTF8: per organization, whether its relay offered SMTPUTF8 on its last connection.
+	relaySMTPUTF8 map[string]bool
 }
 
 // Open opens the database (migrating it) and builds the services. Nothing runs in the background
@@ -154,6 +156,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.phone.Changed = e.chats.Notify
 	e.verifier.Queued = e.worker.Wake
 	e.verifier.Google = &verify.GoogleVerifiers{Issuer: cfg.GoogleIssuerURL, Now: cfg.Now}
+	e.mailAccounts.SMTPConnected = e.relayConnected
+	e.verifier.RelayLacksSMTPUTF8 = e.relayLacksSMTPUTF8
 	return e, nil
 }
 

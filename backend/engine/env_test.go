@@ -33,6 +33,7 @@ type envOptions struct {
 	consentText    string
 	noSender       bool   // leave the organization without a verified sender
 	sealKey        []byte // engine.Config.SealKey; nil for a key of the run
+	smtputf8       bool   // the relay offers SMTPUTF8
 }
 
 // newEnv starts an engine on a temporary SQLite file with an in-process SMTP server as its
@@ -53,7 +54,8 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 		ownerEmail = "olive@acme.test"
 	}
 	cert := testutil.NewTLSCert(t)
-	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{TLS: &cert, Username: "support@acme.test", Password: "smtp-pw"})
+	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{TLS: &cert, Username: "support@acme.test", Password: "smtp-pw",
+		SMTPUTF8: o.smtputf8})
 	env := map[string]string{"VOUCHD_SMTP_PASSWORD": "smtp-pw"}
 	path := testutil.DBPath(t)
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: path, Listen: "127.0.0.1:0", Now: o.now,

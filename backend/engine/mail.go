@@ -25,11 +25,32 @@ func (e *Engine) transport(orgID string) (outbox.Transport, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
+	cfg.OnConnect = func(smtputf8 bool) { e.relayConnected(orgID, smtputf8) }
 	r, err := smtprelay.New(cfg)
 	if err != nil {
 		return nil, err // not a nil *Relay inside a non-nil interface
 	}
 	return r, nil
+}
+
+// relayConnected records whether an organization's relay offered SMTPUTF8 on its last connection
+// (the worker's or "test the connection"). Kept in memory: unknown after a start or a settings
+// change until the next connection, and unknown refuses nothing (docs/decisions.md).
+func (e *Engine) relayConnected(orgID string, smtputf8 bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.relaySMTPUTF8 == nil {
+		e.relaySMTPUTF8 = map[string]bool{}
+	}
+	e.relaySMTPUTF8[orgID] = smtputf8
+}
+
+// relayLacksSMTPUTF8 reports that the organization's relay is known not to offer SMTPUTF8.
+func (e *Engine) relayLacksSMTPUTF8(orgID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	offered, known := e.relaySMTPUTF8[orgID]
+	return known && !offered
 }
 
 // MailboxState is whether the sender's mailbox is watched, and how that goes.
@@ -56,6 +77,9 @@ func (e *Engine) MailboxWatch() (configured bool, status mailbox.Status) {
 
 // MailSettingsChanged makes the engine pick up new mail account settings now.
 func (e *Engine) MailSettingsChanged() {
+	e.mu.Lock()
+	e.relaySMTPUTF8 = nil // another relay may be set up: learn it again at its next connection
+	e.mu.Unlock()
 	select {
 	case e.mailKick <- struct{}{}:
 	default:

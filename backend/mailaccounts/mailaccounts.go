@@ -36,6 +36,9 @@ type Service struct {
 	// RootCAs verifies servers' certificates (nil: the system's roots). Set by tests and by vouchd
 	// when an operator points it at a private CA.
 	RootCAs *x509.CertPool
+	// SMTPConnected, when set, is told after "test the connection" reached the relay whether it
+	// offered SMTPUTF8 (the engine records it; the outbox's own connections report the same).
+	SMTPConnected func(orgID string, smtputf8 bool)
 }
 
 // New returns the service.
@@ -196,6 +199,9 @@ func (s *Service) TestSMTP(ctx context.Context, orgID string) error {
 	}
 	if !ok {
 		return apperr.NotFound("Save the SMTP settings first.")
+	}
+	if s.SMTPConnected != nil {
+		cfg.OnConnect = func(smtputf8 bool) { s.SMTPConnected(orgID, smtputf8) }
 	}
 	tr, err := smtprelay.New(cfg)
 	if err != nil {

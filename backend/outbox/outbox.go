@@ -91,7 +91,10 @@ func checkHeaders(e Email) (*mail.Address, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: the sender address %q is not an email address", ErrInvalid, e.FromAddr)
 	}
-	to, _, err := contacts.NormalizeEmail(e.To)
+	// The recipient is mailed as the customer gave it (trimmed): the identity form is case-folded,
+	// but the receiving server, not us, decides whether its local parts are case-sensitive. The
+	// transport puts the domain in A-labels (textrules.MailingForm).
+	_, to, err := contacts.NormalizeEmail(e.To)
 	if err != nil {
 		return nil, "", fmt.Errorf("%w: the recipient address is not an email address", ErrInvalid)
 	}

@@ -290,3 +290,29 @@ func TestRecoveredRelayPullsRetriesForward(t *testing.T) {
 		t.Errorf("DeliverDue() after recovery = %d, %v; want a sent without waiting out its backoff", n, err)
 	}
 }
+
+// International addresses (docs/decisions.md): the address is mailed as the customer gave it, and
+// a row the relay cannot carry fails with the reason in words, never "sent".
+func TestInternationalAddresses(t *testing.T) {
+	st, orgID := setup(t)
+	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{}) // no SMTPUTF8
+	kept := email(orgID, 1)
+	kept.To = " Ada.Lovelace@Bücher.de "
+	utf8Local := email(orgID, 2)
+	utf8Local.To = "José@example.com"
+	keptID, utf8ID := enqueue(t, st, kept), enqueue(t, st, utf8Local)
+	w := outbox.NewWorker(st, plainSMTP(srv.Addr), nil, nil)
+	if n, err := w.DeliverDue(ctx); n != 1 || err != nil {
+		t.Fatalf("DeliverDue() = %d, %v; want 1, nil", n, err)
+	}
+	if m, _ := st.OutboxByID(ctx, keptID); m.ToAddr != "Ada.Lovelace@Bücher.de" || m.Status != store.OutboxSent {
+		t.Errorf("row to %q = %q %s, want the address as given, sent", kept.To, m.ToAddr, m.Status)
+	}
+	if got := srv.Received(); len(got) != 1 || len(got[0].To) != 1 || got[0].To[0] != "Ada.Lovelace@xn--bcher-kva.de" {
+		t.Errorf("received %+v, want one message to Ada.Lovelace@xn--bcher-kva.de", got)
+	}
+	m, _ := st.OutboxByID(ctx, utf8ID)
+	if m.Status != store.OutboxFailed || m.LastError != smtprelay.NoSMTPUTF8Reason {
+		t.Errorf("row to %q through a relay without SMTPUTF8 = %s %q, want failed %q", utf8Local.To, m.Status, m.LastError, smtprelay.NoSMTPUTF8Reason)
+	}
+}

@@ -15,7 +15,7 @@ import (
 )
 
 // SMTPServer is a real SMTP server (emersion/go-smtp) on 127.0.0.1, in-process, that keeps what it
-// receives. It can require AUTH, offer STARTTLS or implicit TLS, and refuse on demand.
+// receives. It can require AUTH, offer STARTTLS or implicit TLS and SMTPUTF8, and refuse on demand.
 type SMTPServer struct {
 	Addr string
 	// Username/Password, when set, are the only credentials AUTH PLAIN accepts, and AUTH is required.
@@ -33,8 +33,10 @@ type SMTPServer struct {
 type Received struct {
 	From string
 	To   []string
-	Data []byte
-	Msg  *mail.Message
+	// SMTPUTF8 says the client sent MAIL FROM with the SMTPUTF8 parameter (RFC 6531).
+	SMTPUTF8 bool
+	Data     []byte
+	Msg      *mail.Message
 }
 
 // SMTPOptions choose the server's features.
@@ -47,6 +49,8 @@ type SMTPOptions struct {
 	Addr string
 	// OnMessage, when set, is called with every delivered message (e.g. to put it in a mailbox).
 	OnMessage func(Received)
+	// SMTPUTF8 advertises SMTPUTF8 (RFC 6531) in EHLO; without it MAIL FROM ... SMTPUTF8 is refused.
+	SMTPUTF8 bool
 }
 
 // NewSMTPServer starts a server and stops it when the test ends.
@@ -65,6 +69,7 @@ func NewSMTPServer(t testing.TB, opt SMTPOptions) *SMTPServer {
 	srv.WriteTimeout = 10 * time.Second
 	srv.MaxMessageBytes = 10 << 20
 	srv.AllowInsecureAuth = opt.TLS == nil
+	srv.EnableSMTPUTF8 = opt.SMTPUTF8
 	addr := opt.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -120,6 +125,7 @@ type smtpSession struct {
 	s      *SMTPServer
 	authed bool
 	from   string
+	utf8   bool
 	to     []string
 }
 
@@ -140,11 +146,11 @@ func (ss *smtpSession) Auth(string) (sasl.Server, error) {
 	}), nil
 }
 
-func (ss *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *smtpSession) Mail(from string, o *smtp.MailOptions) error {
 	if ss.s.Username != "" && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
-	ss.from = from
+	ss.from, ss.utf8 = from, o != nil && o.UTF8
 	return nil
 }
 
@@ -169,7 +175,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	if err != nil {
 		return errors.New("unparseable message: " + err.Error())
 	}
-	rec := Received{From: ss.from, To: append([]string(nil), ss.to...), Data: data, Msg: msg}
+	rec := Received{From: ss.from, To: append([]string(nil), ss.to...), SMTPUTF8: ss.utf8, Data: data, Msg: msg}
 	ss.s.received = append(ss.s.received, rec)
 	if ss.s.onMessage != nil {
 		go ss.s.onMessage(rec) // outside the lock: the callback may take its time
@@ -177,7 +183,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 	return nil
 }
 
-func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *smtpSession) Reset()        { ss.from, ss.utf8, ss.to = "", false, nil }
 func (ss *smtpSession) Logout() error { return nil }
 
 // noAuthSession hides the AUTH methods of smtpSession.

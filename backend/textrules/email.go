@@ -52,3 +52,32 @@ func NormalizeEmail(raw string) (norm, display string, err error) {
 	}
 	return strings.ToLower(local) + "@" + strings.ToLower(asciiDomain), display, nil
 }
+
+// MailingForm returns an address as it goes on the wire (SMTP envelope and To header): the local
+// part exactly as given, its case kept (RFC 5321 leaves the local part to the receiving server),
+// and the domain in its ASCII form (IDNA A-labels), which every relay can carry. utf8Local reports
+// a local part with non-ASCII letters: only a relay that offers SMTPUTF8 (RFC 6531) can carry it,
+// and no encoding (RFC 2047 encoded-words are not allowed inside an address) makes it ASCII.
+// raw must be an address NormalizeEmail accepts.
+func MailingForm(raw string) (addr string, utf8Local bool, err error) {
+	_, display, err := NormalizeEmail(raw)
+	if err != nil {
+		return "", false, err
+	}
+	at := strings.LastIndexByte(display, '@')
+	local := display[:at]
+	asciiDomain, err := idna.Lookup.ToASCII(display[at+1:])
+	if err != nil {
+		return "", false, ErrBadEmail
+	}
+	return local + "@" + asciiDomain, !isASCII(local), nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}

@@ -53,3 +53,25 @@ func FuzzNormalizeEmail(f *testing.F) {
 		}
 	})
 }
+
+func TestMailingForm(t *testing.T) {
+	for _, tc := range []struct {
+		in, addr  string
+		utf8Local bool
+	}{
+		{"ada@example.com", "ada@example.com", false},
+		{" Ada.Lovelace+Desk@Example.COM ", "Ada.Lovelace+Desk@example.com", false},
+		{"x@bücher.de", "x@xn--bcher-kva.de", false},
+		{"x@xn--bcher-kva.de", "x@xn--bcher-kva.de", false},
+		{"José@bücher.de", "José@xn--bcher-kva.de", true},
+		{"用户@例子.广告", "用户@xn--fsqu00a.xn--4rr70v", true},
+	} {
+		addr, utf8Local, err := MailingForm(tc.in)
+		if err != nil || addr != tc.addr || utf8Local != tc.utf8Local {
+			t.Errorf("MailingForm(%q) = %q, %v, %v; want %q, %v, nil", tc.in, addr, utf8Local, err, tc.addr, tc.utf8Local)
+		}
+	}
+	if addr, _, err := MailingForm("Ada <ada@example.com>"); err == nil {
+		t.Errorf("MailingForm(a display name) = %q, nil; want an error", addr)
+	}
+}

@@ -172,6 +172,9 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 		if norm, display, err = CheckEmail(r.Email); err != nil {
 			return err
 		}
+		if err := s.carried(org.ID, display); err != nil {
+			return err
+		}
 		if org.ConsentText != "" && !r.Consent {
 			return &apperr.Error{Code: CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
 		}

@@ -41,6 +41,9 @@ func (s *Service) StartChat(ctx context.Context, r StartRequest) (Started, error
 		if norm, display, err = CheckEmail(r.Email); err != nil {
 			return Started{}, err
 		}
+		if err = s.carried(org.ID, display); err != nil {
+			return Started{}, err
+		}
 		if org.ConsentText != "" && !r.Consent {
 			return Started{}, &apperr.Error{Code: CodeConsentRequired, Field: "consent", Message: "Please agree to how we use your email first."}
 		}

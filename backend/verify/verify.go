@@ -49,6 +49,9 @@ const (
 	CodeExpired         = "code_expired"
 	CodeTooManyWrong    = "too_many_wrong_codes"
 	CodeEmailChanged    = "email_changed"
+	// CodeEmailNotCarried: the address has non-ASCII letters before the @ and the organization's
+	// relay is known not to offer SMTPUTF8, so nothing could be mailed to it.
+	CodeEmailNotCarried = "email_not_carried"
 )
 
 // Panel states: what the agent's contact panel shows.
@@ -82,6 +85,9 @@ type Service struct {
 	// Google checks Google Sign-In tokens; nil: Google Sign-In cannot be checked
 	// (CodeSigninUnavailable).
 	Google GoogleTokens
+	// RelayLacksSMTPUTF8 reports that the organization's SMTP relay, on its last connection, did
+	// not offer SMTPUTF8; nil or false (also "not known yet") refuses nothing up front.
+	RelayLacksSMTPUTF8 func(orgID string) bool
 }
 
 // New returns the verification service.
@@ -144,6 +150,23 @@ func CheckEmail(raw string) (norm, display string, err error) {
 
 var errEnded = &apperr.Error{Code: chat.CodeEnded, Message: "This chat has ended."}
 
+var errNotCarried = &apperr.Error{Code: CodeEmailNotCarried, Field: "email",
+	Message: "We cannot send email to an address with accented or non-Latin letters before the @ yet. Please give another address."}
+
+// carried refuses an address the organization's relay is known not to carry: a local part with
+// non-ASCII letters needs SMTPUTF8 (docs/decisions.md, "International addresses"). Checked
+// where an address enters, so the customer can give another one instead of waiting for a code
+// that can never arrive.
+func (s *Service) carried(orgID, display string) error {
+	if s.RelayLacksSMTPUTF8 == nil {
+		return nil
+	}
+	if _, utf8Local, err := textrules.MailingForm(display); err == nil && utf8Local && s.RelayLacksSMTPUTF8(orgID) {
+		return errNotCarried
+	}
+	return nil
+}
+
 // SubmitEmail is the one code path for an email given in a chat, whether the customer typed it
 // in the pre-chat form or in answer to the agent's request, or the agent typed it (by is then
 // the agent). The three outcomes:
@@ -157,6 +180,9 @@ var errEnded = &apperr.Error{Code: chat.CodeEnded, Message: "This chat has ended
 func (s *Service) SubmitEmail(ctx context.Context, conv store.Conversation, raw string, consent bool, by store.Actor) error {
 	norm, display, err := CheckEmail(raw)
 	if err != nil {
+		return err
+	}
+	if err := s.carried(conv.OrgID, display); err != nil {
 		return err
 	}
 	now := s.now()
@@ -190,7 +216,7 @@ func (s *Service) AgentGivesEmail(ctx context.Context, agent store.User, convers
 	if err == nil {
 		err = s.SubmitEmail(ctx, conv, raw, false, store.AgentActor(agent.ID))
 	}
-	if ae, ok := apperr.As(err); ok && ae.Code == CodeInvalidEmail {
+	if ae, ok := apperr.As(err); ok && (ae.Code == CodeInvalidEmail || ae.Code == CodeEmailNotCarried) {
 		return apperr.Invalid("email", ae.Message)
 	}
 	return err

@@ -47,7 +47,7 @@ type apiError struct {
 
 var statusOf = map[string]int{
 	"bad_request": 400, verify.CodeInvalidEmail: 400, chat.CodeInvalidName: 400, chat.CodeEmptyMessage: 400,
-	chat.CodeTooLong: 400, verify.CodeConsentRequired: 400, apperr.CodeInvalid: 400,
+	chat.CodeTooLong: 400, verify.CodeConsentRequired: 400, apperr.CodeInvalid: 400, verify.CodeEmailNotCarried: 400,
 	chat.CodeUnauthorized: 401, chat.CodeNoInbox: 404, apperr.CodeNotFound: 404,
 	chat.CodeEnded: 409, verify.CodeNoCodePending: 409, verify.CodeWrong: 422, verify.CodeExpired: 410,
 	verify.CodeRateLimited: 429, verify.CodeTooManyWrong: 429,

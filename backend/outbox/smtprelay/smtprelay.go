@@ -28,6 +28,7 @@ import (
 
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/textrules"
 )
 
 // TLS modes of an SMTP account: the same words as the IMAP side (mailbox.TLSImplicit etc.) and
@@ -62,6 +63,10 @@ type Options struct {
 	LocalName string
 	// Timeout bounds each network operation (10 s when zero).
 	Timeout time.Duration
+	// OnConnect, when set, is told after every successful Dial whether the relay offered SMTPUTF8
+	// (RFC 6531) in its EHLO answer, so the organization can refuse up front an address this relay
+	// cannot carry (docs/decisions.md, "International addresses"). It carries nothing secret.
+	OnConnect func(smtputf8 bool)
 }
 
 // Check refuses a configuration that cannot work or would be unsafe.
@@ -152,7 +157,16 @@ func (s *Relay) Dial(ctx context.Context) (outbox.Conn, error) {
 		if r.err != nil {
 			return nil, classify(r.err)
 		}
-		return &smtpConn{sc: r.sc}, nil
+		conn := &smtpConn{sc: r.sc}
+		// go-mail's sender embeds net/smtp's client, which knows the EHLO extensions; net/smtp adds
+		// the SMTPUTF8 parameter to MAIL FROM by itself whenever the relay offers it.
+		if ext, ok := r.sc.(interface{ Extension(string) (bool, string) }); ok {
+			conn.smtputf8, _ = ext.Extension("SMTPUTF8")
+		}
+		if c.OnConnect != nil {
+			c.OnConnect(conn.smtputf8)
+		}
+		return conn, nil
 	}
 }
 
@@ -175,35 +189,66 @@ func (a requireAuth) Start(s *netsmtp.ServerInfo) (string, []byte, error) {
 	return a.Auth.Start(s)
 }
 
-type smtpConn struct{ sc gomail.SendCloser }
+type smtpConn struct {
+	sc       gomail.SendCloser
+	smtputf8 bool // the relay offered SMTPUTF8 in its EHLO answer
+}
 
 // Send sends one message; errors are *outbox.SendError.
 func (c *smtpConn) Send(m store.OutboxMessage) error {
-	msg, err := compose(m)
+	env, err := envelope(m)
 	if err != nil {
 		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: err.Error()}
 	}
-	from, err := mail.ParseAddress(m.FromAddr)
-	if err != nil {
-		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: "bad sender address"}
+	if env.utf8 && !c.smtputf8 {
+		// Sent anyway, the 8-bit address would be refused or mangled by the relay or a server after
+		// it; no encoding can make a local part ASCII. The message is fine, the relay cannot carry it.
+		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: NoSMTPUTF8Reason}
 	}
-	if err := c.sc.Send(from.Address, []string{m.ToAddr}, msg); err != nil {
+	if err := c.sc.Send(env.from, []string{env.to}, compose(m, env)); err != nil {
 		return classify(err)
 	}
 	return nil
 }
 
+// NoSMTPUTF8Reason is the reason a message fails when its address has non-ASCII letters before
+// the @ and the relay does not offer SMTPUTF8.
+const NoSMTPUTF8Reason = "the address has non-ASCII letters before the @, and the SMTP server does not offer SMTPUTF8 (RFC 6531), so it cannot carry it: ask the customer for another address, or use a relay that offers SMTPUTF8"
+
+// addresses are a message's sender and recipient as they go on the wire.
+type addresses struct {
+	fromName string
+	from, to string // textrules.MailingForm: local part as given, domain in A-labels
+	utf8     bool   // a local part has non-ASCII letters: needs SMTPUTF8
+}
+
+// envelope returns the wire form of m's addresses (the same in MAIL FROM/RCPT TO and the headers).
+func envelope(m store.OutboxMessage) (addresses, error) {
+	from, err := mail.ParseAddress(m.FromAddr)
+	if err != nil {
+		return addresses{}, fmt.Errorf("bad sender address: %w", err)
+	}
+	fromAddr, fromUTF8, err := textrules.MailingForm(from.Address)
+	if err != nil {
+		return addresses{}, fmt.Errorf("bad sender address: %w", err)
+	}
+	toAddr, toUTF8, err := textrules.MailingForm(m.ToAddr)
+	if err != nil {
+		return addresses{}, fmt.Errorf("bad recipient address: %w", err)
+	}
+	return addresses{fromName: from.Name, from: fromAddr, to: toAddr, utf8: fromUTF8 || toUTF8}, nil
+}
+
 func (c *smtpConn) Close() error { return c.sc.Close() }
 
 // compose builds the MIME message: plain text, with an HTML alternative when there is one.
-func compose(m store.OutboxMessage) (*gomail.Message, error) {
-	from, err := mail.ParseAddress(m.FromAddr)
-	if err != nil {
-		return nil, fmt.Errorf("bad sender address: %w", err)
-	}
+// Addresses are written as they are (SetAddressHeader encodes only the display name): go-mail's
+// SetHeader would make a non-ASCII address an RFC 2047 encoded-word, which is not allowed inside
+// an address; raw UTF-8 in the headers (RFC 6532) goes only through a relay that offers SMTPUTF8.
+func compose(m store.OutboxMessage, env addresses) *gomail.Message {
 	msg := gomail.NewMessage()
-	msg.SetAddressHeader("From", from.Address, from.Name)
-	msg.SetHeader("To", m.ToAddr)
+	msg.SetAddressHeader("From", env.from, env.fromName)
+	msg.SetAddressHeader("To", env.to, "")
 	msg.SetHeader("Subject", m.Subject)
 	msg.SetHeader("Message-ID", m.MessageID)
 	msg.SetDateHeader("Date", m.CreatedAt)
@@ -213,7 +258,7 @@ func compose(m store.OutboxMessage) (*gomail.Message, error) {
 	if m.BodyHTML != "" {
 		msg.AddAlternative("text/html", m.BodyHTML)
 	}
-	return msg, nil
+	return msg
 }
 
 // classify turns what go-mail/net/smtp returned into an *outbox.SendError.
