@@ -106,6 +106,9 @@ type Engine struct {
 
 	mu       sync.Mutex
 	watcher  *mailbox.Watcher
+	// watchErr is why the IMAP settings could not make a watcher, and when ("" when they could).
+	watchErr   string
+	watchErrAt time.Time
 	mailKick chan struct{}
 }
 
