@@ -57,7 +57,7 @@ const overview = {
 // Times relative to now, so "3 minutes ago" reads the same on every run.
 const ago = (minutes) => new Date(Date.now() - minutes * 60_000).toISOString()
 
-const noMailbox = { configured: false, connected: false, lastError: '', lastPoll: '' }
+const noMailbox = { configured: false, connected: false, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' }
 const closedGate = { senderVerified: false, senderAddress: '', message: 'Set up and verify a sender email in Address' }
 const openGate = { senderVerified: true, senderAddress: 'help@acme.example', message: '' }
 const inboxes = (gate, on) => [
@@ -98,7 +98,7 @@ const mailScenarios = {
   senderPending: {
     mail: {
       ...mail,
-      sender: { ...mail.sender, pending: pending(4), mailbox: { configured: true, connected: true, lastError: '', lastPoll: ago(1) } },
+      sender: { ...mail.sender, pending: pending(4), mailbox: { configured: true, connected: true, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: ago(1) } },
     },
   },
   senderPendingError: {
@@ -107,7 +107,7 @@ const mailScenarios = {
       sender: {
         ...mail.sender,
         pending: pending(25),
-        mailbox: { configured: true, connected: false, lastError: 'imap.fastmail.com:993: the server refused the username or password (AUTHENTICATIONFAILED).', lastPoll: ago(6) },
+        mailbox: { configured: true, connected: false, lastError: 'imap.fastmail.com:993: the server refused the username or password (AUTHENTICATIONFAILED).', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: ago(6) },
       },
     },
   },
