@@ -4,6 +4,7 @@
 package config
 
 import (
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -75,6 +76,24 @@ type MailAccount struct {
 	// CAFile is a PEM file of certificate authorities to trust for this server, in addition to
 	// nothing else: when set, only these verify the server (a private CA). Optional.
 	CAFile string `toml:"ca_file"`
+}
+
+// RootCAs loads CAFile for this account alone: nil (the system's roots) when none is set. Each
+// account gets its own pool, so a CA given for one server never vouches for the other. key names
+// the section ("smtp" or "imap") in the error.
+func (a *MailAccount) RootCAs(key string) (*x509.CertPool, error) {
+	if a == nil || a.CAFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(a.CAFile)
+	if err != nil {
+		return nil, &Error{File: "config", Key: key + ".ca_file", Msg: fmt.Sprintf("cannot read the CA file: %v", err)}
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, &Error{File: "config", Key: key + ".ca_file", Msg: a.CAFile + " holds no PEM certificate"}
+	}
+	return pool, nil
 }
 
 // HTTP configures the widget server.

@@ -1,11 +1,15 @@
 package config
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"vouchdesk/backend/testutil"
 )
 
 func write(t *testing.T, body string) string {
@@ -158,5 +162,77 @@ func TestWidgetLiveSection(t *testing.T) {
 	c, err = Load(write(t, `database = "x.db"`))
 	if err != nil || c.Widget.Live != (Live{}) {
 		t.Errorf("Load(no [widget.live]) = %+v, %v; want zeros (the defaults)", c.Widget.Live, err)
+	}
+}
+
+// Each account's ca_file makes a pool for that account alone: the SMTP CA never vouches for the
+// IMAP server, nor the other way round.
+func TestMailAccountRootCAsAreSeparate(t *testing.T) {
+	dir := t.TempDir()
+	smtpCert, imapCert := testutil.NewTLSCert(t), testutil.NewTLSCert(t)
+	writePEM := func(name string, c testutil.TLSCert) {
+		b := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Config.Certificates[0].Leaf.Raw})
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writePEM("smtp-ca.pem", smtpCert)
+	writePEM("imap-ca.pem", imapCert)
+	p := filepath.Join(dir, "vouchd.toml")
+	os.WriteFile(p, []byte(`database = "x.db"
+[smtp]
+host = "smtp.example.com"
+port = 587
+tls = "starttls"
+ca_file = "smtp-ca.pem"
+[imap]
+host = "imap.example.com"
+port = 993
+tls = "implicit"
+ca_file = "imap-ca.pem"
+`), 0o600)
+	c, err := Load(p)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	smtpPool, err := c.SMTP.RootCAs("smtp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imapPool, err := c.IMAP.RootCAs("imap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	trusts := func(pool *x509.CertPool, cert testutil.TLSCert) bool {
+		_, err := cert.Config.Certificates[0].Leaf.Verify(x509.VerifyOptions{Roots: pool})
+		return err == nil
+	}
+	for _, tc := range []struct {
+		name string
+		pool *x509.CertPool
+		cert testutil.TLSCert
+		want bool
+	}{
+		{"smtp pool, smtp CA", smtpPool, smtpCert, true},
+		{"smtp pool, imap CA", smtpPool, imapCert, false},
+		{"imap pool, imap CA", imapPool, imapCert, true},
+		{"imap pool, smtp CA", imapPool, smtpCert, false},
+	} {
+		if got := trusts(tc.pool, tc.cert); got != tc.want {
+			t.Errorf("%s: trusted = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+
+	// No ca_file: nil, the system's roots.
+	c.IMAP.CAFile = ""
+	if pool, err := c.IMAP.RootCAs("imap"); pool != nil || err != nil {
+		t.Errorf("RootCAs(no ca_file) = %v, %v; want nil, nil (the system's roots)", pool, err)
+	}
+	// A file that is not PEM names the key.
+	os.WriteFile(filepath.Join(dir, "junk.pem"), []byte("not a certificate"), 0o600)
+	c.SMTP.CAFile = filepath.Join(dir, "junk.pem")
+	var ce *Error
+	if _, err := c.SMTP.RootCAs("smtp"); !errors.As(err, &ce) || ce.Key != "smtp.ca_file" || !strings.Contains(ce.Msg, "no PEM certificate") {
+		t.Errorf("RootCAs(junk) = %v, want a config error naming smtp.ca_file", err)
 	}
 }

@@ -39,6 +39,10 @@ type Config struct {
 	DatabasePath string
 	// Listen is the widget server's host:port; "" runs no HTTP server.
 	Listen string
+	// Listener, when set, is a listener the caller has already bound; Start serves on it instead
+	// of binding Listen. vouchd binds its port before it changes the database, so a port that is
+	// taken stops it before anything is written.
+	Listener net.Listener
 	// PublicURL is where customers' browsers reach the widget server.
 	PublicURL string
 	// Version is reported by /healthz and the desktop's About.
@@ -56,8 +60,10 @@ type Config struct {
 	// means a random key for this run only: mail queued with it and still unsent at the next start
 	// fails with a reason saying to send a new code.
 	SealKey []byte
-	// RootCAs verifies mail servers' certificates; nil means the system's roots.
-	RootCAs *x509.CertPool
+	// RootCAs verifies both mail servers' certificates; nil means the system's roots.
+	// SMTPRootCAs or IMAPRootCAs, when set, replace it for that account alone: vouchd gives each
+	// account only the CA its config names, so one account's CA never vouches for the other.
+	RootCAs, SMTPRootCAs, IMAPRootCAs *x509.CertPool
 	// OnEvent receives live-change notifications (Event* names) for the UI; nil ignores them.
 	OnEvent func(name string)
 	// GoogleIssuerURL is the OpenID Connect issuer whose ID tokens Google Sign-In in the widget
@@ -100,6 +106,9 @@ type Engine struct {
 
 	mu       sync.Mutex
 	watcher  *mailbox.Watcher
+	// watchErr is why the IMAP settings could not make a watcher, and when ("" when they could).
+	watchErr   string
+	watchErrAt time.Time
 	mailKick chan struct{}
 	// relaySMTPUTF8: per organization, whether its relay offered SMTPUTF8 on its last connection.
 	relaySMTPUTF8 map[string]bool
@@ -133,7 +142,13 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, log: cfg.Logger, db: st, orgs: org.New(st, cfg.Now), backups: backup.New(st), mailKick: make(chan struct{}, 1),
 		stopBg: func() {}}
 	e.mailAccounts = mailaccounts.New(st, cfg.Secrets, cfg.Now)
-	e.mailAccounts.RootCAs = cfg.RootCAs
+	e.mailAccounts.SMTPRootCAs, e.mailAccounts.IMAPRootCAs = cfg.RootCAs, cfg.RootCAs
+	if cfg.SMTPRootCAs != nil {
+		e.mailAccounts.SMTPRootCAs = cfg.SMTPRootCAs
+	}
+	if cfg.IMAPRootCAs != nil {
+		e.mailAccounts.IMAPRootCAs = cfg.IMAPRootCAs
+	}
 	e.worker = outbox.NewWorker(st, e.transport, cfg.Now, cfg.Logger)
 	e.worker.Changed = func() { e.emit(EventOutboxChanged) }
 	e.senderEmails = senders.New(st, cfg.Now, e.publicURL, e.worker.Wake)
@@ -170,12 +185,15 @@ func (e *Engine) Start(ctx context.Context) error {
 	go func() { defer e.wg.Done(); e.worker.Run(bg) }()
 	go func() { defer e.wg.Done(); e.superviseMailbox(bg) }()
 	go func() { defer e.wg.Done(); e.sweepIdleChats(bg) }()
-	if e.cfg.Listen == "" {
-		return nil
-	}
-	ln, err := net.Listen("tcp", e.cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("engine: listen on %s: %w", e.cfg.Listen, err)
+	ln := e.cfg.Listener
+	if ln == nil {
+		if e.cfg.Listen == "" {
+			return nil
+		}
+		var err error
+		if ln, err = net.Listen("tcp", e.cfg.Listen); err != nil {
+			return fmt.Errorf("engine: listen on %s: %w", e.cfg.Listen, err)
+		}
 	}
 	e.ln = ln
 	e.server = &http.Server{

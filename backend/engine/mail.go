@@ -100,6 +100,7 @@ func (e *Engine) superviseMailbox(ctx context.Context) {
 	statusTick := time.NewTicker(time.Second)
 	defer statusTick.Stop()
 	var lastSeen string
+	var health mailHealthRecorder
 	for {
 		newKey, start := e.mailboxPlan(ctx)
 		if newKey != key {
@@ -136,6 +137,7 @@ func (e *Engine) superviseMailbox(ctx context.Context) {
 					lastSeen = seen
 					e.emit(EventSenderChanged)
 				}
+				health.record(ctx, e)
 			}
 		}
 	}
@@ -171,6 +173,12 @@ func (e *Engine) mailboxPlan(ctx context.Context) (string, func() *mailbox.Watch
 			return nil
 		}
 		w, err := mailbox.NewWatcher(cfg, mailbox.StoreCheckpoints(e.db, orgID, acc.ID), handler, e.log, e.cfg.Now)
+		e.mu.Lock()
+		e.watchErr, e.watchErrAt = "", time.Time{}
+		if err != nil {
+			e.watchErr, e.watchErrAt = "the mailbox watcher cannot start: "+err.Error(), e.Now()
+		}
+		e.mu.Unlock()
 		if err != nil {
 			e.log.Warn("mailbox watcher not started", "err", err)
 			return nil

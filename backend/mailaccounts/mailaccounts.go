@@ -33,9 +33,10 @@ type Service struct {
 	st      *store.Store
 	secrets secrets.Store
 	now     func() time.Time
-	// RootCAs verifies servers' certificates (nil: the system's roots). Set by tests and by vouchd
-	// when an operator points it at a private CA.
-	RootCAs *x509.CertPool
+	// SMTPRootCAs and IMAPRootCAs verify each server's certificate (nil: the system's roots). Each
+	// account has its own, so a private CA given for one server never vouches for the other. Set
+	// by tests and by vouchd when an operator points an account at a private CA.
+	SMTPRootCAs, IMAPRootCAs *x509.CertPool
 	// SMTPConnected, when set, is told after "test the connection" reached the relay whether it
 	// offered SMTPUTF8 (the engine records it; the outbox's own connections report the same).
 	SMTPConnected func(orgID string, smtputf8 bool)
@@ -175,7 +176,7 @@ func (s *Service) SMTPConfig(ctx context.Context, orgID string) (smtprelay.Optio
 		return smtprelay.Options{}, false, err
 	}
 	return smtprelay.Options{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
-		Password: s.password(a.SecretRef), RootCAs: s.RootCAs}, true, nil
+		Password: s.password(a.SecretRef), RootCAs: s.SMTPRootCAs}, true, nil
 }
 
 // IMAPConfig returns the watcher settings; ok is false when no IMAP account is set up.
@@ -187,7 +188,7 @@ func (s *Service) IMAPConfig(ctx context.Context, orgID string) (mailbox.Config,
 	// Lookback: a verification email that landed before the mailbox was set up still counts
 	// (only a live, exact token verifies anything, so older mail is harmless).
 	return mailbox.Config{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
-		Password: s.password(a.SecretRef), RootCAs: s.RootCAs, Lookback: 50}, true, nil
+		Password: s.password(a.SecretRef), RootCAs: s.IMAPRootCAs, Lookback: 50}, true, nil
 }
 
 // TestSMTP connects (TLS, AUTH) to the organization's relay and disconnects. The error says what

@@ -133,7 +133,7 @@ func TestSaveRejectsBadInput(t *testing.T) {
 func TestTestSMTPReportsAuthenticationAndReachability(t *testing.T) {
 	svc, _, _, ws := setup(t, true)
 	cert := testutil.NewTLSCert(t)
-	svc.RootCAs = cert.Pool
+	svc.SMTPRootCAs, svc.IMAPRootCAs = cert.Pool, cert.Pool
 	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{TLS: &cert, Username: "u", Password: "right"})
 	host, port, _ := net.SplitHostPort(srv.Addr)
 	p, _ := strconv.Atoi(port)

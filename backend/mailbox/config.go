@@ -155,4 +155,18 @@ type Status struct {
 	LastError     string    // one sentence a person can act on; "" after a pass that went well
 	LastPoll      time.Time // the end of the last pass that went well
 	LastUID       uint32    // the checkpoint: the last UID accepted
+	// Mode is how new mail is noticed once connected: ModeIdle or ModePolling; "" before the
+	// first login.
+	Mode string
+	// LastErrorAt is when LastError happened (it stays after a good pass, LastError does not).
+	LastErrorAt time.Time
+	// RetryingSince is when the current run of failed connections began; zero while the
+	// connection works (a handler's error is not a connection failure).
+	RetryingSince time.Time
 }
+
+// Status.Mode values.
+const (
+	ModeIdle    = "idle"    // the server pushes new mail (IMAP IDLE)
+	ModePolling = "polling" // the watcher asks every PollInterval
+)

@@ -357,7 +357,12 @@ func (w *Watcher) passLocked(ctx context.Context) (int, error) {
 			return 0, err
 		}
 		w.sess = s
-		w.setStatus(func(st *Status) { st.IdleSupported = s.idle })
+		w.setStatus(func(st *Status) {
+			st.IdleSupported, st.Mode = s.idle, ModePolling
+			if s.idle && !w.disableIdle {
+				st.Mode = ModeIdle
+			}
+		})
 		w.log.Info("mailbox watcher: connected", "idle", s.idle, "tls", w.cfg.TLS)
 	}
 	return w.fetchNew(ctx, w.sess)
@@ -381,6 +386,7 @@ func (w *Watcher) recordLocked(ctx context.Context, err error) {
 	if err == nil {
 		w.setStatus(func(st *Status) {
 			st.LastError, st.LastPoll, st.LastUID = "", w.now(), w.lastUID
+			st.RetryingSince = time.Time{}
 		})
 		return
 	}
@@ -393,7 +399,10 @@ func (w *Watcher) recordLocked(ctx context.Context, err error) {
 		msg = "the mailbox watcher failed: " + msg
 	}
 	w.setStatus(func(st *Status) {
-		st.LastError, st.LastUID = msg, w.lastUID
+		st.LastError, st.LastUID, st.LastErrorAt = msg, w.lastUID, w.now()
+		if KindOf(err) != ErrHandler && st.RetryingSince.IsZero() {
+			st.RetryingSince = st.LastErrorAt
+		}
 		if KindOf(err) != ErrHandler {
 			st.Connected = w.sess != nil && !w.sess.closed() && KindOf(err) == ErrCheckpoint
 		}

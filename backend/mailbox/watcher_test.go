@@ -411,8 +411,44 @@ func TestStatusAfterAPass(t *testing.T) {
 	if _, err := w.PollOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	want := Status{Connected: true, IdleSupported: true, LastPoll: fixed, LastUID: 1}
+	want := Status{Connected: true, IdleSupported: true, Mode: ModeIdle, LastPoll: fixed, LastUID: 1}
 	if s := w.Status(); s != want {
 		t.Errorf("Status() = %+v, want %+v", s, want)
+	}
+}
+
+// Status says since when the watcher has been retrying and when the last error happened; a good
+// pass ends the retrying but keeps when the last error was; Mode says IDLE or polling.
+func TestStatusRetryingSinceAndMode(t *testing.T) {
+	srv := newTestServer(t, serverOptions{})
+	clock := time.Date(2030, 5, 6, 7, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	good := srv.config()
+	bad := good
+	bad.Port, bad.Timeout = closedPort(t), time.Second
+	w, err := NewWatcher(bad, newMemCheckpoints(), newRecorder().handle, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.disableIdle = true
+	first := clock
+	if _, err := w.PollOnce(ctx); err == nil {
+		t.Fatal("PollOnce(closed port) = nil error")
+	}
+	clock = clock.Add(time.Minute)
+	w.PollOnce(ctx)
+	s := w.Status()
+	if !s.RetryingSince.Equal(first) || !s.LastErrorAt.Equal(clock) || !strings.Contains(s.LastError, "cannot reach") || s.Connected {
+		t.Errorf("Status() after two failures = %+v, want retrying since %v, last error at %v", s, first, clock)
+	}
+	w.cfg = good.withDefaults() // the server is back
+	clock = clock.Add(time.Minute)
+	if _, err := w.PollOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s = w.Status()
+	if !s.RetryingSince.IsZero() || !s.LastErrorAt.Equal(first.Add(time.Minute)) || s.LastError != "" || !s.Connected || s.Mode != ModePolling {
+		t.Errorf("Status() after a good pass = %+v, want connected, polling, not retrying, last error time kept", s)
 	}
 }

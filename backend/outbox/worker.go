@@ -35,6 +35,10 @@ type Worker struct {
 type Status struct {
 	LastError string    // the last connection-level problem, "" when the last pass was fine
 	LastPass  time.Time // when the worker last tried
+	// LastErrorAt is when the last problem happened; it stays after a pass that went well.
+	LastErrorAt time.Time
+	// FailingSince is when the current run of failed passes began; zero while passes go well.
+	FailingSince time.Time
 }
 
 // NewWorker returns a worker. transport gives an organization's relay at every pass (settings may
@@ -254,7 +258,14 @@ func (w *Worker) retryOrFail(ctx context.Context, m store.OutboxMessage, se *Sen
 func (w *Worker) setStatus(msg string, at time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.last = Status{LastError: msg, LastPass: at}
+	prev := w.last
+	w.last = Status{LastError: msg, LastPass: at, LastErrorAt: prev.LastErrorAt}
+	if msg != "" {
+		w.last.LastErrorAt, w.last.FailingSince = at, prev.FailingSince
+		if prev.FailingSince.IsZero() {
+			w.last.FailingSince = at
+		}
+	}
 }
 
 func errText(err error, otherwise string) string {

@@ -29,6 +29,11 @@ type MailboxWatchView struct {
 	Connected  bool   `json:"connected"`
 	LastError  string `json:"lastError"`
 	LastPoll   string `json:"lastPoll"`
+	// Mode is "idle" or "polling" once logged in; LastErrorAt is when LastError happened;
+	// RetryingSince is when the current run of failed connections began ("" while it works).
+	Mode          string `json:"mode"`
+	LastErrorAt   string `json:"lastErrorAt"`
+	RetryingSince string `json:"retryingSince"`
 }
 
 // SenderState is the Sender's Email section.
@@ -61,7 +66,8 @@ func (m *Mail) senderState(st senders.State, me org.Agent) SenderState {
 	if _, e, _ := m.b.engine(); e != nil {
 		configured, status := e.MailRuntime.MailboxWatch()
 		out.Mailbox = MailboxWatchView{Configured: configured, Connected: status.Connected,
-			LastError: status.LastError, LastPoll: stamp(status.LastPoll)}
+			LastError: status.LastError, LastPoll: stamp(status.LastPoll), Mode: status.Mode,
+			LastErrorAt: stamp(status.LastErrorAt), RetryingSince: stamp(status.RetryingSince)}
 	}
 	return out
 }
@@ -246,6 +252,9 @@ type DeliveryEntry struct {
 type DeliveryLog struct {
 	Entries     []DeliveryEntry `json:"entries"`
 	WorkerError string          `json:"workerError"`
+	// WorkerErrorAt is when WorkerError happened; FailingSince when the relay began failing.
+	WorkerErrorAt string `json:"workerErrorAt"`
+	FailingSince  string `json:"failingSince"`
 }
 
 // DeliveryLog lists the newest 200 emails.
@@ -258,10 +267,28 @@ func (m *Mail) DeliveryLog() (DeliveryLog, error) {
 	if err != nil {
 		return DeliveryLog{}, m.b.jsError("mail.delivery_log", err)
 	}
-	out := DeliveryLog{Entries: []DeliveryEntry{}, WorkerError: e.Outbox.Status().LastError}
+	worker := e.Outbox.Status()
+	out := DeliveryLog{Entries: []DeliveryEntry{}, WorkerError: worker.LastError, FailingSince: stamp(worker.FailingSince)}
+	if worker.LastError != "" {
+		out.WorkerErrorAt = stamp(worker.LastErrorAt)
+	}
 	for _, r := range rows {
 		out.Entries = append(out.Entries, DeliveryEntry{ID: r.ID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
 			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: stamp(r.CreatedAt), SentAt: stamp(r.SentAt)})
 	}
 	return out, nil
+}
+
+// MailHealth is how each mail account is doing, SMTP then IMAP: its state, the last error in
+// words and when, since when it retries, and whether the mailbox is watched by IDLE or polling.
+func (m *Mail) MailHealth() ([]mailaccounts.Health, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return nil, m.b.jsError("mail.health", err)
+	}
+	hs, err := e.MailRuntime.MailHealth(ctx, ws.Organization.ID)
+	if err != nil {
+		return nil, m.b.jsError("mail.health", err)
+	}
+	return hs, nil
 }

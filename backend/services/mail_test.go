@@ -1,6 +1,9 @@
 package services
 
 import (
+	"context"
+	"net"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +50,44 @@ func TestSenderAndGateThroughTheServices(t *testing.T) {
 	}
 	if st, err := mail.RemovePendingSender(); err != nil || st.Pending != nil {
 		t.Errorf("RemovePendingSender() = %+v, %v", st, err)
+	}
+}
+
+// With the relay on a port where nothing listens, the services say so in words, with when it
+// happened and since when delivery fails; the mailbox not set up reads not_set_up.
+func TestMailHealthShowsTheRelayError(t *testing.T) {
+	b := newBackend(t)
+	if _, err := NewSetup(b).Complete(SetupRequest{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"}); err != nil {
+		t.Fatal(err)
+	}
+	mail := NewMail(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close() // nothing listens there
+	if _, err := mail.SaveSMTP(AccountRequest{Host: "127.0.0.1", Port: port, TLS: "none"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mail.SetSender("support@acme.test"); err != nil {
+		t.Fatal(err)
+	}
+	eng(b).Outbox().DeliverDue(context.Background())
+
+	hs, err := mail.MailHealth()
+	if err != nil || len(hs) != 2 {
+		t.Fatalf("MailHealth() = %+v, %v", hs, err)
+	}
+	if h := hs[0]; h.Purpose != "smtp" || h.State != "retrying" || !strings.Contains(h.LastError, "cannot reach the SMTP server") ||
+		h.LastErrorAt == "" || h.RetryingSince == "" {
+		t.Errorf("MailHealth()[0] = %+v, want smtp retrying with the error, its time and since when", h)
+	}
+	if h := hs[1]; h.Purpose != "imap" || h.State != "not_set_up" {
+		t.Errorf("MailHealth()[1] = %+v, want imap not_set_up", h)
+	}
+	log, err := mail.DeliveryLog()
+	if err != nil || !strings.Contains(log.WorkerError, "cannot reach") || log.WorkerErrorAt != hs[0].LastErrorAt || log.FailingSince == "" {
+		t.Errorf("DeliveryLog() = %+v, %v; want the worker error with its time and since when", log, err)
 	}
 }

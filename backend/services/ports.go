@@ -98,6 +98,8 @@ type Mailing interface {
 type MailRuntime interface {
 	MailboxWatch() (configured bool, status mailbox.Status)
 	MailSettingsChanged()
+	// MailHealth is how each mail account is doing (SMTP, then IMAP).
+	MailHealth(ctx context.Context, orgID string) ([]mailaccounts.Health, error)
 }
 
 // PhoneInboxes are the phone inboxes' settings (calls.Service).

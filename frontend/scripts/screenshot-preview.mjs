@@ -57,19 +57,24 @@ const overview = {
 // Times relative to now, so "3 minutes ago" reads the same on every run.
 const ago = (minutes) => new Date(Date.now() - minutes * 60_000).toISOString()
 
-const noMailbox = { configured: false, connected: false, lastError: '', lastPoll: '' }
+const noMailbox = { configured: false, connected: false, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' }
 const closedGate = { senderVerified: false, senderAddress: '', message: 'Set up and verify a sender email in Address' }
 const openGate = { senderVerified: true, senderAddress: 'help@acme.example', message: '' }
 const inboxes = (gate, on) => [
   { id: 'ibx_01', name: 'Website', kind: 'chat', emailSignin: on, googleSignin: true, transcriptAfter: on, idleEndMinutes: 30, mailGate: gate },
   { id: 'ibx_02', name: 'Support hotline', kind: 'phone', emailSignin: false, googleSignin: false, transcriptAfter: false, mailGate: gate },
 ]
+const health = (purpose, state, more = {}) => ({
+  purpose, state, mode: '', lastError: '', lastErrorAt: '', retryingSince: '', lastOkAt: '', observedAt: ago(0), ...more,
+})
+const imapAccount = { host: 'imap.fastmail.com', port: 993, tls: 'implicit', username: 'help@acme.example', hasPassword: true }
 const smtpAccount = { host: 'smtp.fastmail.com', port: 587, tls: 'starttls', username: 'help@acme.example', hasPassword: true }
 
 const mail = {
   sender: { canManage: true, verified: null, pending: null, mailbox: noMailbox },
   settings: { smtp: null, imap: null, keyringAvailable: true, keyringProblem: '' },
-  log: { entries: [], workerError: '' },
+  log: { entries: [], workerError: '', workerErrorAt: '', failingSince: '' },
+  health: [health('smtp', 'not_set_up'), health('imap', 'not_set_up')],
   inboxes: inboxes(closedGate, false),
   tests: {
     smtp: { ok: true, message: 'Connected and signed in.' },
@@ -98,7 +103,7 @@ const mailScenarios = {
   senderPending: {
     mail: {
       ...mail,
-      sender: { ...mail.sender, pending: pending(4), mailbox: { configured: true, connected: true, lastError: '', lastPoll: ago(1) } },
+      sender: { ...mail.sender, pending: pending(4), mailbox: { configured: true, connected: true, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: ago(1) } },
     },
   },
   senderPendingError: {
@@ -107,7 +112,7 @@ const mailScenarios = {
       sender: {
         ...mail.sender,
         pending: pending(25),
-        mailbox: { configured: true, connected: false, lastError: 'imap.fastmail.com:993: the server refused the username or password (AUTHENTICATIONFAILED).', lastPoll: ago(6) },
+        mailbox: { configured: true, connected: false, lastError: 'imap.fastmail.com:993: the server refused the username or password (AUTHENTICATIONFAILED).', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: ago(6) },
       },
     },
   },
@@ -134,11 +139,24 @@ const mailScenarios = {
       },
     },
   },
-  deliveryLog: { mail: { ...mail, log: { entries: deliveryEntries, workerError: '' } } },
+  mailAccountsHealth: {
+    mail: {
+      ...mail,
+      settings: { ...mail.settings, smtp: smtpAccount, imap: imapAccount },
+      health: [
+        health('smtp', 'retrying', {
+          lastError: 'cannot reach the SMTP server smtp.fastmail.com:587: dial tcp: i/o timeout (check the host, the port and the firewall)',
+          lastErrorAt: ago(1), retryingSince: ago(42),
+        }),
+        health('imap', 'connected', { mode: 'idle', lastOkAt: ago(3), lastErrorAt: ago(60 * 5) }),
+      ],
+    },
+  },
+  deliveryLog: { mail: { ...mail, log: { ...mail.log, entries: deliveryEntries } } },
   deliveryLogWorkerError: {
     mail: {
       ...mail,
-      log: { entries: deliveryEntries.slice(1, 4), workerError: 'smtp.fastmail.com:587: the relay refused the password (535 5.7.8 Authentication failed).' },
+      log: { entries: deliveryEntries.slice(1, 4), workerError: 'smtp.fastmail.com:587: the relay refused the password (535 5.7.8 Authentication failed).', workerErrorAt: ago(2), failingSince: ago(35) },
     },
   },
   inboxesClosed: { mail },
@@ -407,6 +425,7 @@ function installFakeGo(scenario) {
       TestSMTP: () => later(m.tests.smtp),
       TestIMAP: () => later(m.tests.imap),
       DeliveryLog: () => later(m.log),
+      MailHealth: () => later(m.health),
     }
   }
   // The chat: conversations with their messages, contact panel and actions.
@@ -762,6 +781,11 @@ async function mailShots(open, shoot) {
   await page.getByRole('region', { name: 'Outgoing mail (SMTP)' }).getByRole('button', { name: 'Test connection' }).click()
   await page.getByText('Connected and signed in.').waitFor()
   await shoot(page, 'mail-accounts')
+  await page.close()
+
+  page = await openAt(open, mailScenarios.mailAccountsHealth, 'Mail accounts')
+  await page.getByText('Retrying the outgoing mail server').waitFor()
+  await shoot(page, 'mail-accounts-health')
   await page.close()
 
   page = await openAt(open, mailScenarios.mailAccountsNoKeyring, 'Mail accounts')

@@ -121,7 +121,7 @@ describe('App', () => {
       senderState({
         verified: verifiedSender({ address: evil }),
         pending: pendingSender({ address: evil }),
-        mailbox: { configured: true, connected: false, lastError: evil, lastPoll: '' },
+        mailbox: { configured: true, connected: false, lastError: evil, mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' },
       }),
     )
     mocked.getMailSettings.mockResolvedValue(

@@ -2,38 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"vouchdesk/backend/config"
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/org"
 )
-
-// rootCAs loads the ca_file of the mail accounts into one pool; nil (the system's roots) when none is set.
-func rootCAs(cfg config.Config) (*x509.CertPool, error) {
-	var pool *x509.CertPool
-	for _, a := range []*config.MailAccount{cfg.SMTP, cfg.IMAP} {
-		if a == nil || a.CAFile == "" {
-			continue
-		}
-		pem, err := os.ReadFile(a.CAFile)
-		if err != nil {
-			return nil, &config.Error{File: "config", Key: "ca_file", Msg: err.Error()}
-		}
-		if pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &config.Error{File: "config", Key: "ca_file", Msg: a.CAFile + " holds no PEM certificate"}
-		}
-	}
-	return pool, nil
-}
 
 // applyConfig makes the database match the configuration file: the organization (when the
 // database has none), the mail accounts, and the sender email. vouchd has no screens, so the file

@@ -78,9 +78,11 @@ func TestServeHealthStatusAndStop(t *testing.T) {
 		t.Errorf("status = %+v", s)
 	}
 
-	// A second server on the same database is refused with the reason.
+	// A second server on the same database (on another port) is refused with the reason.
+	cfg2 := writeConfig(t, fmt.Sprintf("database = %q\n[http]\nlisten = %q\n",
+		filepath.Join(filepath.Dir(cfg), "data/vouchdesk.db"), freePort(t)))
 	var stderr2 bytes.Buffer
-	if code := run(context.Background(), []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr2); code != exitFail ||
+	if code := run(context.Background(), []string{"serve", "--config", cfg2}, &bytes.Buffer{}, &stderr2); code != exitFail ||
 		!strings.Contains(stderr2.String(), "db_locked") {
 		t.Errorf("second serve = %d, %q; want exit 1 naming db_locked", code, stderr2.String())
 	}
@@ -222,5 +224,53 @@ func TestMalformedOutboxKeyStopsServe(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "x.db")); err == nil {
 		t.Error("a database was created although the key was malformed")
+	}
+}
+
+// A port that is taken stops serve before the database changes: no organization set up from the
+// config, no sender verification queued.
+func TestServeOnATakenPortChangesNothing(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	addr := taken.Addr().String()
+	cfg := writeConfig(t, fmt.Sprintf(`database = "vouchdesk.db"
+[http]
+listen = %q
+[organization]
+name = "Acme"
+owner_name = "Olive Owner"
+owner_email = "olive@acme.test"
+sender_email = "support@acme.test"
+[smtp]
+host = "127.0.0.1"
+port = 2525
+tls = "none"
+`, addr))
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr)
+	if code != exitFail || !strings.Contains(stderr.String(), "cannot listen on "+addr) ||
+		!strings.Contains(stderr.String(), "http.listen") {
+		t.Errorf("serve(taken port) = %d, %q; want exit %d saying it cannot listen on %s (http.listen)", code, stderr.String(), exitFail, addr)
+	}
+	dbFile := filepath.Join(filepath.Dir(cfg), "vouchdesk.db")
+	if _, err := os.Stat(dbFile); err != nil {
+		return // nothing created at all: nothing changed
+	}
+	db, err := sql.Open("sqlite3", dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, table := range []string{"organizations", "outbox"} {
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil && !strings.Contains(err.Error(), "no such table") {
+			t.Fatalf("count %s: %v", table, err)
+		}
+		if n != 0 {
+			t.Errorf("rows in %s after serve on a taken port = %d, want 0", table, n)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os/signal"
 	"syscall"
 	"time"
@@ -36,7 +37,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	pool, err := rootCAs(cfg)
+	smtpCAs, err := cfg.SMTP.RootCAs("smtp")
+	if err != nil {
+		return fail(stderr, err)
+	}
+	imapCAs, err := cfg.IMAP.RootCAs("imap")
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -50,8 +55,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		log.Warn("VOUCHD_OUTBOX_KEY is not set: codes and links still queued when vouchd stops will not be sent after a restart (docs/vouchd.md)")
 	}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen,
-		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, RootCAs: pool, SealKey: sealKey,
+	// The port first: a port that is taken stops vouchd before the database is touched (no
+	// organization set up, no verification email queued by a server that never ran).
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		fmt.Fprintf(stderr, "vouchd: cannot listen on %s (http.listen): %v; stop the program holding that port or choose another\n",
+			cfg.HTTP.Listen, err)
+		return exitFail
+	}
+	started := false
+	defer func() {
+		if !started {
+			ln.Close()
+		}
+	}()
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen, Listener: ln,
+		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, SealKey: sealKey,
+		SMTPRootCAs: smtpCAs, IMAPRootCAs: imapCAs,
 		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL,
 		WidgetLimits: widget.Limits{Live: widget.LiveCaps(cfg.Widget.Live)}})
 	if err != nil {
@@ -61,6 +81,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		e.Close(context.Background())
 		return fail(stderr, err)
 	}
+	started = true // Start serves on ln, and Close closes it
 	if err := e.Start(ctx); err != nil {
 		e.Close(context.Background())
 		return fail(stderr, err)

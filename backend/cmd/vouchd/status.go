@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"vouchdesk/backend/config"
+	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/store"
 )
@@ -25,6 +27,10 @@ type Status struct {
 	Counts             StatusCounts  `json:"counts"`
 	// Outbox counts emails by status: queued, sending, sent, retrying, failed.
 	Outbox map[string]int `json:"outbox"`
+	// MailAccounts is how the SMTP relay and the watched IMAP mailbox are doing, as the running
+	// server last recorded it: state, the last error in words and when, retrying since when,
+	// IDLE or polling.
+	MailAccounts []mailaccounts.Health `json:"mailAccounts"`
 }
 
 // StatusOrganization names the organization.
@@ -96,7 +102,7 @@ func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 func readStatus(ctx context.Context, st *store.Store) (Status, error) {
-	s := Status{Database: st.Path(), Inboxes: []StatusInbox{}, Outbox: map[string]int{}}
+	s := Status{Database: st.Path(), Inboxes: []StatusInbox{}, Outbox: map[string]int{}, MailAccounts: []mailaccounts.Health{}}
 	var err error
 	if s.SchemaVersion, err = st.SchemaVersion(ctx); err != nil {
 		return Status{}, err
@@ -137,6 +143,9 @@ func readStatus(ctx context.Context, st *store.Store) (Status, error) {
 	for _, k := range []string{store.OutboxQueued, store.OutboxSending, store.OutboxSent, store.OutboxRetrying, store.OutboxFailed} {
 		s.Outbox[k] += 0
 	}
+	if s.MailAccounts, err = mailaccounts.New(st, nil, nil).Recorded(ctx, ws.Organization.ID); err != nil {
+		return Status{}, err
+	}
 	return s, nil
 }
 
@@ -160,6 +169,24 @@ func printStatus(w io.Writer, s Status) {
 	}
 	fmt.Fprintf(w, "outbox:         %d queued, %d retrying, %d sent, %d failed\n", s.Outbox["queued"]+s.Outbox["sending"],
 		s.Outbox["retrying"], s.Outbox["sent"], s.Outbox["failed"])
+	for _, h := range s.MailAccounts {
+		fmt.Fprintf(w, "%-15s %s\n", h.Purpose+":", describeHealth(h))
+	}
 	fmt.Fprintf(w, "contacts:       %d (+%d awaiting opt-in)\n", s.Counts.Contacts, s.Counts.PendingContacts)
 	fmt.Fprintf(w, "conversations:  %d (%d open)\n", s.Counts.Conversations, s.Counts.OpenConversations)
+}
+
+// describeHealth is a mail account's state in one line: "retrying since …: the error (at …)".
+func describeHealth(h mailaccounts.Health) string {
+	line := strings.ReplaceAll(h.State, "_", " ")
+	if h.Mode != "" && h.State == mailaccounts.StateConnected {
+		line += " (" + map[string]string{"idle": "IDLE", "polling": "polling"}[h.Mode] + ")"
+	}
+	if h.RetryingSince != "" {
+		line += " since " + h.RetryingSince
+	}
+	if h.LastError != "" {
+		line += ": " + h.LastError + " (at " + h.LastErrorAt + ")"
+	}
+	return line
 }

@@ -23,6 +23,7 @@ export const API_CALLS = [
   'testSmtp',
   'testImap',
   'getDeliveryLog',
+  'getMailHealth',
   'listInboxes',
   'setInboxToggle',
   'getGoogleClientId',

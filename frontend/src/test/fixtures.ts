@@ -10,6 +10,7 @@ import type {
   DeliveryEntry,
   DeliveryLog,
   InboxSettings,
+  MailHealth,
   MailSettings,
   MailboxWatch,
   Overview,
@@ -47,7 +48,7 @@ export function overview(overrides: Partial<Overview> = {}): Overview {
   }
 }
 
-const noMailbox: MailboxWatch = { configured: false, connected: false, lastError: '', lastPoll: '' }
+const noMailbox: MailboxWatch = { configured: false, connected: false, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' }
 
 export function verifiedSender(overrides: Partial<SenderEmailView> = {}): SenderEmailView {
   return {
@@ -106,7 +107,7 @@ export function deliveryEntry(overrides: Partial<DeliveryEntry> = {}): DeliveryE
 }
 
 export function deliveryLog(overrides: Partial<DeliveryLog> = {}): DeliveryLog {
-  return { entries: [], workerError: '', ...overrides }
+  return { entries: [], workerError: '', workerErrorAt: '', failingSince: '', ...overrides }
 }
 
 const closedGate = {
@@ -268,6 +269,20 @@ export function contactDetail(overrides: Partial<ContactDetail> = {}): ContactDe
     merges: [],
     conversations: 2,
     createdAt: '2026-05-01T09:00:00Z',
+    ...overrides,
+  }
+}
+
+export function mailHealth(overrides: Partial<MailHealth> = {}): MailHealth {
+  return {
+    purpose: 'smtp',
+    state: 'ok',
+    mode: '',
+    lastError: '',
+    lastErrorAt: '',
+    retryingSince: '',
+    lastOkAt: new Date(Date.now() - 2 * 60_000).toISOString(),
+    observedAt: new Date().toISOString(),
     ...overrides,
   }
 }

@@ -536,6 +536,37 @@ export namespace conversations {
 
 }
 
+export namespace mailaccounts {
+	
+	export class Health {
+	    purpose: string;
+	    state: string;
+	    mode: string;
+	    lastError: string;
+	    lastErrorAt: string;
+	    retryingSince: string;
+	    lastOkAt: string;
+	    observedAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Health(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.purpose = source["purpose"];
+	        this.state = source["state"];
+	        this.mode = source["mode"];
+	        this.lastError = source["lastError"];
+	        this.lastErrorAt = source["lastErrorAt"];
+	        this.retryingSince = source["retryingSince"];
+	        this.lastOkAt = source["lastOkAt"];
+	        this.observedAt = source["observedAt"];
+	    }
+	}
+
+}
+
 export namespace services {
 	
 	export class AccountRequest {
@@ -699,6 +730,8 @@ export namespace services {
 	export class DeliveryLog {
 	    entries: DeliveryEntry[];
 	    workerError: string;
+	    workerErrorAt: string;
+	    failingSince: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new DeliveryLog(source);
@@ -708,6 +741,8 @@ export namespace services {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.entries = this.convertValues(source["entries"], DeliveryEntry);
 	        this.workerError = source["workerError"];
+	        this.workerErrorAt = source["workerErrorAt"];
+	        this.failingSince = source["failingSince"];
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -933,6 +968,9 @@ export namespace services {
 	    connected: boolean;
 	    lastError: string;
 	    lastPoll: string;
+	    mode: string;
+	    lastErrorAt: string;
+	    retryingSince: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new MailboxWatchView(source);
@@ -944,6 +982,9 @@ export namespace services {
 	        this.connected = source["connected"];
 	        this.lastError = source["lastError"];
 	        this.lastPoll = source["lastPoll"];
+	        this.mode = source["mode"];
+	        this.lastErrorAt = source["lastErrorAt"];
+	        this.retryingSince = source["retryingSince"];
 	    }
 	}
 	

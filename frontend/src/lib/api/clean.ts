@@ -6,7 +6,7 @@
 // input may still hold control or direction characters. A string Go sends
 // from a known set is narrowed; anything unexpected errs on the side of
 // showing less (an unknown panel state is never "verified").
-import type { contacts, conversations, services, transcript } from '../../../wailsjs/go/models'
+import type { contacts, conversations, mailaccounts, services, transcript } from '../../../wailsjs/go/models'
 import { showText } from '../textrules'
 import type {
   AccountView,
@@ -21,6 +21,8 @@ import type {
   FieldKind,
   Inbox,
   InboxSettings,
+  MailHealth,
+  MailHealthState,
   MailSettings,
   MessagePage,
   Overview,
@@ -110,6 +112,18 @@ export function testResult(raw: Plain<services.TestResult>): TestResult {
 
 export function deliveryLog(raw: Plain<services.DeliveryLog>): DeliveryLog {
   return { ...raw, entries: list(raw.entries) }
+}
+
+const healthStates: readonly MailHealthState[] = ['not_set_up', 'waiting', 'ok', 'connecting', 'connected', 'retrying', 'failed']
+
+/** SMTP then IMAP. An unknown state reads as retrying when there is an error, else waiting. */
+export function mailHealth(raw: readonly Plain<mailaccounts.Health>[] | null | undefined): MailHealth[] {
+  return list(raw).map((h) => ({
+    ...h,
+    purpose: h.purpose === 'imap' ? 'imap' : 'smtp',
+    state: oneOf(h.state, healthStates, h.lastError ? 'retrying' : 'waiting'),
+    mode: oneOf(h.mode, ['idle', 'polling', ''], ''),
+  }))
 }
 
 export function inboxSettings(raw: Plain<services.InboxSettings>): InboxSettings {

@@ -5,6 +5,7 @@ import {
   ApiError,
   getDeliveryLog,
   getGoogleClientId,
+  getMailHealth,
   getMailSettings,
   getSenderState,
   listInboxes,
@@ -31,13 +32,13 @@ afterEach(() => {
 
 describe('mail api', () => {
   it('getSenderState turns nil senders into null', async () => {
-    const mailbox = { configured: false, connected: false, lastError: '', lastPoll: '' }
+    const mailbox = { configured: false, connected: false, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' }
     stubGo({ SenderState: () => Promise.resolve({ canManage: true, verified: null, pending: null, mailbox }) })
     await expect(getSenderState()).resolves.toEqual({
       canManage: true,
       verified: null,
       pending: null,
-      mailbox: { configured: false, connected: false, lastError: '', lastPoll: '' },
+      mailbox: { configured: false, connected: false, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' },
     })
   })
 
@@ -50,7 +51,7 @@ describe('mail api', () => {
       linkSentAt: '2026-05-09T10:00:00Z',
     }
     const SetSender = vi.fn(() =>
-      Promise.resolve({ canManage: true, verified: null, pending, mailbox: { configured: true, connected: true, lastError: '', lastPoll: '' } }),
+      Promise.resolve({ canManage: true, verified: null, pending, mailbox: { configured: true, connected: true, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' } }),
     )
     stubGo({ SetSender })
     const state = await setSender('support@acme.example')
@@ -102,6 +103,14 @@ describe('mail api', () => {
   it('getDeliveryLog turns a nil slice into []', async () => {
     stubGo({ DeliveryLog: () => Promise.resolve({ entries: null, workerError: 'relay refused' }) })
     await expect(getDeliveryLog()).resolves.toEqual({ entries: [], workerError: 'relay refused' })
+  })
+
+  it('getMailHealth turns nil into [] and narrows an unknown state and mode', async () => {
+    const h = { purpose: 'imap', state: 'exploded', mode: 'telepathy', lastError: 'x', lastErrorAt: '', retryingSince: '', lastOkAt: '', observedAt: '' }
+    stubGo({ MailHealth: () => Promise.resolve(null) })
+    await expect(getMailHealth()).resolves.toEqual([])
+    stubGo({ MailHealth: () => Promise.resolve([h]) })
+    await expect(getMailHealth()).resolves.toEqual([{ ...h, state: 'retrying', mode: '' }])
   })
 })
 

@@ -2,8 +2,8 @@
 import * as Mail from '../../../wailsjs/go/services/Mail'
 import { services } from '../../../wailsjs/go/models'
 import { call } from './call'
-import { deliveryLog, mailSettings, senderState, testResult } from './clean'
-import type { AccountRequest, DeliveryLog, MailSettings, SenderState, TestResult } from './models'
+import { deliveryLog, mailHealth, mailSettings, senderState, testResult } from './clean'
+import type { AccountRequest, DeliveryLog, MailHealth, MailSettings, SenderState, TestResult } from './models'
 
 /** The verified and the pending sender email, and the mailbox watch. */
 export async function getSenderState(): Promise<SenderState> {
@@ -66,4 +66,9 @@ export async function testImap(): Promise<TestResult> {
 /** The newest emails and the sending worker's problem, if any. */
 export async function getDeliveryLog(): Promise<DeliveryLog> {
   return deliveryLog(await call(() => Mail.DeliveryLog()))
+}
+
+/** How each mail account is doing, SMTP then IMAP: state, last error and when, retrying since. */
+export async function getMailHealth(): Promise<MailHealth[]> {
+  return mailHealth(await call(() => Mail.MailHealth()))
 }

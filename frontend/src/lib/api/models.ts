@@ -7,7 +7,7 @@
 //   - Narrow<T, N>: a field Go sends as a string but whose values are a known
 //     set (a panel state, a kind) typed as that set; ./clean maps an unknown
 //     value to the safe one. Go pointers (nil: null) are typed `| null` here.
-import type { backup, contacts, conversations, services, startup, transcript } from '../../../wailsjs/go/models'
+import type { backup, contacts, conversations, mailaccounts, services, startup, transcript } from '../../../wailsjs/go/models'
 
 type Method = (...args: never[]) => unknown
 
@@ -86,6 +86,12 @@ export type MailSettings = Narrow<Plain<services.MailSettings>, { smtp: AccountV
 export type TestResult = Plain<services.TestResult>
 export type DeliveryEntry = Plain<services.DeliveryEntry>
 export type DeliveryLog = Plain<services.DeliveryLog>
+/** How a mail account is doing (Go's mailaccounts.Health); times are RFC 3339 or ''. */
+export type MailHealthState = 'not_set_up' | 'waiting' | 'ok' | 'connecting' | 'connected' | 'retrying' | 'failed'
+export type MailHealth = Narrow<
+  Plain<mailaccounts.Health>,
+  { purpose: 'smtp' | 'imap'; state: MailHealthState; mode: 'idle' | 'polling' | '' }
+>
 
 // ---- Inboxes ------------------------------------------------------------------------
 

@@ -6,6 +6,10 @@ export function DeliveryLog() {
   return window['go']['services']['Mail']['DeliveryLog']();
 }
 
+export function MailHealth() {
+  return window['go']['services']['Mail']['MailHealth']();
+}
+
 export function RemovePendingSender() {
   return window['go']['services']['Mail']['RemovePendingSender']();
 }

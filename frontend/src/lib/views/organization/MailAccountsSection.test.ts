@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event'
 import MailAccountsSection from './MailAccountsSection.svelte'
 import * as api from '../../api'
 import { fakeEvents } from '../../../test/apiMock'
-import { account, mailSettings } from '../../../test/fixtures'
+import { account, mailHealth, mailSettings } from '../../../test/fixtures'
 
 vi.mock('../../api', async (importOriginal) =>
   (await import('../../../test/apiMock')).mockCalls(await importOriginal()),
@@ -141,5 +141,35 @@ describe('Mail accounts', () => {
     expect(screen.getByText('Only owners and admins can change this.')).toBeInTheDocument()
     expect(smtp.getByLabelText('Host')).toBeDisabled()
     expect(smtp.queryByRole('button', { name: 'Save' })).not.toBeInTheDocument()
+  })
+
+  it('each card says how its account is doing: retrying since when with the error, connected by IDLE', async () => {
+    const since = new Date(Date.now() - 20 * 60_000).toISOString()
+    const at = new Date(Date.now() - 60_000).toISOString()
+    m.getMailHealth.mockResolvedValue([
+      mailHealth({ state: 'retrying', lastError: 'cannot reach the SMTP server: connection refused', lastErrorAt: at, retryingSince: since, lastOkAt: '' }),
+      mailHealth({ purpose: 'imap', state: 'connected', mode: 'idle' }),
+    ])
+    const { smtp, imap } = await show(
+      mailSettings({ smtp: account(), imap: account({ host: 'imap.acme.example', port: 993, tls: 'implicit' }) }),
+    )
+    const problem = await smtp.findByRole('alert')
+    expect(problem).toHaveTextContent(
+      'Retrying the outgoing mail server since 20 minutes ago: cannot reach the SMTP server: connection refused (last tried 1 minute ago)',
+    )
+    expect(within(problem).getAllByRole('time')[0]).toHaveAttribute('datetime', since)
+    expect(imap.getByText(/Connected: new mail is noticed at once \(IDLE\)/)).toBeInTheDocument()
+    expect(imap.queryByRole('alert')).not.toBeInTheDocument()
+  })
+
+  it('a mailbox that has worked again keeps when the last problem was; polling is named', async () => {
+    m.getMailHealth.mockResolvedValue([
+      mailHealth({ state: 'not_set_up', lastOkAt: '' }),
+      mailHealth({ purpose: 'imap', state: 'connected', mode: 'polling', lastErrorAt: new Date(Date.now() - 3 * 3600_000).toISOString() }),
+    ])
+    const { smtp, imap } = await show(mailSettings({ imap: account({ host: 'imap.acme.example' }) }))
+    expect(await imap.findByText(/checked every 30 seconds \(the server has no IDLE\)/)).toBeInTheDocument()
+    expect(imap.getByText(/Last problem/)).toHaveTextContent('Last problem 3 hours ago.')
+    expect(smtp.queryByText(/Working|Retrying|Nothing sent/)).not.toBeInTheDocument()
   })
 })

@@ -106,7 +106,7 @@ describe('Sender’s Email', () => {
     await show(
       senderState({
         pending: pendingSender(),
-        mailbox: { configured: true, connected: false, lastError: 'The server refused the password.', lastPoll: '' },
+        mailbox: { configured: true, connected: false, lastError: 'The server refused the password.', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: '' },
       }),
     )
     expect(
@@ -121,7 +121,7 @@ describe('Sender’s Email', () => {
     await show(
       senderState({
         pending: pendingSender(),
-        mailbox: { configured: true, connected: true, lastError: '', lastPoll: new Date().toISOString() },
+        mailbox: { configured: true, connected: true, lastError: '', mode: '', lastErrorAt: '', retryingSince: '', lastPoll: new Date().toISOString() },
       }),
     )
     expect(await screen.findByText(/Connected to the mailbox/)).toHaveTextContent('last checked just now')
