@@ -177,8 +177,14 @@ func (a requireAuth) Start(s *netsmtp.ServerInfo) (string, []byte, error) {
 
 type smtpConn struct{ sc gomail.SendCloser }
 
+var _ outbox.HeldConn = (*smtpConn)(nil)
+
 // Send sends one message; errors are *outbox.SendError.
-func (c *smtpConn) Send(m store.OutboxMessage) error {
+func (c *smtpConn) Send(m store.OutboxMessage) error { return c.SendHeld(m, nil) }
+
+// SendHeld sends one message but writes the end of its data (the final ".", after which the relay
+// accepts it) only once release is closed; errors are *outbox.SendError.
+func (c *smtpConn) SendHeld(m store.OutboxMessage, release <-chan struct{}) error {
 	msg, err := compose(m)
 	if err != nil {
 		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: err.Error()}
@@ -187,13 +193,30 @@ func (c *smtpConn) Send(m store.OutboxMessage) error {
 	if err != nil {
 		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: "bad sender address"}
 	}
-	if err := c.sc.Send(from.Address, []string{m.ToAddr}, msg); err != nil {
+	if err := c.sc.Send(from.Address, []string{m.ToAddr}, held{msg, release}); err != nil {
 		return classify(err)
 	}
 	return nil
 }
 
 func (c *smtpConn) Close() error { return c.sc.Close() }
+
+// held writes the message, then waits for release before returning: net/smtp writes the final
+// "." (and the relay accepts the message) only after WriteTo returns. It never returns an error
+// of its own, because go-mail answers a WriteTo error by ending the data, which would hand over a
+// cut message.
+type held struct {
+	msg     io.WriterTo
+	release <-chan struct{}
+}
+
+func (h held) WriteTo(w io.Writer) (int64, error) {
+	n, err := h.msg.WriteTo(w)
+	if err == nil && h.release != nil {
+		<-h.release
+	}
+	return n, err
+}
 
 // compose builds the MIME message: plain text, with an HTML alternative when there is one.
 func compose(m store.OutboxMessage) (*gomail.Message, error) {
