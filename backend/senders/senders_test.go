@@ -239,7 +239,7 @@ func TestVerifyFromMailboxNeedsOurMessage(t *testing.T) {
 		"another address, our subject":    {MessageID: "<reply-2@elsewhere.test>", From: "mallory@elsewhere.test", Subject: e.Subject, Text: e.BodyText},
 		"a reply from the address itself": {MessageID: "<reply-3@acme.test>", From: "support@acme.test", Subject: "Re: " + e.Subject, Text: quoted},
 		"no Message-ID, another address":  {From: "mallory@elsewhere.test", Subject: e.Subject, Text: e.BodyText},
-		"no From, no Message-ID":           {Subject: e.Subject, Text: e.BodyText},
+		"no From, no Message-ID":          {Subject: e.Subject, Text: e.BodyText},
 	} {
 		if addr, err := f.svc.VerifyFromMailbox(ctx, m); err != nil || addr != "" {
 			t.Errorf("VerifyFromMailbox(%s) = %q, %v; want nothing verified", name, addr, err)
