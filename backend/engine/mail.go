@@ -8,6 +8,7 @@ import (
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/outbox/smtprelay"
+	"vouchdesk/backend/senders"
 )
 
 // Event names pushed to the desktop UI (see Config.OnEvent).
@@ -162,7 +163,7 @@ func (e *Engine) mailboxPlan(ctx context.Context) (string, func() *mailbox.Watch
 	key := fmt.Sprint(acc.ID, acc.UpdatedAt.UnixMilli())
 	return key, func() *mailbox.Watcher {
 		handler := func(ctx context.Context, m mailbox.Message) error {
-			addr, err := e.senderEmails.VerifyFromMailbox(ctx, m.Subject, m.Text)
+			addr, err := e.senderEmails.VerifyFromMailbox(ctx, senders.Arrived{MessageID: m.MessageID, From: m.From, Subject: m.Subject, Text: m.Text})
 			if err != nil {
 				return err
 			}

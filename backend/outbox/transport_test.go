@@ -71,3 +71,59 @@ func TestWorkerFollowsTheTransportsVerdict(t *testing.T) {
 		})
 	}
 }
+
+// heldTransport is a HeldConn without SMTP: at the moment it "accepts" a message (after its
+// release) it reads the database and notes every earlier accepted message not yet recorded sent.
+// sendErrs works as in fakeTransport.
+type heldTransport struct {
+	fakeTransport
+	st         *store.Store
+	accepted   []string // ids, in order
+	unrecorded []string // "<earlier id> when <id> was accepted"
+}
+
+func (h *heldTransport) Dial(context.Context) (outbox.Conn, error) { return h, nil }
+
+func (h *heldTransport) SendHeld(m store.OutboxMessage, release <-chan struct{}) error {
+	if err := h.fakeTransport.Send(m); err != nil {
+		return err
+	}
+	if release != nil {
+		<-release
+	}
+	for _, id := range h.accepted {
+		if got, err := h.st.OutboxByID(ctx, id); err != nil || got.Status != store.OutboxSent {
+			h.unrecorded = append(h.unrecorded, id+" when "+m.ID+" was accepted")
+		}
+	}
+	h.accepted = append(h.accepted, m.ID)
+	return nil
+}
+
+// TestEachMessageIsRecordedBeforeTheNextIsAccepted: with a transport that holds each message's
+// end of data, the worker releases a message only once the one accepted before it is recorded
+// sent, so a kill can leave at most one message accepted and not recorded; a refused message in
+// between changes nothing. Every outcome is recorded at the end of the pass.
+func TestEachMessageIsRecordedBeforeTheNextIsAccepted(t *testing.T) {
+	st, orgID := setup(t)
+	const n = 12
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = enqueue(t, st, email(orgID, i))
+	}
+	errs := make([]error, 5)
+	errs[4] = &outbox.SendError{Kind: outbox.ErrPermanent, Code: 550, Msg: "no such user"} // the fifth is refused
+	h := &heldTransport{fakeTransport: fakeTransport{sendErrs: errs}, st: st}
+	w := outbox.NewWorker(st, func(string) (outbox.Transport, error) { return h, nil }, nil, nil)
+	sent, err := w.DeliverDue(ctx)
+	if err != nil || sent != n-1 {
+		t.Fatalf("DeliverDue() = %d, %v; want %d, nil", sent, err, n-1)
+	}
+	if len(h.unrecorded) > 0 {
+		t.Errorf("accepted before the previous message was recorded: %v", h.unrecorded)
+	}
+	c, _ := st.OutboxCounts(ctx, orgID)
+	if c[store.OutboxSent] != n-1 || c[store.OutboxFailed] != 1 {
+		t.Errorf("OutboxCounts() = %v, want %d sent and 1 failed", c, n-1)
+	}
+}

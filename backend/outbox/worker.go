@@ -198,32 +198,7 @@ func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store
 		return 0, se
 	}
 	defer conn.Close()
-	sent := 0
-	var connErr *SendError
-	for i, m := range msgs {
-		if connErr != nil {
-			w.retryOrFail(rec, m, connErr)
-			continue
-		}
-		if err := conn.Send(m); err != nil {
-			se := asSendError(err)
-			w.retryOrFail(rec, m, se)
-			// After a network error the connection is unusable: put the rest back.
-			if se.Kind != ErrPermanent && se.Code == 0 {
-				connErr = se
-				w.log.Warn("outbox: connection lost", "remaining", len(msgs)-i-1, "err", se.Msg)
-			}
-			continue
-		}
-		if err := w.st.MarkOutboxSent(rec, m.ID, w.now()); err != nil {
-			// Sent but not recorded: it stays "sending" and the next start requeues it, sent again
-			// with the same Message-ID (at least once; receivers can drop the duplicate). The rest
-			// of the batch goes on.
-			w.log.Error("outbox: recording a delivery", "id", m.ID, "err", err)
-			continue
-		}
-		sent++
-	}
+	sent, connErr := w.sendAll(rec, conn, msgs)
 	if sent > 0 {
 		// The relay works again: mail waiting out a backoff from the outage goes now, not up to
 		// 30 minutes later.
@@ -236,6 +211,81 @@ func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store
 		return sent, connErr
 	}
 	return sent, nil
+}
+
+// sendAll sends msgs in order over conn and records each outcome. Each message is recorded as
+// sent right after the relay accepted it, and no message is accepted before the one before it is
+// recorded: a kill at any moment leaves at most one message accepted but not recorded (it goes
+// again after the restart, with the same Message-ID). With a HeldConn the record is committed
+// while the next message's SMTP transaction goes out up to its final "." (held until then), so the
+// commit's wait for the database's single writer overlaps the relay's round trips instead of
+// adding to them. It returns how many were recorded sent, and the connection-level error that
+// stopped it, if any (the rest are put back).
+func (w *Worker) sendAll(rec context.Context, conn Conn, msgs []store.OutboxMessage) (int, *SendError) {
+	hc, holds := conn.(HeldConn)
+	sent := 0
+	// marked is closed when the last accepted message's record is written (nil: none pending);
+	// markOK tells how that went, read only after marked is closed.
+	var marked chan struct{}
+	var markOK bool
+	waitMark := func() bool {
+		if marked == nil {
+			return true
+		}
+		<-marked
+		marked = nil
+		if markOK {
+			sent++
+		}
+		return markOK
+	}
+	var connErr *SendError
+	for i, m := range msgs {
+		if connErr != nil {
+			w.retryOrFail(rec, m, connErr)
+			continue
+		}
+		var err error
+		if holds {
+			err = hc.SendHeld(m, marked)
+		} else {
+			waitMark()
+			err = conn.Send(m)
+		}
+		if err != nil {
+			se := asSendError(err)
+			w.retryOrFail(rec, m, se)
+			// After a network error the connection is unusable: put the rest back.
+			if se.Kind != ErrPermanent && se.Code == 0 {
+				connErr = se
+				w.log.Warn("outbox: connection lost", "remaining", len(msgs)-i-1, "err", se.Msg)
+			}
+			continue
+		}
+		// The previous record is written (the release of this message's end of data waited for
+		// it); when it failed, stop after this one: see below.
+		prevOK := waitMark()
+		done := make(chan struct{})
+		marked = done
+		go func(id string) {
+			defer close(done)
+			if err := w.st.MarkOutboxSent(rec, id, w.now()); err != nil {
+				// Sent but not recorded: it stays "sending" and the next start requeues it, sent
+				// again with the same Message-ID (at least once; receivers can drop the duplicate).
+				w.log.Error("outbox: recording a delivery", "id", id, "err", err)
+				markOK = false
+				return
+			}
+			markOK = true
+		}(m.ID)
+		if !prevOK {
+			// The database refuses writes: sending more would only add messages that go out
+			// without a record. The rest go back to the queue (if that write works).
+			connErr = &SendError{Kind: ErrTemporary, Msg: "could not record deliveries in the database"}
+		}
+	}
+	waitMark()
+	return sent, connErr
 }
 
 func (w *Worker) retryOrFail(ctx context.Context, m store.OutboxMessage, se *SendError) {

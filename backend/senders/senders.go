@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -268,6 +269,13 @@ func (s *Service) Preview(ctx context.Context, plain string) (address, orgName s
 // previous verified one, if any, is replaced). method says how the token came back: MethodLink
 // (a person confirmed the page) or MethodIMAP (the app found the email in the mailbox).
 func (s *Service) Verify(ctx context.Context, plain, method string) (store.SenderEmail, error) {
+	return s.verify(ctx, plain, method, nil)
+}
+
+// verify is Verify with a last check on the challenge before anything changes: when accept
+// returns false the transaction is rolled back (the link stays usable) and ErrLinkUnusable is
+// returned.
+func (s *Service) verify(ctx context.Context, plain, method string, accept func(*store.Tx, store.Challenge) (bool, error)) (store.SenderEmail, error) {
 	if !token.IsLinkShaped(plain) {
 		return store.SenderEmail{}, ErrLinkUnusable
 	}
@@ -279,6 +287,13 @@ func (s *Service) Verify(ctx context.Context, plain, method string) (store.Sende
 			return ErrLinkUnusable
 		} else if err != nil {
 			return err
+		}
+		if accept != nil {
+			if ok, err := accept(tx, ch); err != nil {
+				return err
+			} else if !ok {
+				return ErrLinkUnusable
+			}
 		}
 		se, err := tx.SenderEmailByID(ch.OrgID, ch.SenderEmailID)
 		if err != nil {
@@ -316,12 +331,31 @@ func (s *Service) Verify(ctx context.Context, plain, method string) (store.Sende
 // a whole token counts.
 var linkInText = regexp.MustCompile(regexp.QuoteMeta(LinkPath) + `([A-Za-z0-9_-]{43})(?:[^A-Za-z0-9_-]|$)`)
 
+// Arrived is a message that arrived in the watched mailbox, as sender verification reads it.
+type Arrived struct {
+	MessageID string // the Message-ID header, with or without its angle brackets
+	From      string // the first From address (addr-spec only)
+	Subject   string // decoded
+	Text      string // the decoded text body
+}
+
 // VerifyFromMailbox looks for verification links in a message that arrived in the watched mailbox
-// and uses them. A message without a live token changes nothing. It returns the address verified,
-// or "" when the message verified nothing.
-func (s *Service) VerifyFromMailbox(ctx context.Context, subject, text string) (string, error) {
-	for _, m := range linkInText.FindAllStringSubmatch(subject+"\n"+text, 8) {
-		se, err := s.Verify(ctx, m[1], MethodIMAP)
+// and uses them, only when the message is the verification email we sent (ourMessage): a reply
+// or forward from someone else that quotes the link verifies nothing, and leaves the link usable.
+// A message without a live token changes nothing. It returns the address verified, or "" when
+// the message verified nothing.
+func (s *Service) VerifyFromMailbox(ctx context.Context, m Arrived) (string, error) {
+	accept := func(tx *store.Tx, ch store.Challenge) (bool, error) {
+		sent, err := tx.OutboxByChallenge(ch.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		return ourMessage(m, sent), nil
+	}
+	for _, l := range linkInText.FindAllStringSubmatch(m.Subject+"\n"+m.Text, 8) {
+		se, err := s.verify(ctx, l[1], MethodIMAP, accept)
 		if errors.Is(err, ErrLinkUnusable) {
 			continue
 		}
@@ -331,4 +365,20 @@ func (s *Service) VerifyFromMailbox(ctx context.Context, subject, text string) (
 		return se.Address, nil
 	}
 	return "", nil
+}
+
+// ourMessage tells whether m is the email sent: it carries the Message-ID we gave it, or (for a
+// relay that replaces Message-IDs) it comes From the address we sent it from with the subject we
+// wrote. A reply has its own Message-ID and, from anyone else, another From; a reply or forward
+// from the address itself has another subject ("Re: ...").
+func ourMessage(m Arrived, sent store.OutboxMessage) bool {
+	trim := func(id string) string { return strings.Trim(strings.TrimSpace(id), "<>") }
+	if id := trim(m.MessageID); id != "" && id == trim(sent.MessageID) {
+		return true
+	}
+	from, err := mail.ParseAddress(sent.FromAddr)
+	if err != nil || m.From == "" {
+		return false
+	}
+	return strings.EqualFold(strings.TrimSpace(m.From), from.Address) && m.Subject == sent.Subject
 }

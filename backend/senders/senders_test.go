@@ -198,6 +198,7 @@ func TestVerifyFromMailboxNeedsTheExactToken(t *testing.T) {
 	f := setup(t)
 	f.svc.Set(ctx, f.ws.Me, f.ws.Organization, "support@acme.test")
 	tok, _ := f.lastLink(t)
+	e := f.lastEmail(t)
 	lookalike := tok[:42] + string("ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(strings.IndexByte("ABCDEFGHIJKLMNOPQRSTUVWXYZ", tok[42])+1)%26])
 	for _, text := range []string{
 		"Confirm: http://127.0.0.1:8470/verify/sender/" + lookalike,
@@ -205,20 +206,71 @@ func TestVerifyFromMailboxNeedsTheExactToken(t *testing.T) {
 		"Truncated: http://127.0.0.1:8470/verify/sender/" + tok[:40],
 		"Extended: http://127.0.0.1:8470/verify/sender/" + tok + "x",
 	} {
-		if addr, err := f.svc.VerifyFromMailbox(ctx, "Confirm", text); err != nil || addr != "" {
+		if addr, err := f.svc.VerifyFromMailbox(ctx, senders.Arrived{MessageID: e.MessageID, From: e.ToAddr, Subject: "Confirm", Text: text}); err != nil || addr != "" {
 			t.Errorf("VerifyFromMailbox(%q) = %q, %v; want nothing verified", text, addr, err)
 		}
 	}
 	if st, _ := f.svc.Current(ctx, f.ws.Organization.ID); st.Verified != nil {
 		t.Fatal("a look-alike message verified the sender")
 	}
-	e := f.lastEmail(t)
-	addr, err := f.svc.VerifyFromMailbox(ctx, e.Subject, e.BodyText)
+	addr, err := f.svc.VerifyFromMailbox(ctx, arrived(e))
 	if err != nil || addr != "support@acme.test" {
 		t.Fatalf("VerifyFromMailbox(the real email) = %q, %v", addr, err)
 	}
 	if st, _ := f.svc.Current(ctx, f.ws.Organization.ID); st.Verified == nil || st.Verified.VerifiedMethod != "imap" {
 		t.Errorf("Current() = %+v, want verified by imap", st)
+	}
+}
+
+// arrived is the sent email e as the watcher reads it when it lands unchanged.
+func arrived(e store.OutboxMessage) senders.Arrived {
+	return senders.Arrived{MessageID: e.MessageID, From: e.ToAddr, Subject: e.Subject, Text: e.BodyText}
+}
+
+// TestVerifyFromMailboxNeedsOurMessage: the token alone is not enough; the message must be the
+// verification email we sent (its Message-ID, or From the sender address with our subject).
+func TestVerifyFromMailboxNeedsOurMessage(t *testing.T) {
+	f := setup(t)
+	f.svc.Set(ctx, f.ws.Me, f.ws.Organization, "support@acme.test")
+	e := f.lastEmail(t)
+	quoted := "Thanks!\n\n> " + strings.ReplaceAll(e.BodyText, "\n", "\n> ")
+	for name, m := range map[string]senders.Arrived{
+		"a reply from another address":    {MessageID: "<reply-1@elsewhere.test>", From: "mallory@elsewhere.test", Subject: "Re: " + e.Subject, Text: quoted},
+		"another address, our subject":    {MessageID: "<reply-2@elsewhere.test>", From: "mallory@elsewhere.test", Subject: e.Subject, Text: e.BodyText},
+		"a reply from the address itself": {MessageID: "<reply-3@acme.test>", From: "support@acme.test", Subject: "Re: " + e.Subject, Text: quoted},
+		"no Message-ID, another address":  {From: "mallory@elsewhere.test", Subject: e.Subject, Text: e.BodyText},
+		"no From, no Message-ID":          {Subject: e.Subject, Text: e.BodyText},
+	} {
+		if addr, err := f.svc.VerifyFromMailbox(ctx, m); err != nil || addr != "" {
+			t.Errorf("VerifyFromMailbox(%s) = %q, %v; want nothing verified", name, addr, err)
+		}
+	}
+	if st, _ := f.svc.Current(ctx, f.ws.Organization.ID); st.Verified != nil {
+		t.Fatal("a message we did not send verified the sender")
+	}
+
+	// Our own message, whose Message-ID a relay replaced: From the sender address, our subject.
+	rewritten := arrived(e)
+	rewritten.MessageID = "<0100018f-rewritten@relay.test>"
+	rewritten.From = "Support@Acme.test"
+	addr, err := f.svc.VerifyFromMailbox(ctx, rewritten)
+	if err != nil || addr != "support@acme.test" {
+		t.Fatalf("VerifyFromMailbox(our email, Message-ID replaced by the relay) = %q, %v; want support@acme.test (the refused ones left the link usable)", addr, err)
+	}
+}
+
+// TestVerifyFromMailboxByMessageID: our message verifies by its Message-ID even when a relay
+// rewrote the From (a forwarding service sending on the address's behalf).
+func TestVerifyFromMailboxByMessageID(t *testing.T) {
+	f := setup(t)
+	f.svc.Set(ctx, f.ws.Me, f.ws.Organization, "support@acme.test")
+	e := f.lastEmail(t)
+	m := arrived(e)
+	m.MessageID = strings.Trim(e.MessageID, "<>") // as the watcher gives it
+	m.From = "bounces+srs=support=acme.test@forwarder.test"
+	addr, err := f.svc.VerifyFromMailbox(ctx, m)
+	if err != nil || addr != "support@acme.test" {
+		t.Fatalf("VerifyFromMailbox(our Message-ID, another From) = %q, %v; want support@acme.test", addr, err)
 	}
 }
 

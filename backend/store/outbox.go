@@ -259,6 +259,18 @@ func (s *Store) OutboxByID(ctx context.Context, id string) (OutboxMessage, error
 	return m, nil
 }
 
+// OutboxByChallenge returns the email that carried the challenge's code or link (the newest one
+// if several did). Sender verification reads it to know which message it sent: its Message-ID,
+// sender and subject.
+func (t *Tx) OutboxByChallenge(challengeID string) (OutboxMessage, error) {
+	m, err := scanOutbox(t.tx.QueryRowContext(t.ctx, "SELECT "+outboxColumns+` FROM outbox WHERE challenge_id = ?
+		ORDER BY created_at DESC, id DESC LIMIT 1`, challengeID))
+	if err != nil {
+		return OutboxMessage{}, fmt.Errorf("store: outbox by challenge: %w", notFound(err))
+	}
+	return m, nil
+}
+
 // OutboxLog returns the organization's newest messages first, at most limit.
 func (s *Store) OutboxLog(ctx context.Context, orgID string, limit int) ([]OutboxMessage, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+outboxColumns+` FROM outbox WHERE org_id = ?

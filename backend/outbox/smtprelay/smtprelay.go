@@ -194,8 +194,14 @@ type smtpConn struct {
 	smtputf8 bool // the relay offered SMTPUTF8 in its EHLO answer
 }
 
+var _ outbox.HeldConn = (*smtpConn)(nil)
+
 // Send sends one message; errors are *outbox.SendError.
-func (c *smtpConn) Send(m store.OutboxMessage) error {
+func (c *smtpConn) Send(m store.OutboxMessage) error { return c.SendHeld(m, nil) }
+
+// SendHeld sends one message but writes the end of its data (the final ".", after which the relay
+// accepts it) only once release is closed; errors are *outbox.SendError.
+func (c *smtpConn) SendHeld(m store.OutboxMessage, release <-chan struct{}) error {
 	env, err := envelope(m)
 	if err != nil {
 		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: err.Error()}
@@ -205,7 +211,7 @@ func (c *smtpConn) Send(m store.OutboxMessage) error {
 		// it; no encoding can make a local part ASCII. The message is fine, the relay cannot carry it.
 		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: NoSMTPUTF8Reason}
 	}
-	if err := c.sc.Send(env.from, []string{env.to}, compose(m, env)); err != nil {
+	if err := c.sc.Send(env.from, []string{env.to}, held{compose(m, env), release}); err != nil {
 		return classify(err)
 	}
 	return nil
@@ -240,6 +246,23 @@ func envelope(m store.OutboxMessage) (addresses, error) {
 }
 
 func (c *smtpConn) Close() error { return c.sc.Close() }
+
+// held writes the message, then waits for release before returning: net/smtp writes the final
+// "." (and the relay accepts the message) only after WriteTo returns. It never returns an error
+// of its own, because go-mail answers a WriteTo error by ending the data, which would hand over a
+// cut message.
+type held struct {
+	msg     io.WriterTo
+	release <-chan struct{}
+}
+
+func (h held) WriteTo(w io.Writer) (int64, error) {
+	n, err := h.msg.WriteTo(w)
+	if err == nil && h.release != nil {
+		<-h.release
+	}
+	return n, err
+}
 
 // compose builds the MIME message: plain text, with an HTML alternative when there is one.
 // Addresses are written as they are (SetAddressHeader encodes only the display name): go-mail's
