@@ -240,6 +240,12 @@ type DeliveryEntry struct {
 	LastError string `json:"lastError"`
 	CreatedAt string `json:"createdAt"`
 	SentAt    string `json:"sentAt"`
+	// BounceKind is "" (no report came back), "hard" or "soft" (Status is "bounced"), or
+	// "delayed" (a warning on a sent email); BounceReason is in words with its code, e.g.
+	// "mailbox unknown (5.1.1)", and BouncedAt is when the report arrived.
+	BounceKind   string `json:"bounceKind"`
+	BounceReason string `json:"bounceReason"`
+	BouncedAt    string `json:"bouncedAt"`
 }
 
 // DeliveryLog is the newest emails and the worker's connection problem, if any.
@@ -261,7 +267,8 @@ func (m *Mail) DeliveryLog() (DeliveryLog, error) {
 	out := DeliveryLog{Entries: []DeliveryEntry{}, WorkerError: e.Outbox.Status().LastError}
 	for _, r := range rows {
 		out.Entries = append(out.Entries, DeliveryEntry{ID: r.ID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
-			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: stamp(r.CreatedAt), SentAt: stamp(r.SentAt)})
+			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: stamp(r.CreatedAt), SentAt: stamp(r.SentAt),
+			BounceKind: r.BounceKind, BounceReason: r.BounceReason, BouncedAt: stamp(r.BouncedAt)})
 	}
 	return out, nil
 }

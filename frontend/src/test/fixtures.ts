@@ -101,6 +101,9 @@ export function deliveryEntry(overrides: Partial<DeliveryEntry> = {}): DeliveryE
     lastError: '',
     createdAt: '2026-05-09T10:00:00Z',
     sentAt: '2026-05-09T10:00:05Z',
+    bounceKind: '',
+    bounceReason: '',
+    bouncedAt: '',
     ...overrides,
   }
 }

@@ -678,6 +678,9 @@ export namespace services {
 	    lastError: string;
 	    createdAt: string;
 	    sentAt: string;
+	    bounceKind: string;
+	    bounceReason: string;
+	    bouncedAt: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new DeliveryEntry(source);
@@ -694,6 +697,9 @@ export namespace services {
 	        this.lastError = source["lastError"];
 	        this.createdAt = source["createdAt"];
 	        this.sentAt = source["sentAt"];
+	        this.bounceKind = source["bounceKind"];
+	        this.bounceReason = source["bounceReason"];
+	        this.bouncedAt = source["bouncedAt"];
 	    }
 	}
 	export class DeliveryLog {

@@ -30,7 +30,7 @@ export type SenderStatus = 'verified' | 'unverified'
 /** How a sender email was verified: by its link, by the app reading the mailbox, or not yet. */
 export type VerifiedMethod = 'link' | 'imap' | ''
 export type TlsMode = 'implicit' | 'starttls' | 'none'
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed'
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'bounced'
 export type ConversationStatus = 'open' | 'ended'
 export type ConversationKind = 'chat' | 'call'
 /**
