@@ -11,7 +11,8 @@
 #
 # Both use one self-signed certificate (CN and subjectAltName 127.0.0.1 and localhost) made at
 # start, and one test account (sender@vouchdesk.test) whose password is random per start; mail to
-# any other address at the domain is delivered too, and opens over IMAP with the same password. Mail
+# any other address at the domain is delivered too, and opens over IMAP with the same password,
+# except nobody-here@vouchdesk.test, which Postfix accepts and then bounces (5.1.1). Mail
 # folders belong to `nobody`: no system user is created. The distribution's own postfix/dovecot
 # services are neither used nor needed; the install keeps them from starting.
 #
@@ -25,7 +26,8 @@
 #
 # DIR/env exports VOUCHDESK_IT_SMTP_ADDR, VOUCHDESK_IT_IMAP_ADDR, VOUCHDESK_IT_USER,
 # VOUCHDESK_IT_PASSWORD, VOUCHDESK_IT_CA (the certificate, for clients to verify the servers) and
-# VOUCHDESK_IT_DIR (DIR, for tests that stop and start Postfix). Logs: DIR/postfix.log,
+# VOUCHDESK_IT_DIR (DIR, for tests that stop and start Postfix) and VOUCHDESK_IT_BOUNCE_ADDR (the
+# address Postfix bounces). Logs: DIR/postfix.log,
 # DIR/dovecot.log (and *.out for the servers' own output).
 # The password is written there (mode 600) and in DIR/dovecot/passwd; it is never printed.
 set -euo pipefail
@@ -37,6 +39,7 @@ IMAP_PORT=${VOUCHDESK_IT_IMAP_PORT:-}
 HOST=127.0.0.1
 DOMAIN=vouchdesk.test
 ACCOUNT=sender@$DOMAIN
+BOUNCE_ADDR=nobody-here@$DOMAIN # the one address Postfix bounces after accepting it
 PACKAGES=(dovecot-imapd dovecot-lmtpd postfix openssl)
 
 say() { printf '[mailservers] %s\n' "$*" >&2; }
@@ -300,6 +303,11 @@ smtputf8_enable = no
 virtual_mailbox_domains = $DOMAIN
 virtual_mailbox_maps = static:ok
 virtual_transport = lmtp:unix:private/dovecot-lmtp
+# Except $BOUNCE_ADDR: accepted, then bounced by Postfix itself with 5.1.1, as a relay does for an
+# unknown mailbox it finds out about later; the delivery report comes back to the sender's mailbox.
+transport_maps = texthash:$PF_CONF/transport
+# (An error: transport is otherwise refused at RCPT time, before any queueing.)
+smtpd_reject_unlisted_recipient = no
 relay_domains =
 default_transport = error:this test server delivers to $DOMAIN only
 
@@ -323,6 +331,7 @@ smtpd_soft_error_limit = 100
 smtpd_hard_error_limit = 200
 message_size_limit = 10240000
 EOF
+  printf '%s error:5.1.1 mailbox unknown\n' "$BOUNCE_ADDR" > "$PF_CONF/transport"
   # chroot off everywhere: nothing to copy into a jail, and the paths above work as written.
   cat > "$PF_CONF/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command
@@ -360,6 +369,7 @@ export VOUCHDESK_IT_USER=$ACCOUNT
 export VOUCHDESK_IT_PASSWORD=$PASSWORD
 export VOUCHDESK_IT_CA=$DIR/cert.pem
 export VOUCHDESK_IT_DIR=$DIR
+export VOUCHDESK_IT_BOUNCE_ADDR=$BOUNCE_ADDR
 EOF
   )
 }

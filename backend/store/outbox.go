@@ -152,8 +152,9 @@ func (s *Store) ClaimDueOutbox(ctx context.Context, now time.Time, limit int) ([
 // database has no reason to be able to read its code or link.
 func (s *Store) MarkOutboxSent(ctx context.Context, id string, now time.Time) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		return tx.exec("mark outbox sent", `UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, last_error = '',
-			sealed = NULL WHERE id = ?`, Millis(now), Millis(now), id)
+		// A bounce read back before this commit (the email was accepted a moment ago) stays.
+		return tx.exec("mark outbox sent", `UPDATE outbox SET status = CASE status WHEN 'bounced' THEN 'bounced' ELSE 'sent' END,
+			sent_at = coalesce(sent_at, ?), updated_at = ?, last_error = '', sealed = NULL WHERE id = ?`, Millis(now), Millis(now), id)
 	})
 }
 
