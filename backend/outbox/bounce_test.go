@@ -161,3 +161,26 @@ func TestRecordBounceLeavesUnsentEmailAlone(t *testing.T) {
 		t.Errorf("RecordBounce(queued email) changed %v, status %s; want unchanged, queued", res.Changed, got.Status)
 	}
 }
+
+// The relay accepted the email and its bounce was read back before the worker recorded it as
+// sent: the email counts as sent and bounced, and recording the send afterwards keeps the bounce.
+func TestBounceReadBeforeTheSendIsRecordedStays(t *testing.T) {
+	st, orgID := setup(t)
+	id := enqueue(t, st, email(orgID, 4))
+	now := time.Now()
+	claimed, err := st.ClaimDueOutbox(ctx, now, 10)
+	if err != nil || len(claimed) != 1 || claimed[0].Status != store.OutboxSending {
+		t.Fatalf("ClaimDueOutbox() = %d rows, %v; want the email sending", len(claimed), err)
+	}
+	res := record(t, st, outbox.Bounce{OrgID: orgID, MessageID: strings.Trim(claimed[0].MessageID, "<>"),
+		Kind: store.BounceHard, Reason: "mailbox unknown (5.1.1)", At: now})
+	if !res.Changed {
+		t.Fatalf("RecordBounce(sending email) = %+v, want changed", res)
+	}
+	if err := st.MarkOutboxSent(ctx, id, now.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := st.OutboxByID(ctx, id); m.Status != store.OutboxBounced || m.SentAt.IsZero() {
+		t.Errorf("after MarkOutboxSent the email is %s (sent at %v), want bounced with a send time", m.Status, m.SentAt)
+	}
+}
