@@ -1230,6 +1230,7 @@ export namespace transcript {
 	    updatedAt: string;
 	    sentAt: string;
 	    nextAttemptAt: string;
+	    bouncedAt: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new TranscriptSending(source);
@@ -1249,6 +1250,7 @@ export namespace transcript {
 	        this.updatedAt = source["updatedAt"];
 	        this.sentAt = source["sentAt"];
 	        this.nextAttemptAt = source["nextAttemptAt"];
+	        this.bouncedAt = source["bouncedAt"];
 	    }
 	}
 	export class TranscriptSendings {

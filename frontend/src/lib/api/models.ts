@@ -43,7 +43,7 @@ export type MessageFrom = 'customer' | 'agent' | 'system'
 export type FieldKind = 'email' | 'phone'
 export type TimelineKind = 'chat' | 'call' | 'transcript' | 'verification' | 'unverification' | 'merge' | 'unmerge'
 /** Where one transcript email stands; "not_sent" is a record that none was queued. */
-export type TranscriptStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'not_sent'
+export type TranscriptStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'bounced' | 'not_sent'
 
 // ---- Names the frontend gives to arguments (not Go structs) -------------------
 
