@@ -1,6 +1,7 @@
 package services
 
 import (
+	"context"
 	"time"
 
 	"vouchdesk/backend/mailaccounts"
@@ -21,6 +22,10 @@ type SenderEmailView struct {
 	VerifiedAt     string `json:"verifiedAt"`
 	VerifiedMethod string `json:"verifiedMethod"`
 	LinkSentAt     string `json:"linkSentAt"`
+	// LinkBounced is why the verification email came back undeliverable after it was last sent,
+	// e.g. "mailbox unknown (5.1.1)"; "" when it did not. LinkBouncedAt is when.
+	LinkBounced   string `json:"linkBounced"`
+	LinkBouncedAt string `json:"linkBouncedAt"`
 }
 
 // MailboxWatchView says whether the app watches the sender's mailbox and how that goes.
@@ -56,9 +61,16 @@ func senderView(se *senders.Email) *SenderEmailView {
 
 func canManage(u org.Agent) bool { return org.IsAdmin(u) }
 
-func (m *Mail) senderState(st senders.State, me org.Agent) SenderState {
+func (m *Mail) senderState(ctx context.Context, st senders.State, me org.Agent) SenderState {
 	out := SenderState{CanManage: canManage(me), Verified: senderView(st.Verified), Pending: senderView(st.Pending)}
 	if _, e, _ := m.b.engine(); e != nil {
+		if p := out.Pending; p != nil && st.Pending != nil {
+			// A bounce of the link sent last: the address cannot receive mail, so waiting is pointless.
+			b, ok, err := e.Outbox.LastBounce(ctx, me.OrgID, p.Address)
+			if err == nil && ok && !b.At.Before(st.Pending.LinkSentAt) {
+				p.LinkBounced, p.LinkBouncedAt = b.Reason, stamp(b.At)
+			}
+		}
 		configured, status := e.MailRuntime.MailboxWatch()
 		out.Mailbox = MailboxWatchView{Configured: configured, Connected: status.Connected,
 			LastError: status.LastError, LastPoll: stamp(status.LastPoll)}
@@ -76,7 +88,7 @@ func (m *Mail) SenderState() (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.sender_state", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // SetSender adds a sender email or changes to another one; a verification link is emailed.
@@ -89,7 +101,7 @@ func (m *Mail) SetSender(address string) (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.set_sender", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // ResendSenderLink emails a fresh verification link to the pending address.
@@ -102,7 +114,7 @@ func (m *Mail) ResendSenderLink() (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.resend", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // RemovePendingSender removes the address waiting for verification.
@@ -115,7 +127,7 @@ func (m *Mail) RemovePendingSender() (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.remove", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // AccountView is a mail account without its password.

@@ -56,6 +56,8 @@ export function verifiedSender(overrides: Partial<SenderEmailView> = {}): Sender
     verifiedAt: '2026-05-02T09:30:00Z',
     verifiedMethod: 'link',
     linkSentAt: '2026-05-02T09:00:00Z',
+    linkBounced: '',
+    linkBouncedAt: '',
     ...overrides,
   }
 }
@@ -67,6 +69,8 @@ export function pendingSender(overrides: Partial<SenderEmailView> = {}): SenderE
     verifiedAt: '',
     verifiedMethod: '',
     linkSentAt: new Date(Date.now() - 3 * 60_000).toISOString(),
+    linkBounced: '',
+    linkBouncedAt: '',
     ...overrides,
   }
 }

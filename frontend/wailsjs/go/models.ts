@@ -1053,6 +1053,8 @@ export namespace services {
 	    verifiedAt: string;
 	    verifiedMethod: string;
 	    linkSentAt: string;
+	    linkBounced: string;
+	    linkBouncedAt: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new SenderEmailView(source);
@@ -1065,6 +1067,8 @@ export namespace services {
 	        this.verifiedAt = source["verifiedAt"];
 	        this.verifiedMethod = source["verifiedMethod"];
 	        this.linkSentAt = source["linkSentAt"];
+	        this.linkBounced = source["linkBounced"];
+	        this.linkBouncedAt = source["linkBouncedAt"];
 	    }
 	}
 	export class SenderState {
