@@ -1,4 +1,4 @@
--- 0012: bounces read back (docs/transcripts.md, "Bounces").
+-- 0012: bounces read back (docs/verification.md, "Bounces").
 --
 -- An email the relay accepted can still come back as a delivery status notification. The outbox
 -- row then says so:
