@@ -260,6 +260,7 @@ export function contactField(overrides: Partial<ContactField> = {}): ContactFiel
     verifiedAt: '2026-05-09T09:00:00Z',
     verifiedBy: '',
     removedNote: '',
+    bounced: '',
     ...overrides,
   }
 }

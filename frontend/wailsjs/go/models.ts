@@ -90,6 +90,7 @@ export namespace contacts {
 	    verifiedAt: string;
 	    verifiedBy: string;
 	    removedNote: string;
+	    bounced: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new ContactField(source);
@@ -107,6 +108,7 @@ export namespace contacts {
 	        this.verifiedAt = source["verifiedAt"];
 	        this.verifiedBy = source["verifiedBy"];
 	        this.removedNote = source["removedNote"];
+	        this.bounced = source["bounced"];
 	    }
 	}
 	export class ContactDetail {
