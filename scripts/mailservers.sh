@@ -12,7 +12,8 @@
 # Both use one self-signed certificate (CN and subjectAltName 127.0.0.1 and localhost) made at
 # start, and one test account (sender@vouchdesk.test) whose password is random per start; mail to
 # any other address at the domain is delivered too, and opens over IMAP with the same password,
-# except nobody-here@vouchdesk.test, which Postfix accepts and then bounces (5.1.1). Mail
+# except nobody-here@vouchdesk.test, which Postfix accepts and then bounces (5.1.1), and
+# full-box@vouchdesk.test, whose mailbox is always over its quota (bounced 5.2.2). Mail
 # folders belong to `nobody`: no system user is created. The distribution's own postfix/dovecot
 # services are neither used nor needed; the install keeps them from starting.
 #
@@ -26,8 +27,8 @@
 #
 # DIR/env exports VOUCHDESK_IT_SMTP_ADDR, VOUCHDESK_IT_IMAP_ADDR, VOUCHDESK_IT_USER,
 # VOUCHDESK_IT_PASSWORD, VOUCHDESK_IT_CA (the certificate, for clients to verify the servers) and
-# VOUCHDESK_IT_DIR (DIR, for tests that stop and start Postfix) and VOUCHDESK_IT_BOUNCE_ADDR (the
-# address Postfix bounces). Logs: DIR/postfix.log,
+# VOUCHDESK_IT_DIR (DIR, for tests that stop and start Postfix), VOUCHDESK_IT_BOUNCE_ADDR (the
+# address Postfix bounces) and VOUCHDESK_IT_FULL_ADDR (a mailbox over its quota). Logs: DIR/postfix.log,
 # DIR/dovecot.log (and *.out for the servers' own output).
 # The password is written there (mode 600) and in DIR/dovecot/passwd; it is never printed.
 set -euo pipefail
@@ -40,6 +41,7 @@ HOST=127.0.0.1
 DOMAIN=vouchdesk.test
 ACCOUNT=sender@$DOMAIN
 BOUNCE_ADDR=nobody-here@$DOMAIN # the one address Postfix bounces after accepting it
+FULL_ADDR=full-box@$DOMAIN      # a mailbox always over its quota
 PACKAGES=(dovecot-imapd dovecot-lmtpd postfix openssl)
 
 say() { printf '[mailservers] %s\n' "$*" >&2; }
@@ -185,7 +187,12 @@ write_dovecot() {
   mkdir -p "$DIR/dovecot/run" "$DIR/dovecot/state" "$DIR/mail"
   chown nobody:nogroup "$DIR/mail"
   # {PLAIN} keeps the file simple; it is readable by root and Dovecot's auth process only.
-  ( umask 027; printf '%s:{PLAIN}%s::::::\n' "$ACCOUNT" "$PASSWORD" > "$DIR/dovecot/passwd" )
+  # $FULL_ADDR has a quota smaller than any message: Dovecot refuses each delivery to it as a full
+  # mailbox (552 5.2.2) after Postfix accepted it, and Postfix bounces it (bounce tests). The
+  # file serves the passdb too, so a userdb field needs its userdb_ prefix; storage is in KiB.
+  ( umask 027
+    printf '%s:{PLAIN}%s::::::\n' "$ACCOUNT" "$PASSWORD" > "$DIR/dovecot/passwd"
+    printf '%s:{PLAIN}%s::::::userdb_quota_rule=*:storage=1\n' "$FULL_ADDR" "$PASSWORD" >> "$DIR/dovecot/passwd" )
   chgrp dovecot "$DIR/dovecot/passwd"
   cat > "$DV_CONF" <<EOF
 # Private Dovecot instance for Vouch Desk's integration tests (scripts/mailservers.sh).
@@ -227,6 +234,10 @@ userdb {
   args = uid=nobody gid=nogroup home=$DIR/mail/%d/%n allow_all_users=yes
 }
 mail_location = maildir:~/Maildir
+mail_plugins = \$mail_plugins quota
+plugin {
+  quota = maildir:User quota
+}
 mail_privileged_group =
 first_valid_uid = 1
 lmtp_rcpt_check_quota = no
@@ -370,6 +381,7 @@ export VOUCHDESK_IT_PASSWORD=$PASSWORD
 export VOUCHDESK_IT_CA=$DIR/cert.pem
 export VOUCHDESK_IT_DIR=$DIR
 export VOUCHDESK_IT_BOUNCE_ADDR=$BOUNCE_ADDR
+export VOUCHDESK_IT_FULL_ADDR=$FULL_ADDR
 EOF
   )
 }
