@@ -106,14 +106,20 @@ func bounceE2E(t *testing.T, wrap func(original []byte, rcpt string) []byte) {
 		}
 	}
 	e.MailSettingsChanged()
+	for deadline := time.Now().Add(10 * time.Second); !e.MailboxState().Status.Connected; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the mailbox watcher did not connect: %+v", e.MailboxState())
+		}
+	}
 	if _, err := e.Senders().Set(ctx, ws.Me, ws.Organization, "support@acme.test"); err != nil {
 		t.Fatal(err)
 	}
 
 	var m store.OutboxMessage
-	for deadline := time.Now().Add(20 * time.Second); m.Status != store.OutboxBounced; time.Sleep(20 * time.Millisecond) {
+	// The in-memory IMAP server may miss an IDLE push; the watcher's 30 s poll is the safety net.
+	for deadline := time.Now().Add(45 * time.Second); m.Status != store.OutboxBounced; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("the verification email is %q, not bounced, after 20 s; mailbox %+v", m.Status, e.MailboxState())
+			t.Fatalf("the verification email is %q, not bounced, after 45 s; mailbox %+v", m.Status, e.MailboxState())
 		}
 		log, err := e.Store().OutboxLog(ctx, ws.Organization.ID, 10)
 		if err != nil {
