@@ -11,7 +11,9 @@
 #
 # Both use one self-signed certificate (CN and subjectAltName 127.0.0.1 and localhost) made at
 # start, and one test account (sender@vouchdesk.test) whose password is random per start; mail to
-# any other address at the domain is delivered too, and opens over IMAP with the same password. Mail
+# any other address at the domain is delivered too, and opens over IMAP with the same password,
+# except nobody-here@vouchdesk.test, which Postfix accepts and then bounces (5.1.1), and
+# full-box@vouchdesk.test, whose mailbox is always over its quota (bounced 5.2.2). Mail
 # folders belong to `nobody`: no system user is created. The distribution's own postfix/dovecot
 # services are neither used nor needed; the install keeps them from starting.
 #
@@ -26,7 +28,8 @@
 # DIR/env exports VOUCHDESK_IT_SMTP_ADDR, VOUCHDESK_IT_IMAP_ADDR, VOUCHDESK_IT_USER,
 # VOUCHDESK_IT_PASSWORD, VOUCHDESK_IT_CA (the certificate, for clients to verify the servers) and
 # VOUCHDESK_IT_DIR (DIR, for tests that stop and start Postfix), VOUCHDESK_IT_UTF8_USER (an address
-# with a non-ASCII local part that is delivered, RFC 6531). Logs: DIR/postfix.log,
+# with a non-ASCII local part that is delivered, RFC 6531), VOUCHDESK_IT_BOUNCE_ADDR (the address
+# Postfix bounces) and VOUCHDESK_IT_FULL_ADDR (a mailbox over its quota). Logs: DIR/postfix.log,
 # DIR/dovecot.log (and *.out for the servers' own output).
 # The password is written there (mode 600) and in DIR/dovecot/passwd; it is never printed.
 set -euo pipefail
@@ -40,6 +43,8 @@ DOMAIN=vouchdesk.test
 ACCOUNT=sender@$DOMAIN
 # A customer whose address has a non-ASCII letter before the @ (RFC 6531), delivered by Postfix itself.
 UTF8_USER=josé
+BOUNCE_ADDR=nobody-here@$DOMAIN # the one address Postfix bounces after accepting it
+FULL_ADDR=full-box@$DOMAIN      # a mailbox always over its quota
 PACKAGES=(dovecot-imapd dovecot-lmtpd postfix openssl)
 
 say() { printf '[mailservers] %s\n' "$*" >&2; }
@@ -185,7 +190,12 @@ write_dovecot() {
   mkdir -p "$DIR/dovecot/run" "$DIR/dovecot/state" "$DIR/mail"
   chown nobody:nogroup "$DIR/mail"
   # {PLAIN} keeps the file simple; it is readable by root and Dovecot's auth process only.
-  ( umask 027; printf '%s:{PLAIN}%s::::::\n' "$ACCOUNT" "$PASSWORD" > "$DIR/dovecot/passwd" )
+  # $FULL_ADDR has a quota smaller than any message: Dovecot refuses each delivery to it as a full
+  # mailbox (552 5.2.2) after Postfix accepted it, and Postfix bounces it (bounce tests). The
+  # file serves the passdb too, so a userdb field needs its userdb_ prefix; storage is in KiB.
+  ( umask 027
+    printf '%s:{PLAIN}%s::::::\n' "$ACCOUNT" "$PASSWORD" > "$DIR/dovecot/passwd"
+    printf '%s:{PLAIN}%s::::::userdb_quota_rule=*:storage=1\n' "$FULL_ADDR" "$PASSWORD" >> "$DIR/dovecot/passwd" )
   chgrp dovecot "$DIR/dovecot/passwd"
   cat > "$DV_CONF" <<EOF
 # Private Dovecot instance for Vouch Desk's integration tests (scripts/mailservers.sh).
@@ -230,6 +240,10 @@ userdb {
   args = uid=nobody gid=nogroup home=$DIR/mail/%d/%n allow_all_users=yes
 }
 mail_location = maildir:~/Maildir
+mail_plugins = \$mail_plugins quota
+plugin {
+  quota = maildir:User quota
+}
 mail_privileged_group =
 first_valid_uid = 1
 lmtp_rcpt_check_quota = no
@@ -311,10 +325,14 @@ virtual_transport = lmtp:unix:private/dovecot-lmtp
 # letters before the @: those go to Postfix's own virtual(8) agent instead, into the same Maildir
 # Dovecot serves (home $DIR/mail/<domain>/<user>), as the mailbox's owner. virtual(8) takes no
 # pattern for the path, hence the one such customer above.
+# And $BOUNCE_ADDR: accepted, then bounced by Postfix itself with 5.1.1, as a relay does for an
+# unknown mailbox it finds out about later; the delivery report comes back to the sender's mailbox.
 transport_maps = regexp:$PF_CONF/transport
 virtual_mailbox_base = $DIR/mail
 virtual_uid_maps = static:$(id -u nobody)
 virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)
+# (An error: transport is otherwise refused at RCPT time, before any queueing.)
+smtpd_reject_unlisted_recipient = no
 relay_domains =
 default_transport = error:this test server delivers to $DOMAIN only
 
@@ -338,8 +356,8 @@ smtpd_soft_error_limit = 100
 smtpd_hard_error_limit = 200
 message_size_limit = 10240000
 EOF
-  # A byte outside printable ASCII before the @.
-  printf '%s\n' '/^[^@]*[^ -~]/ virtual:' > "$PF_CONF/transport"
+  # The bounced address first, then a byte outside printable ASCII before the @.
+  printf '%s\n' "/^${BOUNCE_ADDR//./\\.}\$/ error:5.1.1 mailbox unknown" '/^[^@]*[^ -~]/ virtual:' > "$PF_CONF/transport"
   # chroot off everywhere: nothing to copy into a jail, and the paths above work as written.
   cat > "$PF_CONF/master.cf" <<EOF
 # service type  private unpriv  chroot  wakeup  maxproc command
@@ -379,6 +397,8 @@ export VOUCHDESK_IT_PASSWORD=$PASSWORD
 export VOUCHDESK_IT_CA=$DIR/cert.pem
 export VOUCHDESK_IT_UTF8_USER=$UTF8_USER@$DOMAIN
 export VOUCHDESK_IT_DIR=$DIR
+export VOUCHDESK_IT_BOUNCE_ADDR=$BOUNCE_ADDR
+export VOUCHDESK_IT_FULL_ADDR=$FULL_ADDR
 EOF
   )
 }

@@ -82,6 +82,16 @@ func (s *Service) Detail(ctx context.Context, agent store.User, id string) (Cont
 			f.RemovedNote = fmt.Sprintf("%s removed by %s on %s", VerifiedLabel(fs.Revoked.Method, fs.Revoked.ActorName),
 				by, fs.RevokedAt.UTC().Format("2 Jan 2006 15:04 UTC"))
 		}
+		if fs.Kind == store.FieldEmail {
+			b, ok, err := s.st.LastBounceTo(ctx, orgID, fs.ValueNorm)
+			if err != nil {
+				return ContactDetail{}, err
+			}
+			// A proof of the address after the bounce (a code or link it received) outweighs it.
+			if ok && (fs.Verified.ID == "" || fs.Verified.VerifiedAt.Before(b.At)) {
+				f.Bounced = fmt.Sprintf("This address bounced on %s: %s", b.At.UTC().Format("2 Jan 2006 15:04 UTC"), b.Reason)
+			}
+		}
 		d.Fields = append(d.Fields, f)
 	}
 	merges, err := s.st.MergesOf(ctx, orgID, ct.ID)

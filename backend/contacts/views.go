@@ -41,6 +41,9 @@ type ContactField struct {
 	VerifiedBy    string `json:"verifiedBy"` // the agent's name for method "agent", else ""
 	// RemovedNote says, when the latest verification was removed, who removed it and when.
 	RemovedNote string `json:"removedNote"`
+	// Bounced says, when mail to this email came back undeliverable and the address was not
+	// proven since, "This address bounced on 2 Jan 2006 15:04 UTC: mailbox unknown (5.1.1)".
+	Bounced string `json:"bounced"`
 }
 
 // MergeRecord is one merge into this contact, for its history and Undo.

@@ -89,8 +89,9 @@ func (e *Engine) MailSettingsChanged() {
 }
 
 // superviseMailbox runs a watcher on the organization's IMAP account while one is set up, and
-// restarts it when the settings change. Every message that arrives is offered to the sender
-// verification: only an exact link token verifies anything.
+// restarts it when the settings change. A delivery report (bounce) is recorded on the email it is
+// about; every other message is offered to the sender verification: only an exact link token
+// verifies anything.
 func (e *Engine) superviseMailbox(ctx context.Context) {
 	var key string
 	var stop context.CancelFunc = func() {}
@@ -163,6 +164,11 @@ func (e *Engine) mailboxPlan(ctx context.Context) (string, func() *mailbox.Watch
 	key := fmt.Sprint(acc.ID, acc.UpdatedAt.UnixMilli())
 	return key, func() *mailbox.Watcher {
 		handler := func(ctx context.Context, m mailbox.Message) error {
+			if m.Bounce != nil {
+				// A delivery report quotes the email it is about, verification link and all: it
+				// is recorded against that email and offered to nothing else.
+				return e.recordBounce(ctx, orgID, m)
+			}
 			addr, err := e.senderEmails.VerifyFromMailbox(ctx, senders.Arrived{MessageID: m.MessageID, From: m.From, Subject: m.Subject, Text: m.Text})
 			if err != nil {
 				return err

@@ -79,7 +79,7 @@ func TestImportRules(t *testing.T) {
 		cmd      = module + "/backend/cmd"
 		wails    = "github.com/wailsapp/wails"
 	)
-	domain := []string{"apperr", "backup", "calls", "chat", "contacts", "conversations", "mailaccounts", "mailbox", "org",
+	domain := []string{"apperr", "backup", "bounce", "calls", "chat", "contacts", "conversations", "mailaccounts", "mailbox", "org",
 		"outbox", "secrets", "senders", "signin", "startup", "textrules", "token", "transcript", "verify"}
 	for i, d := range domain {
 		domain[i] = module + "/backend/" + d

@@ -27,6 +27,8 @@ import (
 	"fmt"
 	"net"
 	"time"
+
+	"vouchdesk/backend/bounce"
 )
 
 // TLS modes: the same words as the SMTP side (smtprelay.TLSImplicit etc.) and the mail_accounts table.
@@ -134,6 +136,10 @@ type Message struct {
 	// Text is the decoded text/plain body (or the text of the text/html body when there is no
 	// plain part), at most the first 64 KiB.
 	Text string
+	// Bounce is the delivery status notification this message is (package bounce), nil when it is
+	// not one. A handler must treat a message with a Bounce as nothing else: it quotes the
+	// original email, links and all, and it is never a customer's mail.
+	Bounce *bounce.Report
 }
 
 // Handler receives each new message once, in UID order. Returning nil accepts the message and

@@ -14,6 +14,8 @@ import (
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"vouchdesk/backend/bounce"
 )
 
 // maxText is how much decoded body text a Message carries.
@@ -27,7 +29,7 @@ const fetchBytes = 256 << 10
 // lenient: a message cut at fetchBytes, a bad header or an unknown charset still gives every
 // field that could be read, because every message must reach the handler.
 func parseMessage(uid uint32, raw []byte, arrived time.Time) Message {
-	m := Message{UID: uid, Date: arrived}
+	m := Message{UID: uid, Date: arrived, Bounce: bounce.Parse(raw)}
 	// CreateReader's error for an unknown charset still comes with a usable reader.
 	mr, _ := mail.CreateReader(bytes.NewReader(raw))
 	if mr == nil {

@@ -87,3 +87,23 @@ func TestHTMLToText(t *testing.T) {
 		}
 	}
 }
+
+// A delivery report reaches the handler marked as one (package bounce reads it), so the handler
+// can keep it away from everything meant for people's mail; ordinary mail carries no report.
+func TestParseMessageMarksBounces(t *testing.T) {
+	dsn := "From: MAILER-DAEMON@mx.example\r\nTo: desk@shop.example\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=R\r\n\r\n" +
+		"--R\r\nContent-Type: text/plain\r\n\r\nNot delivered.\r\n" +
+		"--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n" +
+		"Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n" +
+		"--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <orig-1@shop.example>\r\n\r\n--R--\r\n"
+	m := parseMessage(1, []byte(dsn), time.Now())
+	if m.Bounce == nil || m.Bounce.Recipient != "gone@example.com" || m.Bounce.OriginalMessageID != "orig-1@shop.example" ||
+		m.Bounce.Summary() != "mailbox unknown (5.1.1)" {
+		t.Errorf("parseMessage(DSN).Bounce = %v, want gone@example.com, orig-1@shop.example, mailbox unknown (5.1.1)", m.Bounce)
+	}
+	plain := "From: pat@example.com\r\nSubject: Undeliverable order?\r\n\r\nMy parcel could not be delivered.\r\n"
+	if m := parseMessage(2, []byte(plain), time.Now()); m.Bounce != nil {
+		t.Errorf("parseMessage(customer mail).Bounce = %v, want nil", m.Bounce)
+	}
+}

@@ -65,10 +65,19 @@ func (w *Worker) Wake() {
 // Message is a stored email as the delivery log shows it (its codes and links hidden).
 type Message = store.OutboxMessage
 
+// AddressBounce is the latest bounce of an address (Worker.LastBounce).
+type AddressBounce = store.AddressBounce
+
 // Log returns the organization's newest n emails, newest first, for the delivery log: the stored
 // rows, with their codes and links hidden.
 func (w *Worker) Log(ctx context.Context, orgID string, n int) ([]Message, error) {
 	return w.st.OutboxLog(ctx, orgID, n)
+}
+
+// LastBounce returns the newest bounce of mail to addr in the organization; ok is false when mail
+// to it never bounced.
+func (w *Worker) LastBounce(ctx context.Context, orgID, addr string) (AddressBounce, bool, error) {
+	return w.st.LastBounceTo(ctx, orgID, addr)
 }
 
 // Status reports how the worker's last pass went.

@@ -1,6 +1,7 @@
 package services
 
 import (
+	"context"
 	"time"
 
 	"vouchdesk/backend/mailaccounts"
@@ -21,6 +22,10 @@ type SenderEmailView struct {
 	VerifiedAt     string `json:"verifiedAt"`
 	VerifiedMethod string `json:"verifiedMethod"`
 	LinkSentAt     string `json:"linkSentAt"`
+	// LinkBounced is why the verification email came back undeliverable after it was last sent,
+	// e.g. "mailbox unknown (5.1.1)"; "" when it did not. LinkBouncedAt is when.
+	LinkBounced   string `json:"linkBounced"`
+	LinkBouncedAt string `json:"linkBouncedAt"`
 }
 
 // MailboxWatchView says whether the app watches the sender's mailbox and how that goes.
@@ -61,9 +66,16 @@ func senderView(se *senders.Email) *SenderEmailView {
 
 func canManage(u org.Agent) bool { return org.IsAdmin(u) }
 
-func (m *Mail) senderState(st senders.State, me org.Agent) SenderState {
+func (m *Mail) senderState(ctx context.Context, st senders.State, me org.Agent) SenderState {
 	out := SenderState{CanManage: canManage(me), Verified: senderView(st.Verified), Pending: senderView(st.Pending)}
 	if _, e, _ := m.b.engine(); e != nil {
+		if p := out.Pending; p != nil && st.Pending != nil {
+			// A bounce of the link sent last: the address cannot receive mail, so waiting is pointless.
+			b, ok, err := e.Outbox.LastBounce(ctx, me.OrgID, p.Address)
+			if err == nil && ok && !b.At.Before(st.Pending.LinkSentAt) {
+				p.LinkBounced, p.LinkBouncedAt = b.Reason, stamp(b.At)
+			}
+		}
 		configured, status := e.MailRuntime.MailboxWatch()
 		out.Mailbox = MailboxWatchView{Configured: configured, Connected: status.Connected,
 			LastError: status.LastError, LastPoll: stamp(status.LastPoll), Mode: status.Mode,
@@ -82,7 +94,7 @@ func (m *Mail) SenderState() (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.sender_state", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // SetSender adds a sender email or changes to another one; a verification link is emailed.
@@ -95,7 +107,7 @@ func (m *Mail) SetSender(address string) (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.set_sender", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // ResendSenderLink emails a fresh verification link to the pending address.
@@ -108,7 +120,7 @@ func (m *Mail) ResendSenderLink() (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.resend", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // RemovePendingSender removes the address waiting for verification.
@@ -121,7 +133,7 @@ func (m *Mail) RemovePendingSender() (SenderState, error) {
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.remove", err)
 	}
-	return m.senderState(st, ws.Me), nil
+	return m.senderState(ctx, st, ws.Me), nil
 }
 
 // AccountView is a mail account without its password.
@@ -246,6 +258,12 @@ type DeliveryEntry struct {
 	LastError string `json:"lastError"`
 	CreatedAt string `json:"createdAt"`
 	SentAt    string `json:"sentAt"`
+	// BounceKind is "" (no report came back), "hard" or "soft" (Status is "bounced"), or
+	// "delayed" (a warning on a sent email); BounceReason is in words with its code, e.g.
+	// "mailbox unknown (5.1.1)", and BouncedAt is when the report arrived.
+	BounceKind   string `json:"bounceKind"`
+	BounceReason string `json:"bounceReason"`
+	BouncedAt    string `json:"bouncedAt"`
 }
 
 // DeliveryLog is the newest emails and the worker's connection problem, if any.
@@ -274,7 +292,8 @@ func (m *Mail) DeliveryLog() (DeliveryLog, error) {
 	}
 	for _, r := range rows {
 		out.Entries = append(out.Entries, DeliveryEntry{ID: r.ID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
-			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: stamp(r.CreatedAt), SentAt: stamp(r.SentAt)})
+			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: stamp(r.CreatedAt), SentAt: stamp(r.SentAt),
+			BounceKind: r.BounceKind, BounceReason: r.BounceReason, BouncedAt: stamp(r.BouncedAt)})
 	}
 	return out, nil
 }

@@ -91,6 +91,7 @@ type MailAccounts interface {
 type Mailing interface {
 	Log(ctx context.Context, orgID string, n int) ([]outbox.Message, error)
 	Status() outbox.Status
+	LastBounce(ctx context.Context, orgID, addr string) (outbox.AddressBounce, bool, error)
 }
 
 // MailRuntime is the engine's side of mail: the watcher of the sender's mailbox, and picking up

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"vouchdesk/backend/chat"
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
 )
 
@@ -148,5 +149,42 @@ func TestTranscriptSendingsAndResend(t *testing.T) {
 	}
 	if _, err := tr.Sendings("nope"); parse(t, err).Code != "not_found" {
 		t.Errorf("Sendings(unknown) = %v", err)
+	}
+}
+
+// TestTranscriptSendingBounced: a transcript email that came back undeliverable reads as bounced
+// in the conversation's strip, with the reason and when.
+func TestTranscriptSendingBounced(t *testing.T) {
+	b := newBackend(t)
+	id := transcriptChat(t, b)
+	tr := NewTranscripts(b, nil)
+	ctx, _, ws, _ := b.workspace()
+	e := eng(b)
+	now := time.Now()
+	if err := e.Store().Write(ctx, func(tx *store.Tx) error {
+		return tx.InsertSenderEmail(store.SenderEmail{ID: store.NewID(), OrgID: ws.Organization.ID, Address: "help@acme.test",
+			Status: store.SenderVerified, VerifiedAt: now, VerifiedMethod: "link", CreatedBy: ws.Me.ID, CreatedAt: now, UpdatedAt: now})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tr.Resend(id)
+	if err != nil || len(got.Sendings) != 1 {
+		t.Fatalf("Resend() = %+v, %v", got, err)
+	}
+	if err := e.Store().MarkOutboxSent(ctx, got.Sendings[0].ID, now); err != nil {
+		t.Fatal(err)
+	}
+	at := now.Add(time.Minute)
+	if _, err := outbox.RecordBounce(ctx, e.Store(), outbox.Bounce{OrgID: ws.Organization.ID, Recipient: "ada@example.com",
+		Kind: store.BounceHard, Reason: "mailbox unknown (5.1.1)", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	got, err = tr.Sendings(id)
+	if err != nil || len(got.Sendings) != 1 {
+		t.Fatalf("Sendings() = %+v, %v", got, err)
+	}
+	if s := got.Sendings[0]; s.Status != "bounced" || s.Error != "mailbox unknown (5.1.1)" || s.BouncedAt != at.UTC().Format(time.RFC3339) {
+		t.Errorf("Sendings()[0] = status %q error %q bounced %q; want bounced, %q, %s", s.Status, s.Error, s.BouncedAt,
+			"mailbox unknown (5.1.1)", at.UTC().Format(time.RFC3339))
 	}
 }

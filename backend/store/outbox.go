@@ -16,6 +16,7 @@ const (
 	OutboxSent     = "sent"
 	OutboxRetrying = "retrying"
 	OutboxFailed   = "failed"
+	OutboxBounced  = "bounced" // accepted by the relay, then reported undeliverable (see bounces.go)
 )
 
 // OutboxMessage is one email in the durable queue.
@@ -45,6 +46,11 @@ type OutboxMessage struct {
 	// Sealed is the outbox package's encrypted copy of the real bodies; nil once wiped (sent,
 	// failed for good, or the challenge ended). An email with a challenge and no Sealed is never sent.
 	Sealed []byte
+	// BounceKind is "" (no report came back), "hard" or "soft" (status bounced), or "delayed" (a
+	// warning on a sent email); BounceReason says it in words, BouncedAt is when it arrived.
+	BounceKind   string
+	BounceReason string
+	BouncedAt    time.Time
 }
 
 // Sealer encrypts what must not be readable from the database file (the code or link in a queued
@@ -92,19 +98,22 @@ func (t *Tx) EnqueueOutbox(m OutboxMessage) (id string, created bool, err error)
 
 const outboxColumns = `id, org_id, kind, idempotency_key, from_addr, to_addr, subject, body_text, body_html,
 	message_id, status, attempts, next_attempt_at, last_error, coalesce(conversation_id, ''),
-	coalesce(contact_id, ''), created_at, updated_at, sent_at, coalesce(challenge_id, ''), sealed`
+	coalesce(contact_id, ''), created_at, updated_at, sent_at, coalesce(challenge_id, ''), sealed,
+	bounce_kind, bounce_reason, bounced_at`
 
 func scanOutbox(row scanner) (OutboxMessage, error) {
 	var m OutboxMessage
 	var next, created, updated int64
-	var sent *int64
+	var sent, bounced *int64
 	err := row.Scan(&m.ID, &m.OrgID, &m.Kind, &m.IdempotencyKey, &m.FromAddr, &m.ToAddr, &m.Subject,
 		&m.BodyText, &m.BodyHTML, &m.MessageID, &m.Status, &m.Attempts, &next, &m.LastError,
-		&m.ConversationID, &m.ContactID, &created, &updated, &sent, &m.ChallengeID, &m.Sealed)
+		&m.ConversationID, &m.ContactID, &created, &updated, &sent, &m.ChallengeID, &m.Sealed,
+		&m.BounceKind, &m.BounceReason, &bounced)
 	if err != nil {
 		return OutboxMessage{}, err
 	}
 	m.NextAttemptAt, m.CreatedAt, m.UpdatedAt, m.SentAt = FromMillis(next), FromMillis(created), FromMillis(updated), fromNullMillis(sent)
+	m.BouncedAt = fromNullMillis(bounced)
 	return m, nil
 }
 
@@ -143,8 +152,9 @@ func (s *Store) ClaimDueOutbox(ctx context.Context, now time.Time, limit int) ([
 // database has no reason to be able to read its code or link.
 func (s *Store) MarkOutboxSent(ctx context.Context, id string, now time.Time) error {
 	return s.Write(ctx, func(tx *Tx) error {
-		return tx.exec("mark outbox sent", `UPDATE outbox SET status = 'sent', sent_at = ?, updated_at = ?, last_error = '',
-			sealed = NULL WHERE id = ?`, Millis(now), Millis(now), id)
+		// A bounce read back before this commit (the email was accepted a moment ago) stays.
+		return tx.exec("mark outbox sent", `UPDATE outbox SET status = CASE status WHEN 'bounced' THEN 'bounced' ELSE 'sent' END,
+			sent_at = coalesce(sent_at, ?), updated_at = ?, last_error = '', sealed = NULL WHERE id = ?`, Millis(now), Millis(now), id)
 	})
 }
 

@@ -124,6 +124,9 @@ type TranscriptSending struct {
 	UpdatedAt   time.Time
 	SentAt      time.Time
 	NextAttempt time.Time // when a retrying one is tried again
+	// BounceReason and BouncedAt: the delivery report read back for a bounced one (bounces.go).
+	BounceReason string
+	BouncedAt    time.Time
 }
 
 // TranscriptSendingNotSent is the Status of a record that no transcript was queued.
@@ -135,7 +138,7 @@ func (s *Store) TranscriptSendings(ctx context.Context, orgID, conversationID st
 	out := []TranscriptSending{}
 	err := s.Read(ctx, func(tx *Tx) error {
 		rows, err := tx.tx.QueryContext(ctx, `SELECT o.id, o.idempotency_key, o.status, o.attempts, o.last_error,
-			o.to_addr, o.created_at, o.updated_at, o.sent_at, o.next_attempt_at,
+			o.to_addr, o.created_at, o.updated_at, o.sent_at, o.next_attempt_at, o.bounce_reason, o.bounced_at,
 			CASE WHEN a.actor_kind = 'agent' THEN coalesce(u.name, 'an agent') ELSE '' END
 			FROM outbox o
 			LEFT JOIN audit_log a ON a.entity_id = o.conversation_id AND a.org_id = o.org_id
@@ -150,12 +153,13 @@ func (s *Store) TranscriptSendings(ctx context.Context, orgID, conversationID st
 			var ts TranscriptSending
 			var key string
 			var created, updated, next int64
-			var sent *int64
+			var sent, bounced *int64
 			if err := rows.Scan(&ts.ID, &key, &ts.Status, &ts.Attempts, &ts.LastError, &ts.To, &created, &updated,
-				&sent, &next, &ts.RequestedBy); err != nil {
+				&sent, &next, &ts.BounceReason, &bounced, &ts.RequestedBy); err != nil {
 				return err
 			}
 			ts.Number = transcriptNumber(key)
+			ts.BouncedAt = fromNullMillis(bounced)
 			ts.CreatedAt, ts.UpdatedAt, ts.SentAt, ts.NextAttempt = FromMillis(created), FromMillis(updated), fromNullMillis(sent), FromMillis(next)
 			out = append(out, ts)
 		}

@@ -17,8 +17,9 @@ import (
 type TranscriptSending struct {
 	ID     string `json:"id"`
 	Number int    `json:"number"` // 1 the automatic one, 2... re-sends; 0 for not_sent
-	// Status: "queued", "sending", "retrying", "sent", "failed", or "not_sent" (nothing was
-	// queued; Reason and Error say why).
+	// Status: "queued", "sending", "retrying", "sent", "failed", "bounced" (accepted, then
+	// reported undeliverable: Error is the reason, e.g. "mailbox unknown (5.1.1)", BouncedAt when),
+	// or "not_sent" (nothing was queued; Reason and Error say why).
 	Status   string `json:"status"`
 	Attempts int    `json:"attempts"`
 	// Error is the relay's last answer (retrying, failed) or, for not_sent, the sentence to show
@@ -34,6 +35,7 @@ type TranscriptSending struct {
 	UpdatedAt     string `json:"updatedAt"`
 	SentAt        string `json:"sentAt"`
 	NextAttemptAt string `json:"nextAttemptAt"` // retrying only
+	BouncedAt     string `json:"bouncedAt"`     // bounced only
 }
 
 // TranscriptSendings is what the conversation shows about its transcript emails.
@@ -75,6 +77,9 @@ func (m *Mailer) View(ctx context.Context, agent store.User, conversationID stri
 			SentAt: stamp(s.SentAt)}
 		if s.Status == store.TranscriptSendingNotSent {
 			v.Error = s.Message
+		}
+		if s.Status == store.OutboxBounced {
+			v.Error, v.BouncedAt = s.BounceReason, stamp(s.BouncedAt)
 		}
 		if s.Status == store.OutboxRetrying {
 			v.NextAttemptAt = stamp(s.NextAttempt)

@@ -57,6 +57,8 @@ export function verifiedSender(overrides: Partial<SenderEmailView> = {}): Sender
     verifiedAt: '2026-05-02T09:30:00Z',
     verifiedMethod: 'link',
     linkSentAt: '2026-05-02T09:00:00Z',
+    linkBounced: '',
+    linkBouncedAt: '',
     ...overrides,
   }
 }
@@ -68,6 +70,8 @@ export function pendingSender(overrides: Partial<SenderEmailView> = {}): SenderE
     verifiedAt: '',
     verifiedMethod: '',
     linkSentAt: new Date(Date.now() - 3 * 60_000).toISOString(),
+    linkBounced: '',
+    linkBouncedAt: '',
     ...overrides,
   }
 }
@@ -102,6 +106,9 @@ export function deliveryEntry(overrides: Partial<DeliveryEntry> = {}): DeliveryE
     lastError: '',
     createdAt: '2026-05-09T10:00:00Z',
     sentAt: '2026-05-09T10:00:05Z',
+    bounceKind: '',
+    bounceReason: '',
+    bouncedAt: '',
     ...overrides,
   }
 }
@@ -254,6 +261,7 @@ export function contactField(overrides: Partial<ContactField> = {}): ContactFiel
     verifiedAt: '2026-05-09T09:00:00Z',
     verifiedBy: '',
     removedNote: '',
+    bounced: '',
     ...overrides,
   }
 }

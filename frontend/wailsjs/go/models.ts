@@ -90,6 +90,7 @@ export namespace contacts {
 	    verifiedAt: string;
 	    verifiedBy: string;
 	    removedNote: string;
+	    bounced: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new ContactField(source);
@@ -107,6 +108,7 @@ export namespace contacts {
 	        this.verifiedAt = source["verifiedAt"];
 	        this.verifiedBy = source["verifiedBy"];
 	        this.removedNote = source["removedNote"];
+	        this.bounced = source["bounced"];
 	    }
 	}
 	export class ContactDetail {
@@ -709,6 +711,9 @@ export namespace services {
 	    lastError: string;
 	    createdAt: string;
 	    sentAt: string;
+	    bounceKind: string;
+	    bounceReason: string;
+	    bouncedAt: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new DeliveryEntry(source);
@@ -725,6 +730,9 @@ export namespace services {
 	        this.lastError = source["lastError"];
 	        this.createdAt = source["createdAt"];
 	        this.sentAt = source["sentAt"];
+	        this.bounceKind = source["bounceKind"];
+	        this.bounceReason = source["bounceReason"];
+	        this.bouncedAt = source["bouncedAt"];
 	    }
 	}
 	export class DeliveryLog {
@@ -1088,6 +1096,8 @@ export namespace services {
 	    verifiedAt: string;
 	    verifiedMethod: string;
 	    linkSentAt: string;
+	    linkBounced: string;
+	    linkBouncedAt: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new SenderEmailView(source);
@@ -1100,6 +1110,8 @@ export namespace services {
 	        this.verifiedAt = source["verifiedAt"];
 	        this.verifiedMethod = source["verifiedMethod"];
 	        this.linkSentAt = source["linkSentAt"];
+	        this.linkBounced = source["linkBounced"];
+	        this.linkBouncedAt = source["linkBouncedAt"];
 	    }
 	}
 	export class SenderState {
@@ -1265,6 +1277,7 @@ export namespace transcript {
 	    updatedAt: string;
 	    sentAt: string;
 	    nextAttemptAt: string;
+	    bouncedAt: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new TranscriptSending(source);
@@ -1284,6 +1297,7 @@ export namespace transcript {
 	        this.updatedAt = source["updatedAt"];
 	        this.sentAt = source["sentAt"];
 	        this.nextAttemptAt = source["nextAttemptAt"];
+	        this.bouncedAt = source["bouncedAt"];
 	    }
 	}
 	export class TranscriptSendings {

@@ -216,7 +216,7 @@ export function transcriptSendings(raw: Plain<transcript.TranscriptSendings>): T
     sendings: list(raw.sendings).map((s) => ({
       ...s,
       // Unknown: never claim it was sent.
-      status: oneOf(s.status, ['queued', 'sending', 'retrying', 'sent', 'failed', 'not_sent'], 'queued'),
+      status: oneOf(s.status, ['queued', 'sending', 'retrying', 'sent', 'failed', 'bounced', 'not_sent'], 'queued'),
     })),
   }
 }

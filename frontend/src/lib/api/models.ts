@@ -30,7 +30,7 @@ export type SenderStatus = 'verified' | 'unverified'
 /** How a sender email was verified: by its link, by the app reading the mailbox, or not yet. */
 export type VerifiedMethod = 'link' | 'imap' | ''
 export type TlsMode = 'implicit' | 'starttls' | 'none'
-export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed'
+export type DeliveryStatus = 'queued' | 'sending' | 'sent' | 'retrying' | 'failed' | 'bounced'
 export type ConversationStatus = 'open' | 'ended'
 export type ConversationKind = 'chat' | 'call'
 /**
@@ -43,7 +43,7 @@ export type MessageFrom = 'customer' | 'agent' | 'system'
 export type FieldKind = 'email' | 'phone'
 export type TimelineKind = 'chat' | 'call' | 'transcript' | 'verification' | 'unverification' | 'merge' | 'unmerge'
 /** Where one transcript email stands; "not_sent" is a record that none was queued. */
-export type TranscriptStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'not_sent'
+export type TranscriptStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'failed' | 'bounced' | 'not_sent'
 
 // ---- Names the frontend gives to arguments (not Go structs) -------------------
 

@@ -24,7 +24,7 @@ const raw = {
   sendings: [
     { id: 'o1', number: 1, status: 'failed', attempts: 5, error: '550 no', reason: '', to: 'ada@example.com', requestedBy: '' },
     { id: 'o2', number: 2, status: 'launched', attempts: 0, error: '', reason: '', to: 'ada@example.com', requestedBy: 'Olive' },
-  ].map((s) => ({ createdAt: '', updatedAt: '', sentAt: '', nextAttemptAt: '', ...s })),
+  ].map((s) => ({ createdAt: '', updatedAt: '', sentAt: '', nextAttemptAt: '', bouncedAt: '', ...s })),
   canResend: false,
   resendBlocked: 'The transcript is still being sent.',
 }

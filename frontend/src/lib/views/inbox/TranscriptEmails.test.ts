@@ -30,6 +30,7 @@ function sending(over: Partial<api.TranscriptSending> = {}): api.TranscriptSendi
     updatedAt: new Date().toISOString(),
     sentAt: new Date().toISOString(),
     nextAttemptAt: '',
+    bouncedAt: '',
     ...over,
   }
 }

@@ -18,6 +18,7 @@ function sending(over: Partial<TranscriptSending> = {}): TranscriptSending {
     updatedAt: '2026-05-08T10:42:00Z',
     sentAt: '2026-05-08T10:42:00Z',
     nextAttemptAt: '',
+    bouncedAt: '',
     ...over,
   }
 }
@@ -59,6 +60,16 @@ describe('sendingLine', () => {
   it('failed: the reason', () => {
     const line = sendingLine(sending({ status: 'failed', error: '550 5.1.1 mailbox unavailable', sentAt: '' }), now)
     expect(line).toMatchObject({ tone: 'danger', text: 'Failed: 550 5.1.1 mailbox unavailable' })
+  })
+
+  it('bounced: the reason the report gave, at the time it came back', () => {
+    const line = sendingLine(
+      sending({ status: 'bounced', error: 'mailbox unknown (5.1.1)', bouncedAt: '2026-05-08T11:30:00Z' }),
+      now,
+    )
+    expect(line).toMatchObject({ tone: 'danger', text: 'Bounced at a…@example.com: mailbox unknown (5.1.1)' })
+    expect(line.time).toBe(sendingLine(sending({ sentAt: '2026-05-08T11:30:00Z' }), now).time)
+    expect(line.time).not.toBe(sendingLine(sending(), now).time)
   })
 
   it('not sent: the recorded sentence, no address', () => {

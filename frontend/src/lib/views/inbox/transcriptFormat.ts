@@ -49,6 +49,14 @@ export function sendingLine(s: TranscriptSending, now: Date = new Date()): Sendi
     }
     case 'failed':
       return { tone: 'danger', text: `Failed: ${s.error || 'the mail server refused it'}`, time: messageTime(s.updatedAt, now), by }
+    case 'bounced':
+      // Accepted by the relay, then reported undeliverable by the customer's side.
+      return {
+        tone: 'danger',
+        text: `Bounced at ${to}: ${s.error || 'not delivered'}`,
+        time: messageTime(s.bouncedAt || s.updatedAt, now),
+        by,
+      }
     case 'not_sent':
       return { tone: 'muted', text: s.error || 'Not sent.', time: messageTime(s.createdAt, now), by: '' }
   }

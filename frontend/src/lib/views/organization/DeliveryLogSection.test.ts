@@ -6,6 +6,7 @@ import * as api from '../../api'
 import { fakeEvents } from '../../../test/apiMock'
 import { deliveryEntry, deliveryLog } from '../../../test/fixtures'
 import { deliveryKindLabel } from './delivery'
+import { formatDateTime } from '../../time'
 
 vi.mock('../../api', async (importOriginal) =>
   (await import('../../../test/apiMock')).mockCalls(await importOriginal()),
@@ -70,6 +71,51 @@ describe('Delivery log', () => {
     expect(rows[2][2]).toBe('Retrying 2 attempts')
     expect(screen.getByText('550 mailbox unavailable')).toHaveClass('has-error')
     expect(screen.queryByRole('alert')).not.toBeInTheDocument()
+  })
+
+  it('shows what came back: a bounce with its reason and date, a delay as a warning', async () => {
+    m.getDeliveryLog.mockResolvedValue(
+      deliveryLog({
+        entries: [
+          deliveryEntry({
+            id: 'out_b',
+            kind: 'chat_code',
+            to: 'ghost@customer.example',
+            status: 'bounced',
+            bounceKind: 'hard',
+            bounceReason: 'mailbox unknown (5.1.1)',
+            bouncedAt: '2026-05-09T10:02:00Z',
+          }),
+          deliveryEntry({
+            id: 'out_s',
+            status: 'bounced',
+            bounceKind: 'soft',
+            bounceReason: 'mailbox full (5.2.2)',
+            bouncedAt: '2026-05-09T10:03:00Z',
+          }),
+          deliveryEntry({
+            id: 'out_d',
+            bounceKind: 'delayed',
+            bounceReason: 'delayed: network or routing problem (4.4.1)',
+            bouncedAt: '2026-05-09T14:00:00Z',
+          }),
+        ],
+      }),
+    )
+    render(DeliveryLogSection, {})
+    await screen.findByRole('table')
+    const rows = rowTexts()
+    expect(rows[0][2]).toBe('Bounced 1 attempt')
+    expect(rows[0][3]).toBe(`Bounced: mailbox unknown (5.1.1) on ${formatDateTime('2026-05-09T10:02:00Z')}`)
+    expect(rows[1][3]).toBe(
+      `Bounced: mailbox full (5.2.2) on ${formatDateTime('2026-05-09T10:03:00Z')}. The address may work later.`,
+    )
+    expect(rows[2][2]).toBe('Sent 1 attempt')
+    expect(rows[2][3]).toBe(
+      `Delayed: network or routing problem (4.4.1) on ${formatDateTime('2026-05-09T14:00:00Z')}. The mail server is still trying.`,
+    )
+    expect(screen.getByText(/^Bounced: mailbox unknown/)).toHaveClass('has-error')
+    expect(screen.getByText(/^Delayed:/)).not.toHaveClass('has-error')
   })
 
   it('names every kind of email in words', () => {

@@ -5,6 +5,7 @@ import SenderEmailSection from './SenderEmailSection.svelte'
 import * as api from '../../api'
 import { fakeEvents } from '../../../test/apiMock'
 import { pendingSender, senderState, verifiedSender } from '../../../test/fixtures'
+import { formatDateTime } from '../../time'
 
 vi.mock('../../api', async (importOriginal) =>
   (await import('../../../test/apiMock')).mockCalls(await importOriginal()),
@@ -93,6 +94,24 @@ describe('Sender’s Email', () => {
     expect(button('Change to another email')).toBeInTheDocument()
     expect(button('Remove')).toBeInTheDocument()
     expect(screen.queryByText(/watching this mailbox/)).not.toBeInTheDocument()
+  })
+
+  it('pending, and the link bounced: says why and when, with the actions still there', async () => {
+    await show(
+      senderState({
+        pending: pendingSender({ linkBounced: 'mailbox unknown (5.1.1)', linkBouncedAt: '2026-05-02T09:01:00Z' }),
+      }),
+    )
+    const alert = await screen.findByRole('alert')
+    expect(alert).toHaveTextContent('The verification email bounced')
+    expect(alert).toHaveTextContent(`It came back on ${formatDateTime('2026-05-02T09:01:00Z')}: mailbox unknown (5.1.1).`)
+    expect(button('Change to another email')).toBeInTheDocument()
+  })
+
+  it('pending, link not bounced: no bounce notice', async () => {
+    await show(senderState({ pending: pendingSender() }))
+    await screen.findByText('Unverified')
+    expect(screen.queryByText('The verification email bounced')).not.toBeInTheDocument()
   })
 
   it('pending, for an agent: no actions', async () => {

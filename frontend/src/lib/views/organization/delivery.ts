@@ -29,6 +29,27 @@ const statusLooks: Record<string, StatusLook> = {
   sent: { label: 'Sent', tone: 'ok', icon: 'check' },
   retrying: { label: 'Retrying', tone: 'warn', icon: 'retry' },
   failed: { label: 'Failed', tone: 'danger', icon: 'cross' },
+  bounced: { label: 'Bounced', tone: 'danger', icon: 'cross' },
+}
+
+/** What came back about a sent email, in words; '' when nothing did. */
+export function bounceText(
+  entry: { bounceKind?: string; bounceReason?: string; bouncedAt?: string },
+  formatDate: (iso: string) => string,
+): string {
+  const on = entry.bouncedAt ? ` on ${formatDate(entry.bouncedAt)}` : ''
+  switch (entry.bounceKind) {
+    case 'hard':
+      return `Bounced: ${entry.bounceReason}${on}`
+    case 'soft':
+      return `Bounced: ${entry.bounceReason}${on}. The address may work later.`
+    case 'delayed': {
+      const reason = (entry.bounceReason ?? '').replace(/^delayed: /, '')
+      return `Delayed: ${reason}${on}. The mail server is still trying.`
+    }
+    default:
+      return ''
+  }
 }
 
 export function deliveryStatusLook(status: string): StatusLook {
