@@ -121,6 +121,13 @@ func (s *Service) Save(ctx context.Context, actor store.User, orgID, purpose str
 			SecretRef: ref, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
+		if purpose == SMTP {
+			// New relay settings: mail waiting out a backoff from the old ones (or from having
+			// none) goes at the next pass, not up to 30 minutes later.
+			if err := tx.RetryOutboxNow(orgID, now); err != nil {
+				return err
+			}
+		}
 		// The audit names what changed, never the password.
 		return tx.Audit(orgID, store.AgentActor(actor.ID), "mail_account.save", "mail_accounts", purpose,
 			map[string]any{"host": in.Host, "port": in.Port, "tls": in.TLS, "password_changed": in.Password != ""})

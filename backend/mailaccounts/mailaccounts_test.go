@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
@@ -167,4 +169,31 @@ func TestTestSMTPReportsAuthenticationAndReachability(t *testing.T) {
 func readAll(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err
+}
+
+// TestNewRelaySettingsSendWaitingMailNow: mail waiting out a backoff (here from having no relay)
+// is due again as soon as an admin saves the relay's settings, not when its backoff ends.
+func TestNewRelaySettingsSendWaitingMailNow(t *testing.T) {
+	svc, _, st, ws := setup(t, true)
+	var id string
+	if err := st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		id, err = outbox.Enqueue(tx, outbox.Email{OrgID: ws.Organization.ID, Kind: outbox.KindTranscript, IdempotencyKey: "waiting",
+			FromAddr: "support@acme.test", To: "ada@example.com", Subject: "Your conversation", Text: "Hello"}, time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(30 * time.Minute)
+	if err := st.MarkOutboxRetry(ctx, id, "No outgoing mail server (SMTP) is set up", later, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Save(ctx, ws.Me, ws.Organization.ID, mailaccounts.SMTP, mailaccounts.Input{Host: "smtp.example.com", Port: 587,
+		TLS: "starttls", Username: "u", Password: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.OutboxByID(ctx, id)
+	if err != nil || m.NextAttemptAt.After(time.Now()) {
+		t.Fatalf("after saving the relay the email is due %v (%v), want now", m.NextAttemptAt, err)
+	}
 }

@@ -241,10 +241,13 @@ func (s *Store) RequeueInterruptedOutbox(ctx context.Context, now time.Time) (in
 
 // RetryOutboxNow makes the organization's retrying messages due now (the relay answers again).
 func (s *Store) RetryOutboxNow(ctx context.Context, orgID string, now time.Time) error {
-	return s.Write(ctx, func(tx *Tx) error {
-		return tx.exec("retry outbox now", `UPDATE outbox SET next_attempt_at = ?1
-			WHERE org_id = ?2 AND status = 'retrying' AND next_attempt_at > ?1`, Millis(now), orgID)
-	})
+	return s.Write(ctx, func(tx *Tx) error { return tx.RetryOutboxNow(orgID, now) })
+}
+
+// RetryOutboxNow is Store.RetryOutboxNow inside the caller's transaction.
+func (t *Tx) RetryOutboxNow(orgID string, now time.Time) error {
+	return t.exec("retry outbox now", `UPDATE outbox SET next_attempt_at = ?1
+		WHERE org_id = ?2 AND status = 'retrying' AND next_attempt_at > ?1`, Millis(now), orgID)
 }
 
 // NextOutboxDue returns when the next queued or retrying message is due; ok is false when none is.

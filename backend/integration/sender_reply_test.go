@@ -1,0 +1,121 @@
+package integration
+
+import (
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"vouchdesk/backend/engine"
+	"vouchdesk/backend/mailaccounts"
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/secrets"
+	"vouchdesk/backend/testutil"
+)
+
+// TestSenderNotVerifiedByAReplyQuotingTheLink: someone else's reply that quotes the sender
+// verification link reaches the watched mailbox through Postfix and Dovecot before our own
+// email does; the sender stays unverified. Our own email, sent once the relay is set, verifies it.
+func TestSenderNotVerifiedByAReplyQuotingTheLink(t *testing.T) {
+	me := env(t)
+	secretEnv := map[string]string{"VOUCHD_SMTP_PASSWORD": me.password, "VOUCHD_IMAP_PASSWORD": me.password}
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: testutil.DBPath(t), Listen: "127.0.0.1:0",
+		Secrets: secrets.Env{Getenv: func(k string) string { return secretEnv[k] }}, RootCAs: me.ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(ctx)
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orgID := ws.Organization.ID
+	// The mailbox first, no relay yet: our verification email waits in the outbox.
+	imapHost, imapPort, _ := net.SplitHostPort(me.imapAddr)
+	ip, _ := strconv.Atoi(imapPort)
+	if _, err := e.Mail().Save(ctx, ws.Me, orgID, mailaccounts.IMAP,
+		mailaccounts.Input{Host: imapHost, Port: ip, TLS: "starttls", Username: me.user}); err != nil {
+		t.Fatal(err)
+	}
+	e.MailSettingsChanged()
+	for deadline := time.Now().Add(15 * time.Second); !e.MailboxState().Status.Connected; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watcher did not connect to Dovecot: %+v", e.MailboxState())
+		}
+	}
+	t0 := time.Now()
+	t.Logf("watcher connected")
+	if _, err := e.Senders().Set(ctx, ws.Me, ws.Organization, me.user); err != nil {
+		t.Fatal(err)
+	}
+	log, err := e.Store().OutboxLog(ctx, orgID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours outbox.Message
+	for _, m := range log {
+		if m.Kind == outbox.KindSenderVerify {
+			ours = m
+		}
+	}
+	sent, reason := outbox.Reveal(e.Store().Sealer(), ours)
+	link := regexp.MustCompile(`http\S*/verify/sender/[A-Za-z0-9_-]{43}`).FindString(sent.BodyText)
+	if reason != "" || link == "" {
+		t.Fatalf("no link in our queued verification email (%q): %s", reason, sent.BodyText)
+	}
+
+	// Mallory's reply, quoting our email and its link, from another address, through Postfix.
+	st, otherOrg := newOrg(t)
+	reply := testEmail(otherOrg, me.user, "forged-reply")
+	reply.FromName, reply.FromAddr = "Mallory", "mallory@vouchdesk.test"
+	reply.Subject = "Re: " + ours.Subject
+	reply.Text = "Thanks!\n\n> " + strings.ReplaceAll(strings.TrimSpace(sent.BodyText), "\n", "\n> ") + "\n"
+	m := enqueue(t, st, reply)[0]
+	if n, err := outbox.NewWorker(st, transport(me.smtpConfig()), nil, nil).DeliverDue(ctx); n != 1 || err != nil {
+		t.Fatalf("sending the reply: DeliverDue() = %d, %v", n, err)
+	}
+	t.Logf("reply sent %v", time.Since(t0))
+	box := openMailbox(t, me)
+	box.waitFor([]string{msgID(m)}, 15*time.Second)
+	t.Logf("reply in the mailbox %v", time.Since(t0))
+	// The watcher reads it at once (IDLE); it must not verify, now or a little later.
+	for end := time.Now().Add(3 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		st, err := e.Senders().Current(ctx, orgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Verified != nil {
+			t.Fatalf("a reply from %s quoting the link verified the sender", reply.FromAddr)
+		}
+	}
+
+	// Our own email: the relay is set, it goes out, comes back into the mailbox and verifies.
+	if _, err := e.Mail().Save(ctx, ws.Me, orgID, mailaccounts.SMTP,
+		mailaccounts.Input{Host: me.smtpHost, Port: me.smtpPort, TLS: "starttls", Username: me.user}); err != nil {
+		t.Fatal(err)
+	}
+	e.MailSettingsChanged()
+	t.Logf("relay set %v", time.Since(t0))
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		st, err := e.Senders().Current(ctx, orgID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Verified != nil {
+			t.Logf("verified %v", time.Since(t0))
+			if st.Verified.VerifiedMethod != "imap" {
+				t.Errorf("verified by %q, want imap (our own email)", st.Verified.VerifiedMethod)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("our own email did not verify within 30 s: mailbox %+v, outbox %+v", e.MailboxState(), e.Outbox().Status())
+		}
+	}
+}
