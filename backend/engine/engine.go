@@ -104,12 +104,12 @@ type Engine struct {
 	once           sync.Once
 	stopBg         context.CancelFunc
 
-	mu       sync.Mutex
-	watcher  *mailbox.Watcher
+	mu      sync.Mutex
+	watcher *mailbox.Watcher
 	// watchErr is why the IMAP settings could not make a watcher, and when ("" when they could).
 	watchErr   string
 	watchErrAt time.Time
-	mailKick chan struct{}
+	mailKick   chan struct{}
 	// relaySMTPUTF8: per organization, whether its relay offered SMTPUTF8 on its last connection.
 	relaySMTPUTF8 map[string]bool
 }

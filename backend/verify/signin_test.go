@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"vouchdesk/backend/org"
-	"vouchdesk/backend/signin/google/googletest"
 	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/signin/google/googletest"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
