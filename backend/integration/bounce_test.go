@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -10,11 +9,8 @@ import (
 
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/mailaccounts"
-	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
-	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
-	"vouchdesk/backend/testutil"
 )
 
 // TestBounceReadBackFromPostfix: an email to an unknown mailbox is accepted by Postfix (the
@@ -30,37 +26,9 @@ func TestBounceReadBackFromPostfix(t *testing.T) {
 		t.Fatal("VOUCHDESK_IT_BOUNCE_ADDR and VOUCHDESK_IT_FULL_ADDR must be set: scripts/mailservers.sh start writes them into DIR/env")
 	}
 
-	secretEnv := map[string]string{"VOUCHD_SMTP_PASSWORD": me.password, "VOUCHD_IMAP_PASSWORD": me.password}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: testutil.DBPath(t), Listen: "127.0.0.1:0",
-		Secrets: secrets.Env{Getenv: func(k string) string { return secretEnv[k] }}, RootCAs: me.ca})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, ws := openEngine(t, me, engine.Config{RootCAs: me.ca})
 	orgID := ws.Organization.ID
-	imapHost, imapPort, _ := net.SplitHostPort(me.imapAddr)
-	ip, _ := strconv.Atoi(imapPort)
-	for purpose, in := range map[string]mailaccounts.Input{
-		mailaccounts.SMTP: {Host: me.smtpHost, Port: me.smtpPort, TLS: "starttls", Username: me.user},
-		mailaccounts.IMAP: {Host: imapHost, Port: ip, TLS: "starttls", Username: me.user},
-	} {
-		if _, err := e.Mail().Save(ctx, ws.Me, orgID, purpose, in); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e.MailSettingsChanged()
-	for deadline := time.Now().Add(15 * time.Second); !e.MailboxState().Status.Connected; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the watcher did not connect to Dovecot: %+v", e.MailboxState())
-		}
-	}
+	useAccounts(t, e, ws, me, mailaccounts.SMTP, mailaccounts.IMAP)
 
 	// The envelope sender is the watched account: that is where Postfix sends its report.
 	mk := func(to, key string) outbox.Email {
@@ -82,6 +50,7 @@ func TestBounceReadBackFromPostfix(t *testing.T) {
 	} {
 		var sawSent bool
 		var got store.OutboxMessage
+		var err error
 		for deadline := time.Now().Add(30 * time.Second); got.Status != store.OutboxBounced; time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("the email to %s is %q after 30 s, not bounced; mailbox %+v, outbox %+v",

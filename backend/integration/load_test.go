@@ -102,7 +102,9 @@ func TestOutboxDrainsUnderChatLoad(t *testing.T) {
 	var started, failed atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	scheduled := make(chan struct{}) // closed when the scheduler has stopped adding to wg
 	go func() {
+		defer close(scheduled)
 		tick := time.NewTicker(time.Second / time.Duration(rate))
 		defer tick.Stop()
 		for {
@@ -133,6 +135,7 @@ func TestOutboxDrainsUnderChatLoad(t *testing.T) {
 	loaded := drain("load", emails)
 	s1 := started.Load()
 	close(stop)
+	<-scheduled // no wg.Add may run alongside wg.Wait
 	wg.Wait()
 	if f := failed.Load(); f > 0 {
 		t.Errorf("%d of %d POST /sessions failed during the load", f, f+started.Load())

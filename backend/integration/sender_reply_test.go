@@ -1,19 +1,14 @@
 package integration
 
 import (
-	"net"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/mailaccounts"
-	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
-	"vouchdesk/backend/secrets"
-	"vouchdesk/backend/testutil"
 )
 
 // TestSenderNotVerifiedByAReplyQuotingTheLink: someone else's reply that quotes the sender
@@ -21,36 +16,11 @@ import (
 // email does; the sender stays unverified. Our own email, sent once the relay is set, verifies it.
 func TestSenderNotVerifiedByAReplyQuotingTheLink(t *testing.T) {
 	me := env(t)
-	secretEnv := map[string]string{"VOUCHD_SMTP_PASSWORD": me.password, "VOUCHD_IMAP_PASSWORD": me.password}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: testutil.DBPath(t), Listen: "127.0.0.1:0",
-		Secrets: secrets.Env{Getenv: func(k string) string { return secretEnv[k] }}, RootCAs: me.ca})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, ws := openEngine(t, me, engine.Config{RootCAs: me.ca})
 	orgID := ws.Organization.ID
 	// The mailbox first, no relay yet: our verification email waits in the outbox.
-	imapHost, imapPort, _ := net.SplitHostPort(me.imapAddr)
-	ip, _ := strconv.Atoi(imapPort)
-	if _, err := e.Mail().Save(ctx, ws.Me, orgID, mailaccounts.IMAP,
-		mailaccounts.Input{Host: imapHost, Port: ip, TLS: "starttls", Username: me.user}); err != nil {
-		t.Fatal(err)
-	}
-	e.MailSettingsChanged()
-	for deadline := time.Now().Add(15 * time.Second); !e.MailboxState().Status.Connected; time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the watcher did not connect to Dovecot: %+v", e.MailboxState())
-		}
-	}
+	useAccounts(t, e, ws, me, mailaccounts.IMAP)
 	t0 := time.Now()
-	t.Logf("watcher connected")
 	if _, err := e.Senders().Set(ctx, ws.Me, ws.Organization, me.user); err != nil {
 		t.Fatal(err)
 	}
@@ -96,11 +66,7 @@ func TestSenderNotVerifiedByAReplyQuotingTheLink(t *testing.T) {
 	}
 
 	// Our own email: the relay is set, it goes out, comes back into the mailbox and verifies.
-	if _, err := e.Mail().Save(ctx, ws.Me, orgID, mailaccounts.SMTP,
-		mailaccounts.Input{Host: me.smtpHost, Port: me.smtpPort, TLS: "starttls", Username: me.user}); err != nil {
-		t.Fatal(err)
-	}
-	e.MailSettingsChanged()
+	useAccounts(t, e, ws, me, mailaccounts.SMTP)
 	t.Logf("relay set %v", time.Since(t0))
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		st, err := e.Senders().Current(ctx, orgID)

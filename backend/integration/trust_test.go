@@ -15,8 +15,6 @@ import (
 
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/mailaccounts"
-	"vouchdesk/backend/org"
-	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/testutil"
 )
 
@@ -34,10 +32,7 @@ func TestEachMailAccountTrustsOnlyItsOwnCA(t *testing.T) {
 		{"right SMTP CA, wrong IMAP CA", true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := engine.Config{DatabasePath: testutil.DBPath(t),
-				Secrets: secrets.Env{Getenv: func(k string) string {
-					return map[string]string{"VOUCHD_SMTP_PASSWORD": me.password, "VOUCHD_IMAP_PASSWORD": me.password}[k]
-				}}}
+			var cfg engine.Config
 			cfg.SMTPRootCAs, cfg.IMAPRootCAs = me.ca, me.ca
 			if !tc.smtpCA {
 				cfg.SMTPRootCAs = wrong
@@ -45,18 +40,7 @@ func TestEachMailAccountTrustsOnlyItsOwnCA(t *testing.T) {
 			if !tc.imapCA {
 				cfg.IMAPRootCAs = wrong
 			}
-			e, err := engine.Open(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer e.Close(ctx)
-			if err := e.Start(ctx); err != nil {
-				t.Fatal(err)
-			}
-			ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			e, ws := openEngine(t, me, cfg)
 			imapHost, imapPort, _ := net.SplitHostPort(me.imapAddr)
 			ip, _ := strconv.Atoi(imapPort)
 			for purpose, in := range map[string]mailaccounts.Input{
