@@ -94,6 +94,7 @@ const deliveryEntries = [
   { id: 'o5', kind: 'sender_verify', to: 'support@acme.example', subject: 'Confirm support@acme.example as the sender for Acme Support', status: 'sending', attempts: 1, lastError: '', createdAt: ago(0.5), sentAt: '' },
   { id: 'o4', kind: 'transcript', to: 'mia.chen@example.org', subject: 'Your chat with Acme Support', status: 'queued', attempts: 0, lastError: '', createdAt: ago(2), sentAt: '' },
   { id: 'o3', kind: 'signin_code', to: 'j.okafor@example.net', subject: 'Your sign-in code', status: 'retrying', attempts: 2, lastError: '421 4.7.0 Try again later, closing connection', createdAt: ago(9), sentAt: '' },
+  { id: 'o2b', kind: 'chat_code', to: 'ana.lima@example.com', subject: 'Your verification code for Acme Support', status: 'bounced', attempts: 1, lastError: '', createdAt: ago(30), sentAt: ago(29.9), bounceKind: 'hard', bounceReason: 'mailbox unknown (5.1.1)', bouncedAt: ago(29) },
   { id: 'o2', kind: 'transcript', to: 'lars@customer.invalid', subject: 'Your chat with Acme Support', status: 'failed', attempts: 5, lastError: '550 5.1.1 <lars@customer.invalid>: Recipient address rejected: mailbox unavailable', createdAt: ago(180), sentAt: '' },
   { id: 'o1', kind: 'sender_verify', to: 'help@acme.example', subject: 'Confirm help@acme.example as the sender for Acme Support', status: 'sent', attempts: 1, lastError: '', createdAt: ago(60 * 24 * 3), sentAt: ago(60 * 24 * 3 - 0.2) },
 ]
