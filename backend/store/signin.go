@@ -9,10 +9,10 @@ import (
 )
 
 // SigninChallenge is a sign-in code: a challenge bound to a widget's sign-in handle
-// (WidgetSession) rather than to a conversation, with what the customer typed and agreed to.
+// (WidgetSession) rather than to a conversation, with what the customer agreed to (the address as
+// typed is the challenge's TargetDisplay).
 type SigninChallenge struct {
 	Challenge
-	Display     string // the address as typed
 	ConsentText string // the consent text the customer agreed to ("" when none was shown)
 }
 
@@ -22,7 +22,7 @@ func (t *Tx) InsertSigninChallenge(c SigninChallenge) error {
 		target_value, widget_session, client_key, attempts, max_attempts, created_at, expires_at, target_display,
 		consent_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
 		c.ID, c.OrgID, c.Purpose, c.SecretHash, c.TargetKind, c.TargetValue, c.WidgetSession, c.ClientKey,
-		c.MaxAttempts, Millis(c.CreatedAt), Millis(c.ExpiresAt), c.Display, c.ConsentText)
+		c.MaxAttempts, Millis(c.CreatedAt), Millis(c.ExpiresAt), c.TargetDisplay, c.ConsentText)
 }
 
 // LatestSigninChallenge returns the newest challenge of purpose bound to a widget's sign-in
@@ -36,7 +36,7 @@ func (t *Tx) LatestSigninChallenge(orgID, widgetSession, purpose string) (Signin
 		FROM challenges WHERE org_id = ? AND widget_session = ? AND widget_session <> '' AND purpose = ?
 		ORDER BY created_at DESC, id DESC LIMIT 1`, orgID, widgetSession, purpose).Scan(
 		&c.ID, &c.OrgID, &c.Purpose, &c.SecretHash, &c.TargetKind, &c.TargetValue, &c.WidgetSession, &c.ClientKey,
-		&c.Attempts, &c.MaxAttempts, &created, &expires, &consumed, &c.Display, &c.ConsentText)
+		&c.Attempts, &c.MaxAttempts, &created, &expires, &consumed, &c.TargetDisplay, &c.ConsentText)
 	if err != nil {
 		return SigninChallenge{}, fmt.Errorf("store: sign-in challenge: %w", notFound(err))
 	}

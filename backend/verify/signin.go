@@ -224,7 +224,7 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 		}
 		ch := store.SigninChallenge{Challenge: store.Challenge{ID: store.NewID(), OrgID: org.ID, Purpose: store.PurposeSigninCode,
 			TargetKind: store.FieldEmail, TargetValue: norm, WidgetSession: key, ClientKey: client, MaxAttempts: CodeAttempts,
-			CreatedAt: now, ExpiresAt: now.Add(CodeLife)}, Display: display}
+			CreatedAt: now, ExpiresAt: now.Add(CodeLife), TargetDisplay: display}}
 		if r.Consent {
 			ch.ConsentText = org.ConsentText
 		}
@@ -333,7 +333,7 @@ func (s *Service) CheckSigninCode(ctx context.Context, in SigninCodeCheck) (Star
 		if out, err = startChat(tx, orgID, in.Inbox.ID, in.Chat, now); err != nil {
 			return err
 		}
-		display := ch.Display
+		display := ch.TargetDisplay
 		if display == "" {
 			display = ch.TargetValue
 		}
