@@ -22,6 +22,9 @@ var (
 	ErrNotABackup    = errors.New("store: not a Vouch Desk backup")
 	ErrBackupDamaged = errors.New("store: the backup is damaged")
 	ErrBackupTooNew  = errors.New("store: the backup is from a newer Vouch Desk")
+	// ErrBackupOnPostgres: a PostgreSQL database is backed up and restored with PostgreSQL's own
+	// tools (pg_dump, pg_restore, or the server's continuous archiving), not by the app.
+	ErrBackupOnPostgres = errors.New("store: this database is PostgreSQL: back it up with pg_dump (docs/operations.md)")
 )
 
 // BackupInfo describes a finished backup or a backup file about to be restored.
@@ -41,6 +44,9 @@ type BackupInfo struct {
 // so dest is never a partial file; on any failure the partial file is removed. A full disk is
 // reported as ErrDiskFull.
 func (s *Store) Backup(ctx context.Context, dest string) (BackupInfo, error) {
+	if s.r.pg {
+		return BackupInfo{}, ErrBackupOnPostgres
+	}
 	start := time.Now()
 	abs, err := filepath.Abs(dest)
 	if err != nil {
@@ -196,6 +202,9 @@ func (s *Store) Restore(ctx context.Context, path string) (BackupInfo, string, e
 	if s.readOnly {
 		return BackupInfo{}, "", ErrReadOnly
 	}
+	if s.w.pg {
+		return BackupInfo{}, "", ErrBackupOnPostgres
+	}
 	info, err := InspectBackup(ctx, path)
 	if err != nil {
 		return BackupInfo{}, "", err
@@ -208,12 +217,12 @@ func (s *Store) Restore(ctx context.Context, path string) (BackupInfo, string, e
 	if _, err := s.Backup(ctx, safety); err != nil {
 		return BackupInfo{}, "", fmt.Errorf("store: the current data could not be saved first, so nothing was restored: %w", err)
 	}
-	if err := restoreDatabase(ctx, s.w, path); err != nil {
+	if err := restoreDatabase(ctx, s.w.DB, path); err != nil {
 		// The backup API rolls the destination back when a step fails; the data is as it was.
 		return BackupInfo{}, safety, diskFull(err)
 	}
-	if _, err := migrate(ctx, s.w, len(allMigrations)); err != nil {
-		if rerr := restoreDatabase(ctx, s.w, safety); rerr != nil {
+	if _, err := migrate(ctx, s.w.DB, len(allMigrations)); err != nil {
+		if rerr := restoreDatabase(ctx, s.w.DB, safety); rerr != nil {
 			return BackupInfo{}, safety, fmt.Errorf("store: the restored backup could not be upgraded (%v), and putting the data back failed (%v): copy %s over the database", err, rerr, safety)
 		}
 		return BackupInfo{}, safety, fmt.Errorf("store: the backup could not be upgraded to this version, so the data was put back as it was: %w", err)

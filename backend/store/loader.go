@@ -30,7 +30,7 @@ type Loader struct {
 	caller   context.Context // checked between batches
 	batch    int
 	n        int
-	tx       *sql.Tx
+	tx       *sqlTx
 	stmts    [len(loadTables)]*sql.Stmt
 	triggers []trigger
 	spans    map[spanKey]*span

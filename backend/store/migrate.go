@@ -12,7 +12,9 @@ import (
 	"time"
 )
 
-//go:embed migrations/*.sql
+// Each dialect has its own numbered files: migrations/sqlite and migrations/postgres.
+//
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFiles embed.FS
 
 type migration struct {
@@ -21,14 +23,17 @@ type migration struct {
 	sql     string
 }
 
-var allMigrations = mustLoadMigrations()
+var (
+	allMigrations      = mustLoadMigrations("migrations/sqlite")
+	postgresMigrations = mustLoadMigrations("migrations/postgres")
+)
 
 var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 
 // mustLoadMigrations reads the embedded files; numbering gaps or duplicates are a build mistake,
 // caught by the first test that opens a store.
-func mustLoadMigrations() []migration {
-	entries, err := migrationFiles.ReadDir("migrations")
+func mustLoadMigrations(dir string) []migration {
+	entries, err := migrationFiles.ReadDir(dir)
 	if err != nil {
 		panic(err)
 	}
@@ -39,7 +44,7 @@ func mustLoadMigrations() []migration {
 			continue
 		}
 		v, _ := strconv.Atoi(m[1])
-		body, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
+		body, err := migrationFiles.ReadFile(path.Join(dir, e.Name()))
 		if err != nil {
 			panic(err)
 		}
@@ -54,13 +59,23 @@ func mustLoadMigrations() []migration {
 	return ms
 }
 
-// LatestVersion is the schema version this build writes.
+// LatestVersion is the schema version this build writes to a SQLite file.
 func LatestVersion() int { return len(allMigrations) }
+
+// LatestVersion is the schema version this build writes to the store's database (each dialect
+// numbers its own migrations).
+func (s *Store) LatestVersion() int {
+	if s.r.pg {
+		return len(postgresMigrations)
+	}
+	return len(allMigrations)
+}
 
 // SchemaVersion reads the database's schema version.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
-	if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+	if err := s.r.QueryRowContext(ctx, s.r.pick("PRAGMA user_version",
+		"SELECT coalesce(max(version), 0) FROM schema_migrations")).Scan(&v); err != nil {
 		return 0, fmt.Errorf("store: schema version: %w", err)
 	}
 	return v, nil

@@ -12,7 +12,7 @@ type queries struct {
 	contactByField *sql.Stmt
 }
 
-func prepareQueries(ctx context.Context, r *sql.DB) (*queries, error) {
+func prepareQueries(ctx context.Context, r *db) (*queries, error) {
 	q := &queries{}
 	var err error
 	// The partial identity index (org_id, kind, value_norm) WHERE removed_at IS NULL answers the

@@ -1,10 +1,7 @@
 package store
 
 import (
-	"errors"
 	"time"
-
-	"github.com/mattn/go-sqlite3"
 )
 
 // Savepoints let a caller run statements whose effect it may not keep, at the cost of running
@@ -24,8 +21,7 @@ func (t *Tx) RegisterUnlessTaken(c Contact, consentText string, consentedAt time
 		return false, err // the caller's transaction rolls back as a whole, the savepoint with it
 	}
 	err = t.InsertField(f)
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
+	if isUniqueViolation(err) {
 		if err := t.exec("rollback to savepoint", "ROLLBACK TO register_unless_taken"); err != nil {
 			return false, err
 		}

@@ -69,8 +69,8 @@ func registerDriver() {
 // Store is the open database. It is safe for concurrent use.
 type Store struct {
 	path     string
-	w        *sql.DB // the single writer connection; nil when read-only
-	r        *sql.DB // read-only connections
+	w        *db // SQLite: the single writer connection, nil when read-only; PostgreSQL: the pool
+	r        *db // SQLite: read-only connections; PostgreSQL: the same pool as w
 	lock     *flock.Flock
 	readOnly bool
 	q        *queries
@@ -81,13 +81,22 @@ type Store struct {
 // Open opens (creating if needed) the database at path for reading and writing, takes the
 // exclusive process lock that makes one engine per database, and applies pending migrations.
 // When it fails the file is left untouched and the error is an *OpenError.
+//
+// A postgres:// URL instead of a path opens a PostgreSQL database (see postgres.go): no file
+// lock there (several nodes share one database), the migrations of migrations/postgres.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, len(postgresMigrations), false)
+	}
 	return open(ctx, path, len(allMigrations))
 }
 
 // OpenReadOnly opens an existing, fully migrated database without the process lock, so it can be
 // read beside a running engine (vouchd status). It never writes.
 func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
+	if IsPostgresURL(path) {
+		return openPostgres(ctx, path, len(postgresMigrations), true)
+	}
 	registerDriver()
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -109,8 +118,8 @@ func OpenReadOnly(ctx context.Context, path string) (*Store, error) {
 		return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database could not be opened", Err: err}
 	}
 	r.SetMaxOpenConns(readers())
-	s := &Store{path: abs, r: r, readOnly: true}
-	if s.q, err = prepareQueries(ctx, r); err != nil {
+	s := &Store{path: abs, r: &db{DB: r}, readOnly: true}
+	if s.q, err = prepareQueries(ctx, s.r); err != nil {
 		r.Close()
 		return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database could not be read", Err: err}
 	}
@@ -167,7 +176,7 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: abs, w: w, lock: lock}
+	s := &Store{path: abs, w: &db{DB: w}, lock: lock}
 	defer func() {
 		if err != nil {
 			w.Close()
@@ -191,8 +200,8 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 	}
 	r.SetMaxOpenConns(readers())
 	r.SetMaxIdleConns(readers())
-	s.r = r
-	if s.q, err = prepareQueries(ctx, r); err != nil {
+	s.r = &db{DB: r}
+	if s.q, err = prepareQueries(ctx, s.r); err != nil {
 		r.Close()
 		return nil, &OpenError{Code: OtherProblem, Path: abs, Msg: "The database could not be read", Err: err}
 	}
@@ -293,15 +302,17 @@ func (s *Store) Close() error {
 	if s.q != nil {
 		s.q.close()
 	}
-	if s.r != nil {
+	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())
 	}
 	if s.ckpt != nil {
 		errs = append(errs, s.ckpt.close())
 	}
 	if s.w != nil {
-		// Keep the query planner's statistics fresh at a moment nobody waits (SQLite's advice).
-		_, _ = s.w.Exec("PRAGMA optimize")
+		if !s.w.pg {
+			// Keep the query planner's statistics fresh at a moment nobody waits (SQLite's advice).
+			_, _ = s.w.Exec("PRAGMA optimize")
+		}
 		errs = append(errs, s.w.Close())
 	}
 	if s.lock != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,13 +13,14 @@ var ErrReadOnly = errors.New("store: opened read-only")
 
 // Tx is one write transaction. Its methods are the store's writes; each names the row it writes.
 type Tx struct {
-	tx     *sql.Tx
+	tx     *sqlTx
 	ctx    context.Context
 	sealer Sealer
 }
 
-// Write runs fn in one write transaction (BEGIN IMMEDIATE) and commits when fn returns nil.
-// Writes queue on the single writer connection.
+// Write runs fn in one write transaction and commits when fn returns nil. Writes queue one at a
+// time: on SQLite on the single writer connection (BEGIN IMMEDIATE), on PostgreSQL behind a
+// lock every node takes (lockWrites), so the domain's rules see the same serial writes on both.
 func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 	if s.readOnly {
 		return ErrReadOnly
@@ -30,6 +30,9 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	defer sqlTx.Rollback()
+	if err := lockWrites(ctx, sqlTx); err != nil {
+		return fmt.Errorf("store: write lock: %w", err)
+	}
 	if err := fn(&Tx{tx: sqlTx, ctx: ctx, sealer: s.sealer}); err != nil {
 		return err
 	}
@@ -41,7 +44,7 @@ func (s *Store) Write(ctx context.Context, fn func(*Tx) error) error {
 
 // Read runs fn in a read-only transaction on the read pool: its reads see one snapshot.
 func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
-	sqlTx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	sqlTx, err := s.r.BeginTx(ctx, readOptions(s.r.pg))
 	if err != nil {
 		return fmt.Errorf("store: begin read: %w", err)
 	}

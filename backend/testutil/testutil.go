@@ -1,5 +1,6 @@
-// Package testutil gives tests real things to talk to: a fresh SQLite file per test, and (as the
-// mail work lands) in-process SMTP and IMAP servers. Nothing here is a mock.
+// Package testutil gives tests real things to talk to: a fresh database per test (a SQLite file,
+// or a PostgreSQL database when VOUCHDESK_TEST_POSTGRES names a server, see postgres.go), and
+// in-process SMTP and IMAP servers. Nothing here is a mock.
 package testutil
 
 import (
@@ -13,8 +14,20 @@ import (
 	"vouchdesk/backend/store"
 )
 
-// DBPath returns a path for a database file in a directory the test owns and removes.
+// DBPath returns where the test's database is: a path for a SQLite file in a directory the test
+// owns and removes or, when the suite runs on PostgreSQL, the URL of a fresh database dropped
+// when the test ends. store.Open and engine.Config.DatabasePath take either.
 func DBPath(t testing.TB) string {
+	t.Helper()
+	if Postgres() {
+		return postgresDatabase(t)
+	}
+	return SQLitePath(t)
+}
+
+// SQLitePath returns a path for a SQLite file in a directory the test owns and removes, whatever
+// database the suite runs on: for tests of the file itself (locks, backups, damaged files).
+func SQLitePath(t testing.TB) string {
 	t.Helper()
 	return filepath.Join(t.TempDir(), "vouchdesk.db")
 }
