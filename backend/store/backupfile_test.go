@@ -28,6 +28,7 @@ func countContacts(t *testing.T, s *store.Store) int64 {
 // whole database (it checks and opens), holds what was committed when it started, and restoring
 // it brings the data back to that point; the data from before the restore is kept in backups/.
 func TestBackupWhileWritingThenRestore(t *testing.T) {
+	testutil.SkipOnPostgres(t, "backups are files of SQLite (PostgreSQL: pg_dump)")
 	s := testutil.NewStore(t)
 	org, _ := seedOrg(t, s)
 	for i := range 50 {
@@ -84,6 +85,7 @@ func TestBackupWhileWritingThenRestore(t *testing.T) {
 // TestRestoreRefusesBadFilesAndKeepsTheData: not a backup, truncated, from a newer version: each
 // is refused with its reason and the current data is untouched.
 func TestRestoreRefusesBadFilesAndKeepsTheData(t *testing.T) {
+	testutil.SkipOnPostgres(t, "backups are files of SQLite (PostgreSQL: pg_dump)")
 	s := testutil.NewStore(t)
 	org, _ := seedOrg(t, s)
 	seedContact(t, s, org, "kept@b.test")
@@ -140,6 +142,7 @@ func TestRestoreRefusesBadFilesAndKeepsTheData(t *testing.T) {
 // TestBackupToAFullDiskRemovesThePartialFile: a backup onto a disk that fills up fails with
 // ErrDiskFull and leaves no partial file behind. Needs root (a small tmpfs is mounted).
 func TestBackupToAFullDiskRemovesThePartialFile(t *testing.T) {
+	testutil.SkipOnPostgres(t, "backups are files of SQLite (PostgreSQL: pg_dump)")
 	if os.Getuid() != 0 {
 		t.Skip("needs root to mount a small tmpfs")
 	}

@@ -162,8 +162,8 @@ func postgresParams(query string) string {
 	return out
 }
 
-// isUniqueViolation reports whether err is a unique index refusing a row, in either database.
-func isUniqueViolation(err error) bool {
+// IsUniqueViolation reports whether err is a unique index refusing a row, in either database.
+func IsUniqueViolation(err error) bool {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
 		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey

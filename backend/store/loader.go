@@ -45,7 +45,10 @@ var loadTables = [...]struct{ table, what, insert string }{
 	{"messages", "message", insertMessageSQL},
 }
 
-type trigger struct{ name, sql string }
+// trigger is one the loader suspends inside each batch: SQLite drops it and creates it again from
+// its definition (sql); PostgreSQL disables and enables it on its table (both are DDL that
+// commits or rolls back with the batch).
+type trigger struct{ name, sql, table string }
 
 type spanKey struct {
 	table int
@@ -94,6 +97,15 @@ func (l *Loader) resume() {
 // loadTriggers reads the insert triggers of the loaded tables from the schema itself, so the
 // loader puts back exactly what the migrations made.
 func (l *Loader) loadTriggers() error {
+	if l.s.w.pg {
+		// migrations/postgres: one change trigger per table, and the search index's two.
+		for _, t := range loadTables {
+			l.triggers = append(l.triggers, trigger{name: t.table + "_change", table: t.table})
+		}
+		l.triggers = append(l.triggers, trigger{name: "contact_search_contact", table: "contacts"},
+			trigger{name: "contact_search_field", table: "contact_fields"})
+		return nil
+	}
 	names := make([]string, len(loadTables))
 	for i, t := range loadTables {
 		names[i] = "'" + t.table + "_change_insert'"
@@ -155,14 +167,33 @@ func (l *Loader) indexBatch() error {
 		return fmt.Errorf("store: loader: search index: %w", err)
 	}
 	for _, sp := range contacts {
-		if _, err := l.tx.ExecContext(l.ctx, `INSERT OR IGNORE INTO load_reindex SELECT id FROM contacts WHERE id BETWEEN ? AND ?`, sp.first, sp.last); err != nil {
+		if _, err := l.tx.ExecContext(l.ctx, l.tx.pick(
+			`INSERT OR IGNORE INTO load_reindex SELECT id FROM contacts WHERE id BETWEEN ? AND ?`,
+			`INSERT INTO load_reindex SELECT id FROM contacts WHERE id BETWEEN ? AND ? ON CONFLICT DO NOTHING`), sp.first, sp.last); err != nil {
 			return fmt.Errorf("store: loader: search index: %w", err)
 		}
 	}
 	for _, sp := range fields {
-		if _, err := l.tx.ExecContext(l.ctx, `INSERT OR IGNORE INTO load_reindex SELECT contact_id FROM contact_fields WHERE id BETWEEN ? AND ?`, sp.first, sp.last); err != nil {
+		if _, err := l.tx.ExecContext(l.ctx, l.tx.pick(
+			`INSERT OR IGNORE INTO load_reindex SELECT contact_id FROM contact_fields WHERE id BETWEEN ? AND ?`,
+			`INSERT INTO load_reindex SELECT contact_id FROM contact_fields WHERE id BETWEEN ? AND ? ON CONFLICT DO NOTHING`), sp.first, sp.last); err != nil {
 			return fmt.Errorf("store: loader: search index: %w", err)
 		}
+	}
+	if l.tx.pg {
+		for _, q := range []string{
+			`DELETE FROM contact_search WHERE contact_id IN (SELECT contact_id FROM load_reindex)`,
+			`INSERT INTO contact_search (contact_id, org_id, doc)
+				SELECT c.id, c.org_id, lower(c.name || ' ' || coalesce((SELECT string_agg(f.value_norm, ' ' ORDER BY f.created_at, f.id)
+					FROM contact_fields f WHERE f.contact_id = c.id AND f.removed_at IS NULL), ''))
+				FROM load_reindex r JOIN contacts c ON c.id = r.contact_id WHERE c.status = 'active'`,
+			`DELETE FROM load_reindex`,
+		} {
+			if _, err := l.tx.ExecContext(l.ctx, q); err != nil {
+				return fmt.Errorf("store: loader: search index: %w", err)
+			}
+		}
+		return nil
 	}
 	for _, q := range []string{
 		`INSERT OR IGNORE INTO contact_search_keys (contact_id) SELECT contact_id FROM load_reindex`,
@@ -187,8 +218,16 @@ func (l *Loader) begin() error {
 		return fmt.Errorf("store: loader begin: %w", err)
 	}
 	l.tx = tx
+	if err := lockWrites(l.ctx, tx); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: loader: write lock: %w", err)
+	}
 	for _, t := range l.triggers {
-		if _, err := tx.ExecContext(l.ctx, "DROP TRIGGER "+t.name); err != nil {
+		suspend := "DROP TRIGGER " + t.name
+		if tx.pg {
+			suspend = "ALTER TABLE " + t.table + " DISABLE TRIGGER " + t.name
+		}
+		if _, err := tx.ExecContext(l.ctx, suspend); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("store: loader: suspend %s: %w", t.name, err)
 		}
@@ -213,7 +252,11 @@ func (l *Loader) commit() error {
 		l.stmts[i] = nil
 	}
 	for _, t := range l.triggers {
-		if _, err := l.tx.ExecContext(l.ctx, t.sql); err != nil {
+		restore := t.sql
+		if l.tx.pg {
+			restore = "ALTER TABLE " + t.table + " ENABLE TRIGGER " + t.name
+		}
+		if _, err := l.tx.ExecContext(l.ctx, restore); err != nil {
 			return fail(fmt.Errorf("store: loader: restore %s: %w", t.name, err))
 		}
 	}
@@ -295,7 +338,7 @@ func (l *Loader) Rows() int { return l.n }
 // WAL does not stay large.
 func (l *Loader) Close() error {
 	err := l.commit()
-	if err == nil {
+	if err == nil && !l.s.w.pg {
 		// PASSIVE: copies what no reader still needs, never waits for readers. Anything left is
 		// copied by a later background checkpoint.
 		_, err = l.s.w.ExecContext(l.ctx, "PRAGMA wal_checkpoint(PASSIVE)")

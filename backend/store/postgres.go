@@ -46,37 +46,62 @@ const (
 	migrateLockKey = 0x56444B314D
 )
 
-// postgresPoolSize is how many connections a store keeps open to PostgreSQL: the readers of the
-// inbox, the widget and the feed, plus the writer.
-const postgresPoolSize = 32
+// How many connections a store keeps open to PostgreSQL: writers queue on one lock, so a few
+// suffice (one waits on the lock while another commits); readers serve the inbox, the widget and
+// the feed.
+const (
+	postgresWriters = 8
+	postgresReaders = 24
+)
 
-func openPostgres(ctx context.Context, location string, upTo int, readOnly bool) (*Store, error) {
+// postgresPool opens a pool of n connections and checks that the server answers.
+func postgresPool(ctx context.Context, location string, readOnly bool, n int) (*sql.DB, error) {
 	shown := RedactURL(location)
 	cfg, err := pgx.ParseConfig(location)
 	if err != nil {
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The PostgreSQL URL is not valid", Err: err}
 	}
 	if readOnly {
-		// Any write through this store is refused by the server itself.
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	cfg.RuntimeParams["application_name"] = "vouchdesk"
 	pool := stdlib.OpenDB(*cfg)
-	pool.SetMaxOpenConns(postgresPoolSize)
-	pool.SetMaxIdleConns(postgresPoolSize)
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	ok := false
-	defer func() {
-		if !ok {
-			pool.Close()
-		}
-	}()
 	pingCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	if err := pool.PingContext(pingCtx); err != nil {
+		pool.Close()
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "PostgreSQL did not answer (is it running, and are the URL and PGPASSWORD right?)", Err: err}
 	}
-	d := &db{DB: pool, pg: true}
+	return pool, nil
+}
+
+func openPostgres(ctx context.Context, location string, upTo int, readOnly bool) (*Store, error) {
+	shown := RedactURL(location)
+	w, err := postgresPool(ctx, location, readOnly, postgresWriters)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			w.Close()
+		}
+	}()
+	// The readers' pool refuses writes (as SQLite's query_only readers do): a write meant for a
+	// transaction that took the write lock cannot slip through a connection that did not.
+	r, err := postgresPool(ctx, location, true, postgresReaders)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if !ok {
+			r.Close()
+		}
+	}()
+	d := &db{DB: w, pg: true}
 	version, err := postgresVersion(ctx, d)
 	if err != nil {
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The database could not be read", Err: err}
@@ -93,8 +118,12 @@ func openPostgres(ctx context.Context, location string, upTo int, readOnly bool)
 	} else if err := migratePostgres(ctx, d, upTo); err != nil {
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The database could not be migrated", Err: err}
 	}
-	s := &Store{path: shown, w: d, r: d, readOnly: readOnly}
-	if s.q, err = prepareQueries(ctx, d); err != nil {
+	s := &Store{path: shown, w: d, r: &db{DB: r, pg: true}, readOnly: readOnly}
+	if readOnly {
+		s.w = nil
+		w.Close()
+	}
+	if s.q, err = prepareQueries(ctx, s.r); err != nil {
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The database could not be read", Err: err}
 	}
 	ok = true

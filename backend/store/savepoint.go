@@ -21,7 +21,7 @@ func (t *Tx) RegisterUnlessTaken(c Contact, consentText string, consentedAt time
 		return false, err // the caller's transaction rolls back as a whole, the savepoint with it
 	}
 	err = t.InsertField(f)
-	if isUniqueViolation(err) {
+	if IsUniqueViolation(err) {
 		if err := t.exec("rollback to savepoint", "ROLLBACK TO register_unless_taken"); err != nil {
 			return false, err
 		}

@@ -153,9 +153,13 @@ func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit i
 		switch {
 		case full():
 		case utf8.RuneCountInString(term) >= 3:
-			rows, err := s.r.QueryContext(ctx, `SELECT c.id, s.doc FROM contact_search s
+			// SQLite: an FTS5 trigram table keyed by rowid. PostgreSQL: a pg_trgm GIN index on a
+			// lower-cased document per active contact (migrations/postgres/0001_schema.sql).
+			rows, err := s.r.QueryContext(ctx, s.r.pick(`SELECT c.id, s.doc FROM contact_search s
 				JOIN contact_search_keys k ON k.k = s.rowid JOIN contacts c ON c.id = k.contact_id
-				WHERE s.doc LIKE ? AND c.org_id = ? AND c.status = 'active' LIMIT ?`, likePattern(term), orgID, want())
+				WHERE s.doc LIKE ? AND c.org_id = ? AND c.status = 'active' LIMIT ?`,
+				`SELECT c.id, s.doc FROM contact_search s JOIN contacts c ON c.id = s.contact_id
+				WHERE s.doc LIKE ? AND s.org_id = ? AND c.status = 'active' LIMIT ?`), likePattern(term), orgID, want())
 			if err != nil {
 				return nil, false, fmt.Errorf("store: search contacts: %w", err)
 			}
