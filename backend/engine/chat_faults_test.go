@@ -20,7 +20,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -51,7 +50,7 @@ import (
 type faultEnv struct {
 	*chatEnv
 	clk      *testutil.Clock
-	db       *sql.DB
+	db       *testutil.RawDB
 	requests int // API requests sent by do
 }
 
@@ -62,15 +61,10 @@ func newFaultEnv(t *testing.T, doubleOptIn bool) *faultEnv {
 	return withDB(t, newEnv(t, envOptions{now: clk.Now, doubleOptIn: doubleOptIn}), clk)
 }
 
-// withDB is a faultEnv over c, whose engine runs on clk, with the side door to its SQLite file.
+// withDB is a faultEnv over c, whose engine runs on clk, with the side door to its database.
 func withDB(t *testing.T, c *chatEnv, clk *testutil.Clock) *faultEnv {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+c.path+"?_busy_timeout=10000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return &faultEnv{chatEnv: c, clk: clk, db: db}
+	return &faultEnv{chatEnv: c, clk: clk, db: testutil.OpenRaw(t, c.path)}
 }
 
 // reply is one HTTP answer: status, headers, the raw body and the body decoded as JSON.

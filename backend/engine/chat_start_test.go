@@ -1,8 +1,8 @@
 package engine_test
 
 import (
-	"database/sql"
 	"testing"
+	"vouchdesk/backend/testutil"
 )
 
 // TestChatStartIsOneTransaction: POST /sessions writes the device, the conversation and the email
@@ -10,16 +10,23 @@ import (
 // leaves nothing behind: no device without its chat, no chat without its email.
 func TestChatStartIsOneTransaction(t *testing.T) {
 	c := newChatEnv(t, false)
-	db, err := sql.Open("sqlite3", "file:"+c.path+"?_busy_timeout=5000")
-	if err != nil {
-		t.Fatal(err)
+	db := testutil.OpenRaw(t, c.path)
+	// A trigger that aborts one insert, in each database's words.
+	fault := func(table, column string) string {
+		if db.Postgres {
+			return `CREATE FUNCTION fault() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$;
+				CREATE TRIGGER fault BEFORE INSERT ON ` + table + ` FOR EACH ROW WHEN (NEW.` + column + ` = 'Fault') EXECUTE FUNCTION fault()`
+		}
+		return `CREATE TRIGGER fault BEFORE INSERT ON ` + table + ` WHEN NEW.` + column + ` = 'Fault'
+			BEGIN SELECT RAISE(ABORT, 'injected fault'); END`
 	}
-	defer db.Close()
+	drop := `DROP TRIGGER fault`
+	if db.Postgres {
+		drop = `DROP FUNCTION fault() CASCADE`
+	}
 	for _, fault := range []struct{ name, trigger string }{
-		{"the conversation", `CREATE TRIGGER fault BEFORE INSERT ON conversations WHEN NEW.visitor_name = 'Fault'
-			BEGIN SELECT RAISE(ABORT, 'injected fault'); END`},
-		{"the email's contact", `CREATE TRIGGER fault BEFORE INSERT ON contacts WHEN NEW.name = 'Fault'
-			BEGIN SELECT RAISE(ABORT, 'injected fault'); END`},
+		{"the conversation", fault("conversations", "visitor_name")},
+		{"the email's contact", fault("contacts", "name")},
 	} {
 		if _, err := db.Exec(fault.trigger); err != nil {
 			t.Fatal(err)
@@ -38,7 +45,7 @@ func TestChatStartIsOneTransaction(t *testing.T) {
 		if got := c.count(`SELECT count(*) FROM conversations`); got != convs {
 			t.Errorf("%s failing left %d conversations behind", fault.name, got-convs)
 		}
-		if _, err := db.Exec(`DROP TRIGGER fault`); err != nil {
+		if _, err := db.Exec(drop); err != nil {
 			t.Fatal(err)
 		}
 	}

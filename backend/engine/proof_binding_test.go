@@ -2,7 +2,6 @@ package engine_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +11,7 @@ import (
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
 )
 
@@ -21,14 +21,10 @@ import (
 // it was issued in: giving a new address cancels what was sent for the old one, and nothing
 // makes the victim's address verified.
 
-// count runs a counting query on the database file, read-only, beside the engine.
+// count runs a counting query on the database, beside the engine.
 func (c *chatEnv) count(query string, args ...any) int {
 	c.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+c.path+"?mode=ro")
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenRaw(c.t, c.path)
 	var n int
 	if err := db.QueryRow(query, args...).Scan(&n); err != nil {
 		c.t.Fatal(err)

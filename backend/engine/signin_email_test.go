@@ -308,7 +308,7 @@ func TestEmailSigninRefusesBadCodes(t *testing.T) {
 	if n := s.refusals("code_expired"); n != 2 {
 		t.Errorf("code_expired refusals recorded = %d, want 2 (expired, used)", n)
 	}
-	if n := s.count(`SELECT count(*) FROM audit_log WHERE action = 'signin.refused' AND json_extract(detail, '$.used') = 1`); n != 1 {
+	if n := s.count(`SELECT count(*) FROM audit_log WHERE action = 'signin.refused' AND CAST(json_extract(detail, '$.used') AS TEXT) IN ('1', 'true')`); n != 1 {
 		t.Errorf("refusals recorded as a used code = %d, want 1", n)
 	}
 
@@ -380,7 +380,7 @@ func TestEmailSigninRefusesBadCodes(t *testing.T) {
 	if n := s.refusals("too_many_wrong_codes"); n != 2 {
 		t.Errorf("too_many_wrong_codes refusals recorded = %d, want 2", n)
 	}
-	if n := s.count(`SELECT count(*) FROM audit_log WHERE action = 'signin.refused' AND json_extract(detail, '$.locked') = 1`); n != 1 {
+	if n := s.count(`SELECT count(*) FROM audit_log WHERE action = 'signin.refused' AND CAST(json_extract(detail, '$.locked') AS TEXT) IN ('1', 'true')`); n != 1 {
 		t.Errorf("refusals recorded as locking the address = %d, want 1", n)
 	}
 	if n := s.refusals("code_wrong"); n != 1+8 {

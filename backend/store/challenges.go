@@ -214,10 +214,13 @@ type CodeAttempts struct {
 // since), oldest first. Only codes created after createdAfter are read: the caller passes since
 // minus a code's lifetime, which keeps the read a range of challenges_target.
 func (t *Tx) WrongAttempts(orgID, targetKind, targetValue string, createdAfter, since time.Time) ([]CodeAttempts, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT attempts, min(coalesce(consumed_at, expires_at), expires_at) AS last_possible
+	// last_possible is the earlier of consumed_at and expires_at, written as a CASE because the
+	// two databases name a two-value minimum differently (min, least).
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT attempts, last_possible FROM (
+		SELECT attempts, CASE WHEN consumed_at < expires_at THEN consumed_at ELSE expires_at END AS last_possible
 		FROM challenges WHERE org_id = ? AND target_kind = ? AND target_value = ? AND created_at > ?
-		AND purpose IN ('chat_code', 'signin_code') AND attempts > 0 AND min(coalesce(consumed_at, expires_at), expires_at) > ?
-		ORDER BY last_possible`, orgID, targetKind, targetValue, Millis(createdAfter), Millis(since))
+		AND purpose IN ('chat_code', 'signin_code') AND attempts > 0) AS c
+		WHERE last_possible > ? ORDER BY last_possible`, orgID, targetKind, targetValue, Millis(createdAfter), Millis(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: wrong attempts: %w", err)
 	}

@@ -299,7 +299,7 @@ func (s *Store) IdleChats(ctx context.Context, now time.Time, limit int) ([]Idle
 	rows, err := s.r.QueryContext(ctx, `SELECT c.org_id, c.id, i.idle_end_minutes
 		FROM inboxes i CROSS JOIN conversations c
 		WHERE i.kind = 'chat' AND i.idle_end_minutes > 0
-		AND c.org_id = i.org_id AND c.status = 'open' AND c.last_activity_at < ?1 - i.idle_end_minutes * 60000
+		AND c.org_id = i.org_id AND c.status = 'open' AND c.last_activity_at < CAST(?1 AS BIGINT) - i.idle_end_minutes * 60000
 		AND c.inbox_id = i.id AND c.kind = 'chat'
 		LIMIT ?2`, Millis(now), limit)
 	if err != nil {

@@ -61,7 +61,7 @@ func (d *db) rebind(query string) string {
 	if !d.pg {
 		return query
 	}
-	return postgresParams(query)
+	return PostgresParams(query)
 }
 
 // pick returns the statement for the pool's dialect.
@@ -92,7 +92,7 @@ func (t *sqlTx) rebind(query string) string {
 	if !t.pg {
 		return query
 	}
-	return postgresParams(query)
+	return PostgresParams(query)
 }
 
 // pick returns the statement for the transaction's dialect.
@@ -103,13 +103,13 @@ func (t *sqlTx) pick(sqlite, postgres string) string {
 	return sqlite
 }
 
-// rewritten caches postgresParams: the store runs a few hundred distinct statements.
+// rewritten caches PostgresParams: the store runs a few hundred distinct statements.
 var rewritten sync.Map
 
-// postgresParams rewrites SQLite's parameters to PostgreSQL's: `?N` becomes `$N` and each bare `?`
+// PostgresParams rewrites SQLite's parameters to PostgreSQL's: `?N` becomes `$N` and each bare `?`
 // the next number after the highest seen so far, as SQLite counts them. Quoted text, quoted
 // names and comments are copied as they are.
-func postgresParams(query string) string {
+func PostgresParams(query string) string {
 	if v, ok := rewritten.Load(query); ok {
 		return v.(string)
 	}

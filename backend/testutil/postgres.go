@@ -3,6 +3,7 @@ package testutil
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"net/url"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver for RawDB
+	_ "github.com/mattn/go-sqlite3"    // the "sqlite3" driver for RawDB
 
 	"vouchdesk/backend/store"
 )
@@ -103,4 +106,53 @@ func randomName() string {
 	var b [8]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// RawDB is a side door to a test's database, beside the engine that owns it: for tests that
+// inject faults or read what no API shows. Statements use SQLite's `?` parameters on both
+// databases (rewritten for PostgreSQL as the store does).
+type RawDB struct {
+	*sql.DB
+	// Postgres says which database it is, for the few statements whose text differs.
+	Postgres bool
+}
+
+// OpenRaw opens a RawDB on location (DBPath's answer), closed when the test ends.
+func OpenRaw(t testing.TB, location string) *RawDB {
+	t.Helper()
+	var db *sql.DB
+	var err error
+	pg := store.IsPostgresURL(location)
+	if pg {
+		db, err = sql.Open("pgx", location)
+	} else {
+		db, err = sql.Open("sqlite3", "file:"+location+"?_busy_timeout=10000")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &RawDB{DB: db, Postgres: pg}
+}
+
+// Exec runs a statement.
+func (r *RawDB) Exec(query string, args ...any) (sql.Result, error) {
+	return r.DB.Exec(r.rebind(query), args...)
+}
+
+// QueryRow runs a query expected to return one row.
+func (r *RawDB) QueryRow(query string, args ...any) *sql.Row {
+	return r.DB.QueryRow(r.rebind(query), args...)
+}
+
+// Query runs a query.
+func (r *RawDB) Query(query string, args ...any) (*sql.Rows, error) {
+	return r.DB.Query(r.rebind(query), args...)
+}
+
+func (r *RawDB) rebind(query string) string {
+	if r.Postgres {
+		return store.PostgresParams(query)
+	}
+	return query
 }
