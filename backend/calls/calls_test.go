@@ -2,7 +2,6 @@ package calls_test
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -86,11 +85,7 @@ func callForm(sid, from, status string) url.Values {
 
 func (e *env) counts() map[string]int {
 	e.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+e.st.Path()+"?mode=ro")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenRaw(e.t, e.st.Path())
 	out := map[string]int{}
 	for _, tb := range []string{"contacts", "contact_fields", "verifications", "conversations", "audit_log", "changes"} {
 		var n int

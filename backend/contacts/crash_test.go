@@ -12,6 +12,7 @@ import (
 
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 )
 
 // crashEnv names the environment variable that turns this test binary into the process that is
@@ -105,13 +106,15 @@ func TestMergeKilledMidTransactionLeavesBothContactsWhole(t *testing.T) {
 	if ms, err := st.MergesOf(ctx, e.org.ID, ada.ID); err != nil || len(ms) != 0 {
 		t.Errorf("merges after the kill = %+v, %v; want none", ms, err)
 	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var check string
-	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
-		t.Errorf("integrity_check = %q, %v", check, err)
+	if !testutil.Postgres() { // SQLite reads its whole file back
+		db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var check string
+		if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+			t.Errorf("integrity_check = %q, %v", check, err)
+		}
 	}
 }

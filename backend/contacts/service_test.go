@@ -2,7 +2,6 @@ package contacts_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -141,11 +140,7 @@ func (e *env) owner(convID string) string {
 
 func (e *env) count(table string) int {
 	e.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+e.st.Path()+"?mode=ro")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenRaw(e.t, e.st.Path())
 	var n int
 	if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
 		e.t.Fatal(err)

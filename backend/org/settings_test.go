@@ -2,7 +2,6 @@ package org_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -88,11 +87,7 @@ func TestSettingsAreCheckedAndAudited(t *testing.T) {
 	if in, err := svc.SetInboxToggle(ctx, ws.Me, inboxes[0].ID, "transcriptAfter", true); err != nil || !in.TranscriptAfter {
 		t.Errorf("SetInboxToggle(transcriptAfter) with a sender = %+v, %v", in, err)
 	}
-	db, err := sql.Open("sqlite3", "file:"+st.Path()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenRaw(t, st.Path())
 	var n int
 	err = db.QueryRow(`SELECT count(*) FROM audit_log WHERE actor_user_id = ? AND action IN ('organization.country', 'inbox.toggle')`, ws.Me.ID).Scan(&n)
 	if err != nil || n != 2 {

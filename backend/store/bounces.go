@@ -40,7 +40,7 @@ func (t *Tx) OutboxForBounce(orgID, messageID, recipient string, at time.Time) (
 		return OutboxMessage{}, false, nil
 	}
 	m, err = scanOutbox(t.tx.QueryRowContext(t.ctx, "SELECT "+outboxColumns+` FROM outbox
-		WHERE org_id = ? AND to_addr = ? COLLATE NOCASE AND status IN ('sent', 'sending', 'bounced')
+		WHERE org_id = ? AND `+t.tx.pick(sameAddress, sameAddressPG)+` AND status IN ('sent', 'sending', 'bounced')
 		AND coalesce(sent_at, updated_at) BETWEEN ? AND ?
 		ORDER BY coalesce(sent_at, updated_at) DESC, id DESC LIMIT 1`,
 		orgID, strings.TrimSpace(recipient), Millis(at.Add(-bounceWindow)), Millis(at)))
@@ -91,12 +91,19 @@ type AddressBounce struct {
 	At     time.Time
 }
 
+// sameAddress matches to_addr to a parameter case-insensitively, in the form each database's
+// index on outbox (org_id, to_addr) answers: SQLite's NOCASE collation, PostgreSQL's lower().
+const (
+	sameAddress   = `to_addr = ? COLLATE NOCASE`
+	sameAddressPG = `lower(to_addr) = lower(?)`
+)
+
 // LastBounceTo returns the newest hard or soft bounce of mail to addr in the organization; ok is
 // false when mail to it never bounced.
 func (s *Store) LastBounceTo(ctx context.Context, orgID, addr string) (b AddressBounce, ok bool, err error) {
 	var at int64
 	err = s.r.QueryRowContext(ctx, `SELECT bounce_kind, bounce_reason, bounced_at FROM outbox
-		WHERE org_id = ? AND to_addr = ? COLLATE NOCASE AND status = 'bounced'
+		WHERE org_id = ? AND `+s.r.pick(sameAddress, sameAddressPG)+` AND status = 'bounced'
 		ORDER BY bounced_at DESC, id DESC LIMIT 1`, orgID, strings.TrimSpace(addr)).Scan(&b.Kind, &b.Reason, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return AddressBounce{}, false, nil

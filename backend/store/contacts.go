@@ -187,14 +187,15 @@ UNION ALL
 SELECT 'merge', m.id, m.created_at, '', '', '', '', '', 0, '', '', '', coalesce(u.name, ''), m.id,
 	CASE WHEN m.survivor_id = ?1 THEN m.merged_id ELSE m.survivor_id END,
 	CASE WHEN m.survivor_id = ?1 THEN coalesce(json_extract(m.moved, '$.merged_name'), '') ELSE coalesce(s.name, '') END,
-	m.reason, json_array_length(m.moved, '$.conversations'), m.survivor_id = ?1, m.undone_at IS NOT NULL
+	m.reason, json_array_length(m.moved, '$.conversations'), CASE WHEN m.survivor_id = ?1 THEN 1 ELSE 0 END,
+	CASE WHEN m.undone_at IS NOT NULL THEN 1 ELSE 0 END
 	FROM merges m LEFT JOIN users u ON u.id = m.actor_user_id LEFT JOIN contacts s ON s.id = m.survivor_id
 	WHERE (m.survivor_id = ?1 OR m.merged_id = ?1) AND m.org_id = ?2 AND (m.created_at < ?3 OR (m.created_at = ?3 AND m.id < ?4))
 UNION ALL
 SELECT 'unmerge', m.id || '.u', m.undone_at, '', '', '', '', '', 0, '', '', '', coalesce(u.name, ''), m.id,
 	CASE WHEN m.survivor_id = ?1 THEN m.merged_id ELSE m.survivor_id END,
 	CASE WHEN m.survivor_id = ?1 THEN coalesce(json_extract(m.moved, '$.merged_name'), '') ELSE coalesce(s.name, '') END,
-	m.reason, json_array_length(m.moved, '$.conversations'), m.survivor_id = ?1, 1
+	m.reason, json_array_length(m.moved, '$.conversations'), CASE WHEN m.survivor_id = ?1 THEN 1 ELSE 0 END, 1
 	FROM merges m LEFT JOIN users u ON u.id = m.undone_by LEFT JOIN contacts s ON s.id = m.survivor_id
 	WHERE (m.survivor_id = ?1 OR m.merged_id = ?1) AND m.org_id = ?2 AND m.undone_at IS NOT NULL
 		AND (m.undone_at < ?3 OR (m.undone_at = ?3 AND m.id || '.u' < ?4))

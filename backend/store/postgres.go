@@ -52,6 +52,8 @@ const (
 const (
 	postgresWriters = 8
 	postgresReaders = 24
+	// PostgresConnections is the most connections one store opens to PostgreSQL.
+	PostgresConnections = postgresWriters + postgresReaders
 )
 
 // postgresPool opens a pool of n connections and checks that the server answers.

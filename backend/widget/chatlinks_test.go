@@ -2,7 +2,6 @@ package widget_test
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 
 	"vouchdesk/backend/outbox"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/verify"
 	"vouchdesk/backend/widget"
 )
@@ -106,11 +106,7 @@ func (e linkEnv) panel(conv store.Conversation) verify.Panel {
 // refusals counts the audit rows of refusals in a conversation, read straight from the file.
 func (e linkEnv) refusals(conv store.Conversation) int {
 	e.t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+e.st.Path()+"?mode=ro&_busy_timeout=5000")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
+	db := testutil.OpenRaw(e.t, e.st.Path())
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM audit_log WHERE action = 'verify.link_refused' AND entity_id = ?
 		AND actor_kind = 'customer' AND json_extract(detail, '$.address') = 'ada@example.com'`, conv.ID).Scan(&n); err != nil {
