@@ -26,10 +26,13 @@ type Config struct {
 	Log      Log    `toml:"log"`
 	// Organization sets up a database that has none (vouchd has no first-run screen).
 	Organization Organization `toml:"organization"`
-	// SMTP is the outgoing relay; IMAP the sender's mailbox to watch. Passwords come from the
-	// environment (VOUCHD_SMTP_PASSWORD / VOUCHD_IMAP_PASSWORD or their _FILE variants).
-	SMTP *MailAccount `toml:"smtp"`
-	IMAP *MailAccount `toml:"imap"`
+	// SMTP is the outgoing relay; IMAP the sender's mailbox to watch; BounceIMAP, optional, a
+	// separate mailbox for the relay's delivery reports: its Address becomes the envelope sender
+	// of every email. Passwords come from the environment (VOUCHD_SMTP_PASSWORD /
+	// VOUCHD_IMAP_PASSWORD / VOUCHD_BOUNCE_PASSWORD or their _FILE variants).
+	SMTP       *MailAccount `toml:"smtp"`
+	IMAP       *MailAccount `toml:"imap"`
+	BounceIMAP *MailAccount `toml:"bounce_imap"`
 	// Google overrides where Google Sign-In's tokens and script come from (tests, enterprise
 	// proxies); empty fields mean Google's own.
 	Google Google `toml:"google"`
@@ -76,11 +79,13 @@ type MailAccount struct {
 	// CAFile is a PEM file of certificate authorities to trust for this server, in addition to
 	// nothing else: when set, only these verify the server (a private CA). Optional.
 	CAFile string `toml:"ca_file"`
+	// Address is the bounce mailbox's email address ([bounce_imap] only, and required there).
+	Address string `toml:"address"`
 }
 
 // RootCAs loads CAFile for this account alone: nil (the system's roots) when none is set. Each
-// account gets its own pool, so a CA given for one server never vouches for the other. key names
-// the section ("smtp" or "imap") in the error.
+// account gets its own pool, so a CA given for one server never vouches for another. key names
+// the section ("smtp", "imap" or "bounce_imap") in the error.
 func (a *MailAccount) RootCAs(key string) (*x509.CertPool, error) {
 	if a == nil || a.CAFile == "" {
 		return nil, nil
@@ -220,9 +225,15 @@ func (c *Config) normalize(base string) error {
 	for _, m := range []struct {
 		key string
 		a   *MailAccount
-	}{{"smtp", c.SMTP}, {"imap", c.IMAP}} {
+	}{{"smtp", c.SMTP}, {"imap", c.IMAP}, {"bounce_imap", c.BounceIMAP}} {
 		if m.a == nil {
 			continue
+		}
+		switch {
+		case m.key == "bounce_imap" && !strings.Contains(m.a.Address, "@"):
+			return &Error{Key: m.key + ".address", Msg: "required: the bounce mailbox's email address, like bounces@example.com"}
+		case m.key != "bounce_imap" && m.a.Address != "":
+			return &Error{Key: m.key + ".address", Msg: "only [bounce_imap] has an address (the sender email is [organization] sender_email)"}
 		}
 		if m.a.Host == "" {
 			return &Error{Key: m.key + ".host", Msg: "required"}

@@ -106,6 +106,9 @@ username = "support@acme.test"
 	for _, tc := range []struct{ body, key string }{
 		{"database = \"x.db\"\n[smtp]\nport = 25\ntls = \"starttls\"", "smtp.host"},
 		{"database = \"x.db\"\n[imap]\nhost = \"h\"\ntls = \"starttls\"", "imap.port"},
+		{"database = \"x.db\"\n[bounce_imap]\nhost = \"h\"\nport = 993\ntls = \"implicit\"", "bounce_imap.address"},
+		{"database = \"x.db\"\n[imap]\nhost = \"h\"\nport = 993\ntls = \"implicit\"\naddress = \"a@b.test\"", "imap.address"},
+		{"database = \"x.db\"\n[bounce_imap]\nhost = \"h\"\nport = 993\ntls = \"implicit\"\naddress = \"b@acme.test\"\npassword = \"x\"", "bounce_imap.password"},
 		{"database = \"x.db\"\n[smtp]\nhost = \"h\"\nport = 25\ntls = \"ssl\"", "smtp.tls"},
 		{"database = \"x.db\"\n[organization]\nname = \"Acme\"", "organization"},
 	} {
@@ -176,8 +179,10 @@ func TestMailAccountRootCAsAreSeparate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	bounceCert := testutil.NewTLSCert(t)
 	writePEM("smtp-ca.pem", smtpCert)
 	writePEM("imap-ca.pem", imapCert)
+	writePEM("bounce-ca.pem", bounceCert)
 	p := filepath.Join(dir, "vouchd.toml")
 	os.WriteFile(p, []byte(`database = "x.db"
 [smtp]
@@ -190,6 +195,13 @@ host = "imap.example.com"
 port = 993
 tls = "implicit"
 ca_file = "imap-ca.pem"
+[bounce_imap]
+host = "bounces.example.com"
+port = 993
+tls = "implicit"
+username = "bounces"
+address = "bounces@acme.test"
+ca_file = "bounce-ca.pem"
 `), 0o600)
 	c, err := Load(p)
 	if err != nil {
@@ -202,6 +214,13 @@ ca_file = "imap-ca.pem"
 	imapPool, err := c.IMAP.RootCAs("imap")
 	if err != nil {
 		t.Fatal(err)
+	}
+	bouncePool, err := c.BounceIMAP.RootCAs("bounce_imap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BounceIMAP.Address != "bounces@acme.test" || c.BounceIMAP.Username != "bounces" {
+		t.Errorf("[bounce_imap] = %+v, want address bounces@acme.test, username bounces", *c.BounceIMAP)
 	}
 	trusts := func(pool *x509.CertPool, cert testutil.TLSCert) bool {
 		_, err := cert.Config.Certificates[0].Leaf.Verify(x509.VerifyOptions{Roots: pool})
@@ -217,6 +236,9 @@ ca_file = "imap-ca.pem"
 		{"smtp pool, imap CA", smtpPool, imapCert, false},
 		{"imap pool, imap CA", imapPool, imapCert, true},
 		{"imap pool, smtp CA", imapPool, smtpCert, false},
+		{"bounce pool, bounce CA", bouncePool, bounceCert, true},
+		{"bounce pool, imap CA", bouncePool, imapCert, false},
+		{"imap pool, bounce CA", imapPool, bounceCert, false},
 	} {
 		if got := trusts(tc.pool, tc.cert); got != tc.want {
 			t.Errorf("%s: trusted = %v, want %v", tc.name, got, tc.want)

@@ -60,10 +60,11 @@ type Config struct {
 	// means a random key for this run only: mail queued with it and still unsent at the next start
 	// fails with a reason saying to send a new code.
 	SealKey []byte
-	// RootCAs verifies both mail servers' certificates; nil means the system's roots.
-	// SMTPRootCAs or IMAPRootCAs, when set, replace it for that account alone: vouchd gives each
-	// account only the CA its config names, so one account's CA never vouches for the other.
-	RootCAs, SMTPRootCAs, IMAPRootCAs *x509.CertPool
+	// RootCAs verifies the mail servers' certificates; nil means the system's roots.
+	// SMTPRootCAs, IMAPRootCAs or BounceRootCAs, when set, replace it for that account alone:
+	// vouchd gives each account only the CA its config names, so one account's CA never vouches
+	// for another.
+	RootCAs, SMTPRootCAs, IMAPRootCAs, BounceRootCAs *x509.CertPool
 	// OnEvent receives live-change notifications (Event* names) for the UI; nil ignores them.
 	OnEvent func(name string)
 	// GoogleIssuerURL is the OpenID Connect issuer whose ID tokens Google Sign-In in the widget
@@ -109,7 +110,12 @@ type Engine struct {
 	// watchErr is why the IMAP settings could not make a watcher, and when ("" when they could).
 	watchErr   string
 	watchErrAt time.Time
-	mailKick   chan struct{}
+	// bounceWatcher watches the bounce mailbox, when one is set up; bounceErr is why its settings
+	// could not make a watcher, and when.
+	bounceWatcher *mailbox.Watcher
+	bounceErr     string
+	bounceErrAt   time.Time
+	mailKick      chan struct{}
 	// relaySMTPUTF8: per organization, whether its relay offered SMTPUTF8 on its last connection.
 	relaySMTPUTF8 map[string]bool
 }
@@ -142,7 +148,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, log: cfg.Logger, db: st, orgs: org.New(st, cfg.Now), backups: backup.New(st), mailKick: make(chan struct{}, 1),
 		stopBg: func() {}}
 	e.mailAccounts = mailaccounts.New(st, cfg.Secrets, cfg.Now)
-	e.mailAccounts.SMTPRootCAs, e.mailAccounts.IMAPRootCAs = cfg.RootCAs, cfg.RootCAs
+	e.mailAccounts.SMTPRootCAs, e.mailAccounts.IMAPRootCAs, e.mailAccounts.BounceRootCAs = cfg.RootCAs, cfg.RootCAs, cfg.RootCAs
+	if cfg.BounceRootCAs != nil {
+		e.mailAccounts.BounceRootCAs = cfg.BounceRootCAs
+	}
 	if cfg.SMTPRootCAs != nil {
 		e.mailAccounts.SMTPRootCAs = cfg.SMTPRootCAs
 	}

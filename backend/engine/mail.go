@@ -91,38 +91,24 @@ func (e *Engine) MailSettingsChanged() {
 // superviseMailbox runs a watcher on the organization's IMAP account while one is set up, and
 // restarts it when the settings change. A delivery report (bounce) is recorded on the email it is
 // about; every other message is offered to the sender verification: only an exact link token
-// verifies anything.
+// verifies anything. It runs the bounce mailbox's watcher the same way (bouncemailbox.go).
 func (e *Engine) superviseMailbox(ctx context.Context) {
-	var key string
-	var stop context.CancelFunc = func() {}
-	defer func() { stop() }()
+	sender := supervised{set: func(w *mailbox.Watcher) { e.mu.Lock(); e.watcher = w; e.mu.Unlock() }}
+	bounces := supervised{set: func(w *mailbox.Watcher) { e.mu.Lock(); e.bounceWatcher = w; e.mu.Unlock() }}
+	defer sender.halt()
+	defer bounces.halt()
 	tick := time.NewTicker(10 * time.Second) // settings are re-read this often (and at once on a kick)
 	defer tick.Stop()
-	// The watcher's state (connected, last error) is pushed to the UI when it changes.
+	// The watchers' state (connected, last error) is pushed to the UI when it changes.
 	statusTick := time.NewTicker(time.Second)
 	defer statusTick.Stop()
 	var lastSeen string
 	var health mailHealthRecorder
 	for {
-		newKey, start := e.mailboxPlan(ctx)
-		if newKey != key {
-			stop()
-			e.mu.Lock()
-			e.watcher = nil
-			e.mu.Unlock()
-			key, stop = newKey, func() {}
-			if start != nil {
-				wctx, cancel := context.WithCancel(ctx)
-				stop = cancel
-				w := start()
-				if w != nil {
-					e.mu.Lock()
-					e.watcher = w
-					e.mu.Unlock()
-					go w.Run(wctx)
-				}
-			}
-		}
+		key, start := e.mailboxPlan(ctx)
+		sender.apply(ctx, key, start)
+		key, start = e.bouncePlan(ctx)
+		bounces.apply(ctx, key, start)
 	wait:
 		for {
 			select {
@@ -133,8 +119,9 @@ func (e *Engine) superviseMailbox(ctx context.Context) {
 			case <-e.mailKick:
 				break wait
 			case <-statusTick.C:
-				ms := e.MailboxState()
-				seen := fmt.Sprint(ms.Configured, ms.Status.Connected, ms.Status.LastError)
+				ms, bs := e.MailboxState(), e.BounceMailboxState()
+				seen := fmt.Sprint(ms.Configured, ms.Status.Connected, ms.Status.LastError,
+					bs.Configured, bs.Status.Connected, bs.Status.LastError)
 				if seen != lastSeen {
 					lastSeen = seen
 					e.emit(EventSenderChanged)
@@ -142,6 +129,41 @@ func (e *Engine) superviseMailbox(ctx context.Context) {
 				health.record(ctx, e)
 			}
 		}
+	}
+}
+
+// supervised is one watcher the supervisor keeps running while its settings allow.
+type supervised struct {
+	key  string
+	stop context.CancelFunc
+	set  func(*mailbox.Watcher) // publishes the running watcher (nil: none)
+}
+
+// halt stops the watcher, if one runs.
+func (s *supervised) halt() {
+	if s.stop != nil {
+		s.stop()
+	}
+}
+
+// apply restarts the watcher when the settings' key changed: the old one stops, and start (nil
+// when the settings are incomplete) makes the new one.
+func (s *supervised) apply(ctx context.Context, key string, start func() *mailbox.Watcher) {
+	if key == s.key && s.stop != nil {
+		return
+	}
+	s.halt()
+	s.set(nil)
+	s.key = key
+	if start == nil {
+		s.stop = func() {}
+		return
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	s.stop = cancel
+	if w := start(); w != nil {
+		s.set(w)
+		go w.Run(wctx)
 	}
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // MailHealth is how each of the organization's mail accounts is doing right now (SMTP, then
-// IMAP): the state, the last error in words and when, since when it retries, IDLE or polling.
+// IMAP, then the bounce mailbox when one is set up): the state, the last error in words and when, since when it retries, IDLE or polling.
 func (e *Engine) MailHealth(ctx context.Context, orgID string) ([]mailaccounts.Health, error) {
 	_, smtpSet, err := e.mailAccounts.SMTPConfig(ctx, orgID)
 	if err != nil {
@@ -29,7 +29,13 @@ func (e *Engine) MailHealth(ctx context.Context, orgID string) ([]mailaccounts.H
 		imap.State = mailaccounts.StateFailed
 	}
 	e.mu.Unlock()
-	return []mailaccounts.Health{mailaccounts.SMTPHealth(smtpSet, e.worker.Status(), now), imap}, nil
+	out := []mailaccounts.Health{mailaccounts.SMTPHealth(smtpSet, e.worker.Status(), now), imap}
+	if b, ok, err := e.bounceHealth(ctx, orgID, now); err != nil {
+		return nil, err
+	} else if ok {
+		out = append(out, b)
+	}
+	return out, nil
 }
 
 // mailHealthRecorder writes MailHealth to the database when it changes, so `vouchd status` (another
@@ -37,12 +43,13 @@ func (e *Engine) MailHealth(ctx context.Context, orgID string) ([]mailaccounts.H
 type mailHealthRecorder struct{ last string }
 
 func (r *mailHealthRecorder) record(ctx context.Context, e *Engine) {
-	ms := e.MailboxState()
+	ms, bs := e.MailboxState(), e.BounceMailboxState()
 	// Only the runtime state is compared: the settings are re-read at every record.
 	e.mu.Lock()
-	watchErr := e.watchErr
+	watchErr, bounceErr := e.watchErr, e.bounceErr
 	e.mu.Unlock()
-	key := fmt.Sprintf("%+v|%v|%+v|%s", e.worker.Status(), ms.Configured, ms.Status, watchErr)
+	key := fmt.Sprintf("%+v|%v|%+v|%s|%v|%+v|%s", e.worker.Status(), ms.Configured, ms.Status, watchErr,
+		bs.Configured, bs.Status, bounceErr)
 	if key == r.last {
 		return
 	}

@@ -22,7 +22,8 @@ func openEngine(t *testing.T, me mailEnv, cfg engine.Config) (*engine.Engine, or
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
-	secretEnv := map[string]string{"VOUCHD_SMTP_PASSWORD": me.password, "VOUCHD_IMAP_PASSWORD": me.password}
+	secretEnv := map[string]string{"VOUCHD_SMTP_PASSWORD": me.password, "VOUCHD_IMAP_PASSWORD": me.password,
+		"VOUCHD_BOUNCE_PASSWORD": me.password}
 	cfg.Secrets = secrets.Env{Getenv: func(k string) string { return secretEnv[k] }}
 	e, err := engine.Open(ctx, cfg)
 	if err != nil {

@@ -23,7 +23,7 @@ const (
 // Health is how one mail account is doing, for an operator: `vouchd status --json` and the
 // desktop's Mail accounts page. Times are RFC 3339 UTC, "" when there is none.
 type Health struct {
-	Purpose string `json:"purpose"` // smtp or imap
+	Purpose string `json:"purpose"` // smtp, imap or bounce
 	State   string `json:"state"`   // one of the State* values
 	// Mode is how the IMAP watcher notices new mail once connected: "idle" (the server pushes
 	// it) or "polling"; "" for SMTP and before the first login.
@@ -95,18 +95,21 @@ func (s *Service) SaveHealth(ctx context.Context, orgID string, h Health) error 
 }
 
 // Recorded returns what the running engine last recorded about each account (SMTP first, then
-// IMAP), corrected by the settings: an account removed reads not_set_up, one set up after the
-// last record reads as not tried yet.
+// IMAP, then the bounce mailbox when one is set up), corrected by the settings: an account
+// removed reads not_set_up, one set up after the last record reads as not tried yet.
 func (s *Service) Recorded(ctx context.Context, orgID string) ([]Health, error) {
 	saved, err := s.st.MailHealth(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Health, 0, 2)
-	for _, purpose := range []string{SMTP, IMAP} {
+	out := make([]Health, 0, 3)
+	for _, purpose := range []string{SMTP, IMAP, Bounce} {
 		_, configured, err := s.row(ctx, orgID, purpose)
 		if err != nil {
 			return nil, err
+		}
+		if purpose == Bounce && !configured {
+			continue // optional: not listed unless set up
 		}
 		var h Health
 		if raw, ok := saved[purpose]; ok {
@@ -120,7 +123,7 @@ func (s *Service) Recorded(ctx context.Context, orgID string) ([]Health, error) 
 			h = Health{Purpose: purpose, State: StateNotSetUp, ObservedAt: h.ObservedAt}
 		case h.State == "" || h.State == StateNotSetUp:
 			h.State = StateWaiting
-			if purpose == IMAP {
+			if purpose != SMTP {
 				h.State = StateConnecting
 			}
 		}

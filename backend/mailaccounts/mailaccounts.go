@@ -1,7 +1,8 @@
-// Package mailaccounts keeps the organization's two mail accounts: the outgoing SMTP relay the
-// outbox delivers through, and the IMAP mailbox the app watches to verify the sender email by
-// itself. Settings live in the database; passwords only in the secret store (the OS keyring on
-// the desktop, the environment for vouchd).
+// Package mailaccounts keeps the organization's mail accounts: the outgoing SMTP relay the outbox
+// delivers through, the IMAP mailbox the app watches to verify the sender email by itself, and an
+// optional separate IMAP mailbox for bounces (bounce.go), whose address becomes the envelope
+// sender of every email. Settings live in the database; passwords only in the secret store (the
+// OS keyring on the desktop, the environment for vouchd).
 package mailaccounts
 
 import (
@@ -24,8 +25,9 @@ import (
 
 // Purposes.
 const (
-	SMTP = store.MailAccountSMTP
-	IMAP = store.MailAccountIMAP
+	SMTP   = store.MailAccountSMTP
+	IMAP   = store.MailAccountIMAP
+	Bounce = store.MailAccountBounce
 )
 
 // Service reads and writes the accounts.
@@ -33,10 +35,11 @@ type Service struct {
 	st      *store.Store
 	secrets secrets.Store
 	now     func() time.Time
-	// SMTPRootCAs and IMAPRootCAs verify each server's certificate (nil: the system's roots). Each
-	// account has its own, so a private CA given for one server never vouches for the other. Set
-	// by tests and by vouchd when an operator points an account at a private CA.
-	SMTPRootCAs, IMAPRootCAs *x509.CertPool
+	// SMTPRootCAs, IMAPRootCAs and BounceRootCAs verify each server's certificate (nil: the
+	// system's roots). Each account has its own, so a private CA given for one server never
+	// vouches for another. Set by tests and by vouchd when an operator points an account at a
+	// private CA.
+	SMTPRootCAs, IMAPRootCAs, BounceRootCAs *x509.CertPool
 	// SMTPConnected, when set, is told after "test the connection" reached the relay whether it
 	// offered SMTPUTF8 (the engine records it; the outbox's own connections report the same).
 	SMTPConnected func(orgID string, smtputf8 bool)
@@ -57,6 +60,8 @@ type Input struct {
 	TLS      string
 	Username string
 	Password string
+	// Address is the bounce mailbox's email address (Bounce only; ignored for the others).
+	Address string
 }
 
 // Account is an account as the UI shows it.
@@ -99,11 +104,18 @@ func (s *Service) Save(ctx context.Context, actor store.User, orgID, purpose str
 	if err := org.RequireAdmin(actor, "change the mail accounts"); err != nil {
 		return Account{}, err
 	}
-	if purpose != SMTP && purpose != IMAP {
+	if purpose != SMTP && purpose != IMAP && purpose != Bounce {
 		return Account{}, fmt.Errorf("mailaccounts: unknown purpose %q", purpose)
 	}
 	if err := check(in); err != nil {
 		return Account{}, err
+	}
+	address := ""
+	if purpose == Bounce {
+		var err error
+		if address, err = checkBounceAddress(in.Address); err != nil {
+			return Account{}, err
+		}
 	}
 	ref := purpose
 	if in.Password != "" {
@@ -118,7 +130,7 @@ func (s *Service) Save(ctx context.Context, actor store.User, orgID, purpose str
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		if err := tx.UpsertMailAccount(store.MailAccount{ID: store.NewID(), OrgID: orgID, Purpose: purpose,
 			Host: strings.TrimSpace(in.Host), Port: in.Port, TLSMode: in.TLS, Username: strings.TrimSpace(in.Username),
-			SecretRef: ref, CreatedAt: now, UpdatedAt: now}); err != nil {
+			SecretRef: ref, Address: address, CreatedAt: now, UpdatedAt: now}); err != nil {
 			return err
 		}
 		if purpose == SMTP {
@@ -129,8 +141,11 @@ func (s *Service) Save(ctx context.Context, actor store.User, orgID, purpose str
 			}
 		}
 		// The audit names what changed, never the password.
-		return tx.Audit(orgID, store.AgentActor(actor.ID), "mail_account.save", "mail_accounts", purpose,
-			map[string]any{"host": in.Host, "port": in.Port, "tls": in.TLS, "password_changed": in.Password != ""})
+		detail := map[string]any{"host": in.Host, "port": in.Port, "tls": in.TLS, "password_changed": in.Password != ""}
+		if purpose == Bounce {
+			detail["address"] = address
+		}
+		return tx.Audit(orgID, store.AgentActor(actor.ID), "mail_account.save", "mail_accounts", purpose, detail)
 	})
 	if err != nil {
 		return Account{}, err
@@ -182,8 +197,13 @@ func (s *Service) SMTPConfig(ctx context.Context, orgID string) (smtprelay.Optio
 	if err != nil || !ok {
 		return smtprelay.Options{}, false, err
 	}
+	// With a bounce mailbox, delivery reports go there: it is the envelope sender (Return-Path).
+	b, _, err := s.row(ctx, orgID, Bounce)
+	if err != nil {
+		return smtprelay.Options{}, false, err
+	}
 	return smtprelay.Options{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username,
-		Password: s.password(a.SecretRef), RootCAs: s.SMTPRootCAs}, true, nil
+		Password: s.password(a.SecretRef), RootCAs: s.SMTPRootCAs, EnvelopeFrom: b.Address}, true, nil
 }
 
 // IMAPConfig returns the watcher settings; ok is false when no IMAP account is set up.

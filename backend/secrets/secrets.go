@@ -123,5 +123,5 @@ func (e Env) Delete(ref string) error { return e.Set(ref, "") }
 
 // Available reports that the environment is read-only.
 func (Env) Available() (bool, string) {
-	return false, "vouchd reads passwords from its environment (VOUCHD_SMTP_PASSWORD, VOUCHD_IMAP_PASSWORD or their _FILE variants)."
+	return false, "vouchd reads passwords from its environment (VOUCHD_SMTP_PASSWORD, VOUCHD_IMAP_PASSWORD, VOUCHD_BOUNCE_PASSWORD or their _FILE variants)."
 }

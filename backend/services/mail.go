@@ -143,6 +143,9 @@ type AccountView struct {
 	TLS         string `json:"tls"`
 	Username    string `json:"username"`
 	HasPassword bool   `json:"hasPassword"`
+	// Address is the bounce mailbox's email address, the envelope sender of every email ("" for
+	// the other accounts).
+	Address string `json:"address"`
 }
 
 // AccountRequest is the account form. An empty Password keeps the stored one.
@@ -152,12 +155,16 @@ type AccountRequest struct {
 	TLS      string `json:"tls"`
 	Username string `json:"username"`
 	Password string `json:"password"`
+	// Address is the bounce mailbox's email address (SaveBounce only).
+	Address string `json:"address"`
 }
 
-// MailSettings are the two accounts and whether passwords can be stored.
+// MailSettings are the accounts (Bounce, optional, is nil unless set up) and whether passwords
+// can be stored.
 type MailSettings struct {
 	SMTP             *AccountView `json:"smtp"`
 	IMAP             *AccountView `json:"imap"`
+	Bounce           *AccountView `json:"bounce"`
 	KeyringAvailable bool         `json:"keyringAvailable"`
 	KeyringProblem   string       `json:"keyringProblem"`
 }
@@ -179,13 +186,14 @@ func (m *Mail) Settings() (MailSettings, error) {
 	for _, p := range []struct {
 		purpose string
 		dst     **AccountView
-	}{{mailaccounts.SMTP, &out.SMTP}, {mailaccounts.IMAP, &out.IMAP}} {
+	}{{mailaccounts.SMTP, &out.SMTP}, {mailaccounts.IMAP, &out.IMAP}, {mailaccounts.Bounce, &out.Bounce}} {
 		a, ok, err := e.Mail.Get(ctx, ws.Organization.ID, p.purpose)
 		if err != nil {
 			return MailSettings{}, m.b.jsError("mail.settings", err)
 		}
 		if ok {
-			*p.dst = &AccountView{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username, HasPassword: a.HasPassword}
+			*p.dst = &AccountView{Host: a.Host, Port: a.Port, TLS: a.TLSMode, Username: a.Username, HasPassword: a.HasPassword,
+				Address: a.Address}
 		}
 	}
 	return out, nil
@@ -197,7 +205,7 @@ func (m *Mail) save(purpose string, req AccountRequest) (MailSettings, error) {
 		return MailSettings{}, m.b.jsError("mail.save", err)
 	}
 	_, err = e.Mail.Save(ctx, ws.Me, ws.Organization.ID, purpose, mailaccounts.Input{Host: req.Host, Port: req.Port,
-		TLS: req.TLS, Username: req.Username, Password: req.Password})
+		TLS: req.TLS, Username: req.Username, Password: req.Password, Address: req.Address})
 	if err != nil {
 		return MailSettings{}, m.b.jsError("mail.save", err)
 	}
@@ -213,6 +221,25 @@ func (m *Mail) SaveSMTP(req AccountRequest) (MailSettings, error) {
 // SaveIMAP stores the watched mailbox's settings.
 func (m *Mail) SaveIMAP(req AccountRequest) (MailSettings, error) {
 	return m.save(mailaccounts.IMAP, req)
+}
+
+// SaveBounce stores the bounce mailbox: from then on its address is the envelope sender of
+// every email, and the app reads that mailbox for delivery reports only.
+func (m *Mail) SaveBounce(req AccountRequest) (MailSettings, error) {
+	return m.save(mailaccounts.Bounce, req)
+}
+
+// RemoveBounce removes the bounce mailbox: reports go to the sender email's mailbox again.
+func (m *Mail) RemoveBounce() (MailSettings, error) {
+	ctx, e, ws, err := m.b.workspace()
+	if err != nil {
+		return MailSettings{}, m.b.jsError("mail.remove_bounce", err)
+	}
+	if err := e.Mail.RemoveBounce(ctx, ws.Me, ws.Organization.ID); err != nil {
+		return MailSettings{}, m.b.jsError("mail.remove_bounce", err)
+	}
+	e.MailRuntime.MailSettingsChanged()
+	return m.Settings()
 }
 
 func (m *Mail) test(op string, run func(*Mail) error) (TestResult, error) {
@@ -244,6 +271,17 @@ func (m *Mail) TestIMAP() (TestResult, error) {
 			return err
 		}
 		return e.Mail.TestIMAP(ctx, ws.Organization.ID)
+	})
+}
+
+// TestBounce connects to the bounce mailbox with the saved settings.
+func (m *Mail) TestBounce() (TestResult, error) {
+	return m.test("mail.test_bounce", func(m *Mail) error {
+		ctx, e, ws, err := m.b.workspace()
+		if err != nil {
+			return err
+		}
+		return e.Mail.TestBounce(ctx, ws.Organization.ID)
 	})
 }
 
@@ -298,7 +336,8 @@ func (m *Mail) DeliveryLog() (DeliveryLog, error) {
 	return out, nil
 }
 
-// MailHealth is how each mail account is doing, SMTP then IMAP: its state, the last error in
+// MailHealth is how each mail account is doing, SMTP, IMAP, then the bounce mailbox when one is
+// set up: its state, the last error in
 // words and when, since when it retries, and whether the mailbox is watched by IDLE or polling.
 func (m *Mail) MailHealth() ([]mailaccounts.Health, error) {
 	ctx, e, ws, err := m.b.workspace()

@@ -78,13 +78,15 @@ type Senders interface {
 	RemovePending(ctx context.Context, actor org.Agent, o org.Organization) (senders.State, error)
 }
 
-// MailAccounts are the SMTP relay and IMAP mailbox settings (mailaccounts.Service).
+// MailAccounts are the SMTP relay, IMAP mailbox and bounce mailbox settings (mailaccounts.Service).
 type MailAccounts interface {
 	SecretsAvailable() (bool, string)
 	Get(ctx context.Context, orgID, purpose string) (mailaccounts.Account, bool, error)
 	Save(ctx context.Context, actor org.Agent, orgID, purpose string, in mailaccounts.Input) (mailaccounts.Account, error)
 	TestSMTP(ctx context.Context, orgID string) error
 	TestIMAP(ctx context.Context, orgID string) error
+	TestBounce(ctx context.Context, orgID string) error
+	RemoveBounce(ctx context.Context, actor org.Agent, orgID string) error
 }
 
 // Mailing is what runs the mail: the outbox worker and the mailbox watcher (the engine).
@@ -99,7 +101,8 @@ type Mailing interface {
 type MailRuntime interface {
 	MailboxWatch() (configured bool, status mailbox.Status)
 	MailSettingsChanged()
-	// MailHealth is how each mail account is doing (SMTP, then IMAP).
+	// MailHealth is how each mail account is doing (SMTP, then IMAP, then the bounce mailbox
+	// when one is set up).
 	MailHealth(ctx context.Context, orgID string) ([]mailaccounts.Health, error)
 }
 

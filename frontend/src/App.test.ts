@@ -125,7 +125,7 @@ describe('App', () => {
       }),
     )
     mocked.getMailSettings.mockResolvedValue(
-      mailSettings({ keyringAvailable: false, keyringProblem: evil, smtp: { host: evil, port: 1, tls: 'none', username: evil, hasPassword: false } }),
+      mailSettings({ keyringAvailable: false, keyringProblem: evil, smtp: { host: evil, port: 1, tls: 'none', username: evil, hasPassword: false, address: evil } }),
     )
     mocked.getDeliveryLog.mockResolvedValue(
       deliveryLog({ workerError: evil, entries: [deliveryEntry({ kind: evil, to: evil, subject: evil, status: evil, lastError: evil })] }),

@@ -32,15 +32,22 @@ func applyConfig(ctx context.Context, e *engine.Engine, cfg config.Config, log *
 		return fmt.Errorf("organization: %w", err)
 	}
 	for _, a := range []struct {
-		purpose string
-		acc     *config.MailAccount
-	}{{mailaccounts.SMTP, cfg.SMTP}, {mailaccounts.IMAP, cfg.IMAP}} {
+		purpose, section string
+		acc              *config.MailAccount
+	}{{mailaccounts.SMTP, "smtp", cfg.SMTP}, {mailaccounts.IMAP, "imap", cfg.IMAP}, {mailaccounts.Bounce, "bounce_imap", cfg.BounceIMAP}} {
 		if a.acc == nil {
 			continue
 		}
 		if _, err := e.Mail().Save(ctx, ws.Me, ws.Organization.ID, a.purpose, mailaccounts.Input{Host: a.acc.Host,
-			Port: a.acc.Port, TLS: a.acc.TLS, Username: a.acc.Username}); err != nil {
-			return fmt.Errorf("[%s]: %w", a.purpose, err)
+			Port: a.acc.Port, TLS: a.acc.TLS, Username: a.acc.Username, Address: a.acc.Address}); err != nil {
+			return fmt.Errorf("[%s]: %w", a.section, err)
+		}
+	}
+	// The file is the whole truth for vouchd: a bounce mailbox it no longer names is removed, so
+	// reports go back to the sender's mailbox (the other accounts are required to run at all).
+	if cfg.BounceIMAP == nil {
+		if err := e.Mail().RemoveBounce(ctx, ws.Me, ws.Organization.ID); err != nil {
+			return fmt.Errorf("[bounce_imap]: %w", err)
 		}
 	}
 	if addr := cfg.Organization.SenderEmail; addr != "" {

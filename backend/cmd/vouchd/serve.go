@@ -45,6 +45,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(stderr, err)
 	}
+	bounceCAs, err := cfg.BounceIMAP.RootCAs("bounce_imap")
+	if err != nil {
+		return fail(stderr, err)
+	}
 	// The key sealing queued codes and links lives in the environment, never in the config file
 	// nor the database. Without one, a key for this run only: nothing breaks but mail still queued
 	// at a restart.
@@ -71,7 +75,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}()
 	e, err := engine.Open(ctx, engine.Config{DatabasePath: cfg.Database, Listen: cfg.HTTP.Listen, Listener: ln,
 		PublicURL: cfg.HTTP.PublicURL, Version: version.Version, Logger: log, SealKey: sealKey,
-		SMTPRootCAs: smtpCAs, IMAPRootCAs: imapCAs,
+		SMTPRootCAs: smtpCAs, IMAPRootCAs: imapCAs, BounceRootCAs: bounceCAs,
 		GoogleIssuerURL: cfg.Google.IssuerURL, GoogleScriptURL: cfg.Google.ScriptURL,
 		WidgetLimits: widget.Limits{Live: widget.LiveCaps(cfg.Widget.Live)}})
 	if err != nil {

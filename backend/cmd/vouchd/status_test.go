@@ -83,3 +83,59 @@ username = "support@acme.test"
 		t.Errorf("status =\n%s\nwant the SMTP account retrying with its error", text.String())
 	}
 }
+
+// A [bounce_imap] section adds the bounce mailbox; `status --json` shows its health beside the
+// other accounts (here retrying: nothing listens on its port), and text status names it.
+func TestStatusShowsTheBounceMailbox(t *testing.T) {
+	cfg := writeConfig(t, fmt.Sprintf(`database = "vouchdesk.db"
+[http]
+listen = %q
+[organization]
+name = "Acme"
+owner_name = "Olive Owner"
+owner_email = "olive@acme.test"
+[smtp]
+host = "127.0.0.1"
+port = %d
+tls = "none"
+[bounce_imap]
+host = "127.0.0.1"
+port = %d
+tls = "none"
+username = "bounces"
+address = "bounces@acme.test"
+`, freePort(t), closedPort(t), closedPort(t)))
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr bytes.Buffer
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve", "--config", cfg}, &bytes.Buffer{}, &stderr) }()
+	defer func() { cancel(); <-done }()
+
+	var s Status
+	var out bytes.Buffer
+	retrying := func() bool {
+		out.Reset()
+		if code := run(context.Background(), []string{"status", "--config", cfg, "--json"}, &out, &bytes.Buffer{}); code != 0 {
+			return false
+		}
+		s = Status{}
+		return json.Unmarshal(out.Bytes(), &s) == nil && len(s.MailAccounts) == 3 &&
+			s.MailAccounts[2].State == mailaccounts.StateRetrying
+	}
+	for deadline := time.Now().Add(15 * time.Second); !retrying(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("status --json never showed the bounce mailbox retrying:\n%s\nserve: %s", out.String(), stderr.String())
+		}
+	}
+	if h := s.MailAccounts[2]; h.Purpose != mailaccounts.Bounce || !strings.Contains(h.LastError, "cannot reach 127.0.0.1") || h.LastErrorAt == "" {
+		t.Errorf("status mailAccounts[2] = %+v, want the bounce mailbox retrying with its error and when", h)
+	}
+	if s.MailAccounts[1].Purpose != mailaccounts.IMAP || s.MailAccounts[1].State != mailaccounts.StateNotSetUp {
+		t.Errorf("status mailAccounts[1] = %+v, want imap not set up (the bounce mailbox is a separate account)", s.MailAccounts[1])
+	}
+	var text bytes.Buffer
+	run(context.Background(), []string{"status", "--config", cfg}, &text, &bytes.Buffer{})
+	if !strings.Contains(text.String(), "bounce:         retrying since ") {
+		t.Errorf("status =\n%s\nwant the bounce mailbox retrying", text.String())
+	}
+}

@@ -63,6 +63,11 @@ type Options struct {
 	LocalName string
 	// Timeout bounds each network operation (10 s when zero).
 	Timeout time.Duration
+	// EnvelopeFrom, when set, is the envelope sender (MAIL FROM, which the receiving server
+	// records as Return-Path) of every message instead of its From address: the organization's
+	// bounce mailbox, so delivery reports go there rather than to the sender's mailbox. The From
+	// header is unchanged. It must be a plain address (no display name).
+	EnvelopeFrom string
 	// OnConnect, when set, is told after every successful Dial whether the relay offered SMTPUTF8
 	// (RFC 6531) in its EHLO answer, so the organization can refuse up front an address this relay
 	// cannot carry (docs/decisions.md, "International addresses"). It carries nothing secret.
@@ -76,6 +81,11 @@ func (c Options) Check() error {
 		return errors.New("the SMTP host is empty")
 	case c.Port < 1 || c.Port > 65535:
 		return fmt.Errorf("the SMTP port %d is not between 1 and 65535", c.Port)
+	}
+	if c.EnvelopeFrom != "" {
+		if _, _, err := textrules.MailingForm(c.EnvelopeFrom); err != nil {
+			return fmt.Errorf("the bounce address %q is not an email address: %v", c.EnvelopeFrom, err)
+		}
 	}
 	switch c.TLS {
 	case TLSImplicit, TLSStartTLS:
@@ -157,7 +167,7 @@ func (s *Relay) Dial(ctx context.Context) (outbox.Conn, error) {
 		if r.err != nil {
 			return nil, classify(r.err)
 		}
-		conn := &smtpConn{sc: r.sc}
+		conn := &smtpConn{sc: r.sc, envelopeFrom: c.EnvelopeFrom}
 		// go-mail's sender embeds net/smtp's client, which knows the EHLO extensions; net/smtp adds
 		// the SMTPUTF8 parameter to MAIL FROM by itself whenever the relay offers it.
 		if ext, ok := r.sc.(interface{ Extension(string) (bool, string) }); ok {
@@ -190,8 +200,9 @@ func (a requireAuth) Start(s *netsmtp.ServerInfo) (string, []byte, error) {
 }
 
 type smtpConn struct {
-	sc       gomail.SendCloser
-	smtputf8 bool // the relay offered SMTPUTF8 in its EHLO answer
+	sc           gomail.SendCloser
+	smtputf8     bool   // the relay offered SMTPUTF8 in its EHLO answer
+	envelopeFrom string // Options.EnvelopeFrom
 }
 
 var _ outbox.HeldConn = (*smtpConn)(nil)
@@ -202,7 +213,7 @@ func (c *smtpConn) Send(m store.OutboxMessage) error { return c.SendHeld(m, nil)
 // SendHeld sends one message but writes the end of its data (the final ".", after which the relay
 // accepts it) only once release is closed; errors are *outbox.SendError.
 func (c *smtpConn) SendHeld(m store.OutboxMessage, release <-chan struct{}) error {
-	env, err := envelope(m)
+	env, err := envelope(m, c.envelopeFrom)
 	if err != nil {
 		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: err.Error()}
 	}
@@ -211,7 +222,7 @@ func (c *smtpConn) SendHeld(m store.OutboxMessage, release <-chan struct{}) erro
 		// it; no encoding can make a local part ASCII. The message is fine, the relay cannot carry it.
 		return &outbox.SendError{Kind: outbox.ErrPermanent, Msg: NoSMTPUTF8Reason}
 	}
-	if err := c.sc.Send(env.from, []string{env.to}, held{compose(m, env), release}); err != nil {
+	if err := c.sc.Send(env.mailFrom, []string{env.to}, held{compose(m, env), release}); err != nil {
 		return classify(err)
 	}
 	return nil
@@ -225,11 +236,13 @@ const NoSMTPUTF8Reason = "the address has non-ASCII letters before the @, and th
 type addresses struct {
 	fromName string
 	from, to string // textrules.MailingForm: local part as given, domain in A-labels
+	mailFrom string // the envelope sender: from, or the bounce address
 	utf8     bool   // a local part has non-ASCII letters: needs SMTPUTF8
 }
 
-// envelope returns the wire form of m's addresses (the same in MAIL FROM/RCPT TO and the headers).
-func envelope(m store.OutboxMessage) (addresses, error) {
+// envelope returns the wire form of m's addresses (the same in MAIL FROM/RCPT TO and the
+// headers, except that bounceTo, when set, is the envelope sender).
+func envelope(m store.OutboxMessage, bounceTo string) (addresses, error) {
 	from, err := mail.ParseAddress(m.FromAddr)
 	if err != nil {
 		return addresses{}, fmt.Errorf("bad sender address: %w", err)
@@ -242,7 +255,14 @@ func envelope(m store.OutboxMessage) (addresses, error) {
 	if err != nil {
 		return addresses{}, fmt.Errorf("bad recipient address: %w", err)
 	}
-	return addresses{fromName: from.Name, from: fromAddr, to: toAddr, utf8: fromUTF8 || toUTF8}, nil
+	mailFrom, mailFromUTF8 := fromAddr, false
+	if bounceTo != "" {
+		if mailFrom, mailFromUTF8, err = textrules.MailingForm(bounceTo); err != nil {
+			return addresses{}, fmt.Errorf("bad bounce address: %w", err)
+		}
+	}
+	return addresses{fromName: from.Name, from: fromAddr, to: toAddr, mailFrom: mailFrom,
+		utf8: fromUTF8 || toUTF8 || mailFromUTF8}, nil
 }
 
 func (c *smtpConn) Close() error { return c.sc.Close() }

@@ -135,8 +135,28 @@ func TestSentMessageHeaders(t *testing.T) {
 	}
 }
 
+// With a bounce mailbox set up, the envelope sender (MAIL FROM, the Return-Path the relay's
+// delivery reports go to) is its address, while the From header the customer sees is unchanged.
+func TestEnvelopeFromIsTheBounceAddress(t *testing.T) {
+	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
+	if err := send(t, srv.Addr, smtprelay.Options{TLS: smtprelay.TLSNone, EnvelopeFrom: "bounces@acme.test"}); err != nil {
+		t.Fatalf("send() = %v", err)
+	}
+	got := srv.Received()
+	if len(got) != 1 {
+		t.Fatalf("received %d, want 1", len(got))
+	}
+	if got[0].From != "bounces@acme.test" {
+		t.Errorf("envelope sender = %q, want bounces@acme.test", got[0].From)
+	}
+	if from := got[0].Msg.Header.Get("From"); from != `"Acme Support" <support@acme.test>` {
+		t.Errorf("From header = %q, want the sender's", from)
+	}
+}
+
 func TestOptionsCheck(t *testing.T) {
 	for _, o := range []smtprelay.Options{
+		{Host: "127.0.0.1", Port: 25, TLS: smtprelay.TLSNone, EnvelopeFrom: "not an address"},
 		{Host: "", Port: 25, TLS: smtprelay.TLSStartTLS},
 		{Host: "mail.example.com", Port: 0, TLS: smtprelay.TLSStartTLS},
 		{Host: "mail.example.com", Port: 25, TLS: smtprelay.TLSNone},

@@ -87,12 +87,13 @@ export function account(overrides: Partial<AccountView> = {}): AccountView {
     tls: 'starttls',
     username: 'help@acme.example',
     hasPassword: true,
+    address: '',
     ...overrides,
   }
 }
 
 export function mailSettings(overrides: Partial<MailSettings> = {}): MailSettings {
-  return { smtp: null, imap: null, keyringAvailable: true, keyringProblem: '', ...overrides }
+  return { smtp: null, imap: null, bounce: null, keyringAvailable: true, keyringProblem: '', ...overrides }
 }
 
 export function deliveryEntry(overrides: Partial<DeliveryEntry> = {}): DeliveryEntry {

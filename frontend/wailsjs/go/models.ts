@@ -577,6 +577,7 @@ export namespace services {
 	    tls: string;
 	    username: string;
 	    password: string;
+	    address: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new AccountRequest(source);
@@ -589,6 +590,7 @@ export namespace services {
 	        this.tls = source["tls"];
 	        this.username = source["username"];
 	        this.password = source["password"];
+	        this.address = source["address"];
 	    }
 	}
 	export class AccountView {
@@ -597,6 +599,7 @@ export namespace services {
 	    tls: string;
 	    username: string;
 	    hasPassword: boolean;
+	    address: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new AccountView(source);
@@ -609,6 +612,7 @@ export namespace services {
 	        this.tls = source["tls"];
 	        this.username = source["username"];
 	        this.hasPassword = source["hasPassword"];
+	        this.address = source["address"];
 	    }
 	}
 	export class Agent {
@@ -938,6 +942,7 @@ export namespace services {
 	export class MailSettings {
 	    smtp?: AccountView;
 	    imap?: AccountView;
+	    bounce?: AccountView;
 	    keyringAvailable: boolean;
 	    keyringProblem: string;
 	
@@ -949,6 +954,7 @@ export namespace services {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.smtp = this.convertValues(source["smtp"], AccountView);
 	        this.imap = this.convertValues(source["imap"], AccountView);
+	        this.bounce = this.convertValues(source["bounce"], AccountView);
 	        this.keyringAvailable = source["keyringAvailable"];
 	        this.keyringProblem = source["keyringProblem"];
 	    }

@@ -103,7 +103,7 @@ function account(raw: Plain<services.AccountView> | null | undefined): AccountVi
 }
 
 export function mailSettings(raw: Plain<services.MailSettings>): MailSettings {
-  return { ...raw, smtp: account(raw.smtp), imap: account(raw.imap) }
+  return { ...raw, smtp: account(raw.smtp), imap: account(raw.imap), bounce: account(raw.bounce) }
 }
 
 export function testResult(raw: Plain<services.TestResult>): TestResult {
@@ -116,11 +116,11 @@ export function deliveryLog(raw: Plain<services.DeliveryLog>): DeliveryLog {
 
 const healthStates: readonly MailHealthState[] = ['not_set_up', 'waiting', 'ok', 'connecting', 'connected', 'retrying', 'failed']
 
-/** SMTP then IMAP. An unknown state reads as retrying when there is an error, else waiting. */
+/** SMTP, IMAP, then the bounce mailbox when set up. An unknown state reads as retrying when there is an error, else waiting. */
 export function mailHealth(raw: readonly Plain<mailaccounts.Health>[] | null | undefined): MailHealth[] {
   return list(raw).map((h) => ({
     ...h,
-    purpose: h.purpose === 'imap' ? 'imap' : 'smtp',
+    purpose: oneOf(h.purpose, ['smtp', 'imap', 'bounce'], 'smtp'),
     state: oneOf(h.state, healthStates, h.lastError ? 'retrying' : 'waiting'),
     mode: oneOf(h.mode, ['idle', 'polling', ''], ''),
   }))

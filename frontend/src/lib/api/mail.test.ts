@@ -85,10 +85,11 @@ describe('mail api', () => {
     await expect(getMailSettings()).resolves.toEqual({
       smtp: null,
       imap: null,
+      bounce: null,
       keyringAvailable: false,
       keyringProblem: 'No D-Bus',
     })
-    const req = { host: 'h', port: 465, tls: 'implicit' as const, username: 'u', password: 'p' }
+    const req = { host: 'h', port: 465, tls: 'implicit' as const, username: 'u', password: 'p', address: '' }
     const saved = await saveSmtp(req)
     const go = (window as unknown as { go: { services: { Mail: { SaveSMTP: ReturnType<typeof vi.fn> } } } }).go
     expect(go.services.Mail.SaveSMTP).toHaveBeenCalledWith(expect.objectContaining(req))
@@ -111,6 +112,8 @@ describe('mail api', () => {
     await expect(getMailHealth()).resolves.toEqual([])
     stubGo({ MailHealth: () => Promise.resolve([h]) })
     await expect(getMailHealth()).resolves.toEqual([{ ...h, state: 'retrying', mode: '' }])
+    stubGo({ MailHealth: () => Promise.resolve([{ ...h, purpose: 'bounce', state: 'connected', mode: 'idle' }]) })
+    await expect(getMailHealth()).resolves.toEqual([{ ...h, purpose: 'bounce', state: 'connected', mode: 'idle' }])
   })
 })
 

@@ -40,6 +40,7 @@ function accountRequest(req: AccountRequest): services.AccountRequest {
     tls: req.tls,
     username: req.username,
     password: req.password,
+    address: req.address,
   })
 }
 
@@ -51,6 +52,25 @@ export async function saveSmtp(req: AccountRequest): Promise<MailSettings> {
 /** Saves the mailbox to watch. Field errors name host, port, tls, username or password. */
 export async function saveImap(req: AccountRequest): Promise<MailSettings> {
   return mailSettings(await call(() => Mail.SaveIMAP(accountRequest(req))))
+}
+
+/**
+ * Saves the optional bounce mailbox: its address becomes the envelope sender
+ * of every email, and it is read for delivery reports only. Field errors name
+ * host, port, tls, username, password or address.
+ */
+export async function saveBounce(req: AccountRequest): Promise<MailSettings> {
+  return mailSettings(await call(() => Mail.SaveBounce(accountRequest(req))))
+}
+
+/** Removes the bounce mailbox: reports go back to the sender email's mailbox. */
+export async function removeBounce(): Promise<MailSettings> {
+  return mailSettings(await call(() => Mail.RemoveBounce()))
+}
+
+/** Connects to the bounce mailbox with the saved settings. */
+export async function testBounce(): Promise<TestResult> {
+  return testResult(await call(() => Mail.TestBounce()))
 }
 
 /** Connects to the relay with the saved settings. */
@@ -68,7 +88,7 @@ export async function getDeliveryLog(): Promise<DeliveryLog> {
   return deliveryLog(await call(() => Mail.DeliveryLog()))
 }
 
-/** How each mail account is doing, SMTP then IMAP: state, last error and when, retrying since. */
+/** How each mail account is doing, SMTP, IMAP, then the bounce mailbox when set up: state, last error and when, retrying since. */
 export async function getMailHealth(): Promise<MailHealth[]> {
   return mailHealth(await call(() => Mail.MailHealth()))
 }

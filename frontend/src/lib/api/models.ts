@@ -82,7 +82,10 @@ export type AccountView = Narrow<Plain<services.AccountView>, { tls: TlsMode }>
 export type AccountRequest = Narrow<Plain<services.AccountRequest>, { tls: TlsMode }>
 /** Field names the Go side may name in an invalid_input error about an account. */
 export type AccountField = keyof AccountRequest
-export type MailSettings = Narrow<Plain<services.MailSettings>, { smtp: AccountView | null; imap: AccountView | null }>
+export type MailSettings = Narrow<
+  Plain<services.MailSettings>,
+  { smtp: AccountView | null; imap: AccountView | null; bounce: AccountView | null }
+>
 export type TestResult = Plain<services.TestResult>
 export type DeliveryEntry = Plain<services.DeliveryEntry>
 export type DeliveryLog = Plain<services.DeliveryLog>
@@ -90,7 +93,7 @@ export type DeliveryLog = Plain<services.DeliveryLog>
 export type MailHealthState = 'not_set_up' | 'waiting' | 'ok' | 'connecting' | 'connected' | 'retrying' | 'failed'
 export type MailHealth = Narrow<
   Plain<mailaccounts.Health>,
-  { purpose: 'smtp' | 'imap'; state: MailHealthState; mode: 'idle' | 'polling' | '' }
+  { purpose: 'smtp' | 'imap' | 'bounce'; state: MailHealthState; mode: 'idle' | 'polling' | '' }
 >
 
 // ---- Inboxes ------------------------------------------------------------------------

@@ -7,9 +7,13 @@ export function DeliveryLog():Promise<services.DeliveryLog>;
 
 export function MailHealth():Promise<Array<mailaccounts.Health>>;
 
+export function RemoveBounce():Promise<services.MailSettings>;
+
 export function RemovePendingSender():Promise<services.SenderState>;
 
 export function ResendSenderLink():Promise<services.SenderState>;
+
+export function SaveBounce(arg1:services.AccountRequest):Promise<services.MailSettings>;
 
 export function SaveIMAP(arg1:services.AccountRequest):Promise<services.MailSettings>;
 
@@ -20,6 +24,8 @@ export function SenderState():Promise<services.SenderState>;
 export function SetSender(arg1:string):Promise<services.SenderState>;
 
 export function Settings():Promise<services.MailSettings>;
+
+export function TestBounce():Promise<services.TestResult>;
 
 export function TestIMAP():Promise<services.TestResult>;
 

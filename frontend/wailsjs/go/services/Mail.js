@@ -10,12 +10,20 @@ export function MailHealth() {
   return window['go']['services']['Mail']['MailHealth']();
 }
 
+export function RemoveBounce() {
+  return window['go']['services']['Mail']['RemoveBounce']();
+}
+
 export function RemovePendingSender() {
   return window['go']['services']['Mail']['RemovePendingSender']();
 }
 
 export function ResendSenderLink() {
   return window['go']['services']['Mail']['ResendSenderLink']();
+}
+
+export function SaveBounce(arg1) {
+  return window['go']['services']['Mail']['SaveBounce'](arg1);
 }
 
 export function SaveIMAP(arg1) {
@@ -36,6 +44,10 @@ export function SetSender(arg1) {
 
 export function Settings() {
   return window['go']['services']['Mail']['Settings']();
+}
+
+export function TestBounce() {
+  return window['go']['services']['Mail']['TestBounce']();
 }
 
 export function TestIMAP() {

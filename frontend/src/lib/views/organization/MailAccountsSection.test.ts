@@ -88,6 +88,7 @@ describe('Mail accounts', () => {
       tls: 'starttls',
       username: 'help@acme.example',
       password: 's3cret ',
+      address: '',
     })
     expect(smtp.getByLabelText('Security')).toHaveAttribute('aria-invalid', 'true')
     expect(smtp.getByText('Security can be turned off only for a server on this computer.')).toBeInTheDocument()
@@ -97,6 +98,39 @@ describe('Mail accounts', () => {
     expect(await smtp.findByText('Saved.')).toBeInTheDocument()
     expect(smtp.getByLabelText('Password')).toHaveValue('')
     expect(smtp.getByLabelText('Password')).toHaveAttribute('placeholder', 'Saved — leave empty to keep')
+  })
+
+  it('the optional bounce mailbox: saved with its address, removed again', async () => {
+    const user = userEvent.setup()
+    await show(mailSettings())
+    const bounce = within(screen.getByRole('region', { name: 'Bounce mailbox (optional)' }))
+    expect(bounce.queryByRole('button', { name: 'Remove' })).not.toBeInTheDocument()
+    await user.type(bounce.getByLabelText('Host'), 'imap.acme.example')
+    await user.type(bounce.getByLabelText('Username'), 'bounces')
+    await user.click(bounce.getByRole('button', { name: 'Save' }))
+    expect(m.saveBounce).not.toHaveBeenCalled()
+    expect(bounce.getByLabelText('Bounce address')).toHaveAttribute('aria-invalid', 'true')
+
+    const saved = account({ host: 'imap.acme.example', port: 993, tls: 'implicit', username: 'bounces', address: 'bounces@acme.example' })
+    m.saveBounce.mockResolvedValueOnce(mailSettings({ bounce: saved }))
+    await user.type(bounce.getByLabelText('Bounce address'), 'bounces@acme.example')
+    await user.click(bounce.getByRole('button', { name: 'Save' }))
+    expect(m.saveBounce).toHaveBeenCalledWith({
+      host: 'imap.acme.example',
+      port: 993,
+      tls: 'implicit',
+      username: 'bounces',
+      password: '',
+      address: 'bounces@acme.example',
+    })
+    expect(await bounce.findByText('Saved.')).toBeInTheDocument()
+
+    m.removeBounce.mockResolvedValueOnce(mailSettings())
+    await user.click(bounce.getByRole('button', { name: 'Remove' }))
+    expect(m.removeBounce).toHaveBeenCalled()
+    expect(await bounce.findByText('Removed.')).toBeInTheDocument()
+    expect(bounce.getByLabelText('Bounce address')).toHaveValue('')
+    expect(bounce.queryByRole('button', { name: 'Remove' })).not.toBeInTheDocument()
   })
 
   it('checks host and port before sending', async () => {

@@ -3,13 +3,13 @@ import { formFrom, isDirty, portAfterTlsChange, toRequest, validateAccount } fro
 
 describe('accountForm', () => {
   it('starts with 587 + STARTTLS for SMTP and 993 + implicit TLS for IMAP', () => {
-    expect(formFrom('smtp', null)).toEqual({ host: '', port: '587', tls: 'starttls', username: '', password: '' })
+    expect(formFrom('smtp', null)).toEqual({ host: '', port: '587', tls: 'starttls', username: '', password: '', address: '' })
     expect(formFrom('imap', null)).toMatchObject({ port: '993', tls: 'implicit' })
   })
 
   it('fills in a saved account without its password', () => {
-    const form = formFrom('smtp', { host: 'smtp.acme.example', port: 2525, tls: 'starttls', username: 'u', hasPassword: true })
-    expect(form).toEqual({ host: 'smtp.acme.example', port: '2525', tls: 'starttls', username: 'u', password: '' })
+    const form = formFrom('smtp', { host: 'smtp.acme.example', port: 2525, tls: 'starttls', username: 'u', hasPassword: true, address: '' })
+    expect(form).toEqual({ host: 'smtp.acme.example', port: '2525', tls: 'starttls', username: 'u', password: '', address: '' })
   })
 
   it('moves an untouched usual port along with the security mode', () => {
@@ -35,8 +35,17 @@ describe('accountForm', () => {
   })
 
   it('sends trimmed values, a numeric port and the password as typed', () => {
-    const req = toRequest({ host: ' h ', port: ' 465 ', tls: 'implicit', username: ' u ', password: ' p ' })
-    expect(req).toEqual({ host: 'h', port: 465, tls: 'implicit', username: 'u', password: ' p ' })
+    const req = toRequest({ host: ' h ', port: ' 465 ', tls: 'implicit', username: ' u ', password: ' p ', address: ' b@x.test ' })
+    expect(req).toEqual({ host: 'h', port: 465, tls: 'implicit', username: 'u', password: ' p ', address: 'b@x.test' })
+  })
+
+  it('asks the bounce mailbox for its address, and only the bounce mailbox', () => {
+    const form = { ...formFrom('bounce', null), host: 'imap.example.com' }
+    expect(form).toMatchObject({ port: '993', tls: 'implicit', address: '' })
+    expect(validateAccount(form, 'bounce').address).toBeDefined()
+    expect(validateAccount({ ...form, address: 'not an address' }, 'bounce').address).toBeDefined()
+    expect(validateAccount({ ...form, address: 'bounces@acme.example' }, 'bounce')).toEqual({})
+    expect(validateAccount(form, 'imap')).toEqual({})
   })
 
   it('notices unsaved changes, including a typed password', () => {

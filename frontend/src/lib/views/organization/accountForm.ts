@@ -2,7 +2,7 @@
 // client-side checks and the request sent to the Go side.
 import type { AccountField, AccountRequest, AccountView, TlsMode } from '../../api'
 
-export type AccountKind = 'smtp' | 'imap'
+export type AccountKind = 'smtp' | 'imap' | 'bounce'
 
 export interface AccountForm {
   host: string
@@ -11,6 +11,8 @@ export interface AccountForm {
   tls: TlsMode
   username: string
   password: string
+  /** The bounce mailbox's email address ('' for the other accounts). */
+  address: string
 }
 
 export type AccountErrors = Partial<Record<AccountField, string>>
@@ -19,9 +21,10 @@ export type AccountErrors = Partial<Record<AccountField, string>>
 export const DEFAULT_PORTS: Record<AccountKind, Record<TlsMode, number>> = {
   smtp: { implicit: 465, starttls: 587, none: 25 },
   imap: { implicit: 993, starttls: 143, none: 143 },
+  bounce: { implicit: 993, starttls: 143, none: 143 },
 }
 
-export const DEFAULT_TLS: Record<AccountKind, TlsMode> = { smtp: 'starttls', imap: 'implicit' }
+export const DEFAULT_TLS: Record<AccountKind, TlsMode> = { smtp: 'starttls', imap: 'implicit', bounce: 'implicit' }
 
 export const TLS_OPTIONS: readonly { value: TlsMode; label: string }[] = [
   { value: 'implicit', label: 'Implicit TLS' },
@@ -29,7 +32,7 @@ export const TLS_OPTIONS: readonly { value: TlsMode; label: string }[] = [
   { value: 'none', label: 'None — only for a server on this computer' },
 ]
 
-export const ACCOUNT_FIELDS: readonly AccountField[] = ['host', 'port', 'tls', 'username', 'password']
+export const ACCOUNT_FIELDS: readonly AccountField[] = ['address', 'host', 'port', 'tls', 'username', 'password']
 
 export function isAccountField(value: string | undefined): value is AccountField {
   return value !== undefined && (ACCOUNT_FIELDS as readonly string[]).includes(value)
@@ -39,7 +42,7 @@ export function isAccountField(value: string | undefined): value is AccountField
 export function formFrom(kind: AccountKind, account: AccountView | null): AccountForm {
   if (!account) {
     const tls = DEFAULT_TLS[kind]
-    return { host: '', port: String(DEFAULT_PORTS[kind][tls]), tls, username: '', password: '' }
+    return { host: '', port: String(DEFAULT_PORTS[kind][tls]), tls, username: '', password: '', address: '' }
   }
   return {
     host: account.host,
@@ -47,6 +50,7 @@ export function formFrom(kind: AccountKind, account: AccountView | null): Accoun
     tls: account.tls,
     username: account.username,
     password: '',
+    address: account.address,
   }
 }
 
@@ -67,8 +71,11 @@ export function portAfterTlsChange(
 }
 
 /** Client-side checks; the Go side checks again and has the final say. */
-export function validateAccount(form: AccountForm): AccountErrors {
+export function validateAccount(form: AccountForm, kind: AccountKind = 'smtp'): AccountErrors {
   const errors: AccountErrors = {}
+  if (kind === 'bounce' && !/^[^\s@]+@[^\s@]+$/.test(form.address.trim())) {
+    errors.address = 'Enter the bounce mailbox’s email address, like bounces@example.com.'
+  }
   if (form.host.trim() === '') errors.host = 'Enter the server’s host name, like mail.example.com.'
   const port = form.port.trim()
   if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
@@ -85,6 +92,7 @@ export function toRequest(form: AccountForm): AccountRequest {
     tls: form.tls,
     username: form.username.trim(),
     password: form.password,
+    address: form.address.trim(),
   }
 }
 
@@ -95,6 +103,7 @@ export function isDirty(form: AccountForm, saved: AccountForm): boolean {
     form.host.trim() !== saved.host ||
     form.port.trim() !== saved.port ||
     form.tls !== saved.tls ||
-    form.username.trim() !== saved.username
+    form.username.trim() !== saved.username ||
+    form.address.trim() !== saved.address
   )
 }
