@@ -23,3 +23,10 @@ func (s *Store) ReaderQuery(ctx context.Context, query string, args ...any) (int
 
 // ExecRaw runs SQL in the transaction (tests only).
 func (t *Tx) ExecRaw(q string) error { return t.exec("raw", q) }
+
+// UnlockWritesForTest turns PostgreSQL's write lock off until the test ends (to show what the
+// feed test catches without it: VOUCHDESK_TEST_UNLOCKED_WRITES=1).
+func UnlockWritesForTest(t interface{ Cleanup(func()) }) {
+	unlockedWritesForTest = true
+	t.Cleanup(func() { unlockedWritesForTest = false })
+}
