@@ -13,7 +13,7 @@ LDFLAGS := -X vouchdesk/backend/version.Version=$(VERSION)
 GOBIN := $(shell go env GOPATH)/bin
 WAILS := $(GOBIN)/wails
 
-.PHONY: all deps build desktop vouchd frontend run package test test-go test-frontend test-keyring test-integration test-e2e test-package vet smoke bench bench-store bench-contacts measure-desktop clean
+.PHONY: all deps build desktop vouchd frontend run package test test-go test-frontend test-keyring test-postgres test-integration test-e2e test-package vet smoke bench bench-store bench-contacts measure-desktop clean
 
 all: build
 
@@ -37,7 +37,7 @@ run: desktop
 package: desktop
 	scripts/package-deb.sh out
 
-test: deps test-frontend build vet test-go test-keyring test-integration test-e2e smoke test-package
+test: deps test-frontend build vet test-go test-postgres test-keyring test-integration test-e2e smoke test-package
 	@echo "make test: all passed"
 
 test-frontend: deps
@@ -54,6 +54,10 @@ vet:
 
 test-go:
 	go test -race -tags "$(TAGS)" -count=1 ./...
+
+# The store, engine and domain suites again on a private PostgreSQL (Debian's postgresql).
+test-postgres:
+	scripts/postgres-test.sh
 
 # Real mail servers: Debian's Postfix (SMTP, STARTTLS, AUTH) and Dovecot (IMAP) on loopback.
 test-integration:
