@@ -14,13 +14,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"vouchdesk/backend/store"
 
 	"github.com/BurntSushi/toml"
 )
 
 // Config is the vouchd configuration. Every field is documented in docs/vouchd.md.
 type Config struct {
-	// Database is the path of the SQLite file. Relative paths are relative to the config file.
+	// Database is the path of the SQLite file (relative paths are relative to the config file), or
+	// the postgres:// URL of a PostgreSQL database, its password in PGPASSWORD or PGPASSFILE.
 	Database string `toml:"database"`
 	HTTP     HTTP   `toml:"http"`
 	Log      Log    `toml:"log"`
@@ -186,13 +188,27 @@ func Load(path string) (Config, error) {
 // normalize fills defaults and checks values; base is the config file's folder.
 func (c *Config) normalize(base string) error {
 	if strings.TrimSpace(c.Database) == "" {
-		return &Error{Key: "database", Msg: "required: the path of the SQLite database file"}
+		return &Error{Key: "database", Msg: "required: the path of the SQLite database file, or a postgres:// URL"}
 	}
-	if !filepath.IsAbs(c.Database) {
+	if store.IsPostgresURL(c.Database) {
+		u, err := url.Parse(c.Database)
+		if err != nil {
+			return &Error{Key: "database", Msg: "not a valid postgres:// URL: " + err.Error()}
+		}
+		if _, ok := u.User.Password(); ok {
+			// A config file is read by more people and tools than a secret should be.
+			return &Error{Key: "database", Msg: "the URL holds a password: leave it out and set PGPASSWORD, or PGPASSFILE to a file that holds it"}
+		}
+		if u.Query().Has("password") {
+			return &Error{Key: "database", Msg: "the URL holds a password parameter: leave it out and set PGPASSWORD, or PGPASSFILE to a file that holds it"}
+		}
+	} else if !filepath.IsAbs(c.Database) {
 		c.Database = filepath.Join(base, c.Database)
 	}
-	if abs, err := filepath.Abs(c.Database); err == nil {
-		c.Database = abs
+	if !store.IsPostgresURL(c.Database) {
+		if abs, err := filepath.Abs(c.Database); err == nil {
+			c.Database = abs
+		}
 	}
 	if c.HTTP.Listen == "" {
 		c.HTTP.Listen = DefaultListen

@@ -45,6 +45,8 @@ func TestLoadNamesTheBadKey(t *testing.T) {
 		{"database = \"x.db\"\ncolour = \"blue\"", "colour", "unknown key"},
 		{"database = \"x.db\"\n[smtp]\npassword = \"hunter2\"", "smtp.password", "secrets do not belong"},
 		{"database = 5", "database", "line 1"},
+		{"database = \"postgres://vouchd:hunter2@db.example/vouchdesk\"", "database", "PGPASSWORD"},
+		{"database = \"postgres://vouchd@db.example/vouchdesk?password=hunter2\"", "database", "PGPASSWORD"},
 		{"database = \"x.db\"\n[widget.live]\nper_address = -1", "widget.live.per_address", "not a number of connections"},
 		{"database = \"x.db\"\n[widget.live]\nper_tab = 2", "widget.live.per_tab", "unknown key"},
 	} {

@@ -153,7 +153,13 @@ func TestServeSetsUpFromConfigAndSendsTheSenderVerification(t *testing.T) {
 	smtpSrv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
 	host, port, _ := net.SplitHostPort(smtpSrv.Addr)
 	addr := freePort(t)
-	cfg := writeConfig(t, fmt.Sprintf(`database = "vouchdesk.db"
+	// A file beside the config or, when the suite runs on PostgreSQL, a database there: the
+	// whole engine runs on either.
+	database := "vouchdesk.db"
+	if testutil.Postgres() {
+		database = testutil.DBPath(t)
+	}
+	cfg := writeConfig(t, fmt.Sprintf(`database = %q
 [http]
 listen = %q
 public_url = "https://support.acme.test"
@@ -166,7 +172,7 @@ sender_email = "support@acme.test"
 host = %q
 port = %s
 tls = "none"
-`, addr, host, port))
+`, database, addr, host, port))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stderr bytes.Buffer
