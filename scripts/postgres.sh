@@ -45,23 +45,8 @@ cmd_install() {
   [ -n "$(bindir)" ] || die "postgresql installed, but no pg_ctl under /usr/lib/postgresql"
 }
 
-port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
-# free_port prints a port of HOST nothing uses, picked below the kernel's ephemeral range (a port
-# there may be the local end of an outgoing connection, which would make the server's bind fail).
-free_port() {
-  local p i low=32768 high
-  read -r low high < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
-  [ "$low" -gt 11000 ] || low=32768
-  for ((i = 0; i < 200; i++)); do
-    p=$((10000 + RANDOM % (low - 10000)))
-    port_open "$p" && continue
-    if command -v ss >/dev/null && [ -n "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]; then continue; fi
-    echo "$p"
-    return 0
-  done
-  die "found no free port on $HOST"
-}
+# shellcheck source=scripts/ports.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ports.sh"
 
 cmd_start() {
   local dir=$1 mode=${2:-test} bin port
