@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/wiretime"
 )
 
 // The contact views: search as you type, a contact, its timeline. Reads only; what an agent may
@@ -60,7 +60,7 @@ func (s *Service) Detail(ctx context.Context, agent store.User, id string) (Cont
 	if err != nil {
 		return ContactDetail{}, err
 	}
-	d := ContactDetail{ID: ct.ID, Name: ct.Name, Status: ct.Status, MergedInto: ct.MergedInto, CreatedAt: stamp(ct.CreatedAt),
+	d := ContactDetail{ID: ct.ID, Name: ct.Name, Status: ct.Status, MergedInto: ct.MergedInto, CreatedAt: wiretime.Format(ct.CreatedAt),
 		Fields: []ContactField{}, OtherNames: []string{}, Merges: []MergeRecord{}}
 	states, err := s.st.ContactFieldStates(ctx, orgID, ct.ID)
 	if err != nil {
@@ -69,7 +69,7 @@ func (s *Service) Detail(ctx context.Context, agent store.User, id string) (Cont
 	for _, fs := range states {
 		f := ContactField{ID: fs.ID, Kind: fs.Kind, Value: fs.ValueDisplay, Norm: fs.ValueNorm, VerifiedLabel: NotVerified}
 		if fs.Verified.ID != "" {
-			f.Verified, f.Method, f.VerifiedAt = true, fs.Verified.Method, stamp(fs.Verified.VerifiedAt)
+			f.Verified, f.Method, f.VerifiedAt = true, fs.Verified.Method, wiretime.Format(fs.Verified.VerifiedAt)
 			f.VerifiedLabel = VerifiedLabel(fs.Verified.Method, fs.Verified.ActorName)
 			if fs.Verified.Method == store.MethodAgent {
 				f.VerifiedBy = fs.Verified.ActorName
@@ -104,8 +104,8 @@ func (s *Service) Detail(ctx context.Context, agent store.User, id string) (Cont
 			continue
 		}
 		d.Merges = append(d.Merges, MergeRecord{ID: m.ID, MergedID: m.MergedID, MergedName: m.Moved.MergedName, Reason: m.Reason,
-			ActorName: m.ActorName, At: stamp(m.CreatedAt), Conversations: len(m.Moved.Conversations), Fields: len(m.Moved.Fields),
-			UndoneAt: stamp(m.UndoneAt), UndoneBy: m.UndoneName})
+			ActorName: m.ActorName, At: wiretime.Format(m.CreatedAt), Conversations: len(m.Moved.Conversations), Fields: len(m.Moved.Fields),
+			UndoneAt: wiretime.Format(m.UndoneAt), UndoneBy: m.UndoneName})
 		if n := m.Moved.MergedName; m.UndoneAt.IsZero() && n != "" && !seen[strings.ToLower(n)] {
 			seen[strings.ToLower(n)] = true
 			d.OtherNames = append(d.OtherNames, n)
@@ -158,16 +158,8 @@ func CallLength(sec int) string {
 	return fmt.Sprintf("%dm %02ds", sec/60, sec%60)
 }
 
-// stamp writes a time as the views do: RFC 3339 in UTC, "" for none.
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 func timelineItem(en store.TimelineEntry) TimelineItem {
-	it := TimelineItem{ID: en.Key, Kind: en.Kind, At: stamp(en.At), Channel: en.InboxName, ConversationID: en.ConversationID,
+	it := TimelineItem{ID: en.Key, Kind: en.Kind, At: wiretime.Format(en.At), Channel: en.InboxName, ConversationID: en.ConversationID,
 		Status: en.Status, DurationSecond: en.Duration, MergeID: en.MergeID}
 	kind := map[string]string{store.FieldEmail: "Email", store.FieldPhone: "Phone"}[en.FieldKind]
 	switch en.Kind {

@@ -9,13 +9,13 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/verify"
+	"vouchdesk/backend/wiretime"
 )
 
 // MessagesPerPage is how many messages Open and Earlier return at most: the newest page first,
@@ -149,7 +149,7 @@ func (s *Service) panel(ctx context.Context, agent store.User, conv store.Conver
 		return out, err
 	}
 	out.Name = p.Contact.Name
-	out.Method, out.VerifiedLabel, out.VerifiedAt = p.Verification.Method, verify.Label(p.Verification), stamp(p.Verification.VerifiedAt)
+	out.Method, out.VerifiedLabel, out.VerifiedAt = p.Verification.Method, verify.Label(p.Verification), wiretime.Format(p.Verification.VerifiedAt)
 	fields, err := s.st.FieldsByContact(ctx, agent.OrgID, p.Contact.ID)
 	if err != nil {
 		return ContactPanel{}, err
@@ -171,7 +171,7 @@ func (s *Service) panel(ctx context.Context, agent store.User, conv store.Conver
 	}
 	for _, h := range hist {
 		out.History = append(out.History, HistoryItem{ID: h.ID, Kind: h.Kind, Status: h.Status,
-			StartedAt: stamp(h.StartedAt), Preview: preview(h.LastMessage)})
+			StartedAt: wiretime.Format(h.StartedAt), Preview: preview(h.LastMessage)})
 	}
 	return out, nil
 }
@@ -232,7 +232,7 @@ func summary(it store.ConversationListItem) ConversationSummary {
 	}
 	s := ConversationSummary{ID: c.ID, InboxID: c.InboxID, InboxName: it.InboxName, Kind: c.Kind, Status: c.Status,
 		Title: title, Email: c.VisitorEmail, Panel: panelState(c), Unread: c.UnreadCount, LastMessage: preview(it.LastMessage),
-		LastActivityAt: stamp(c.LastActivityAt), StartedAt: stamp(c.StartedAt)}
+		LastActivityAt: wiretime.Format(c.LastActivityAt), StartedAt: wiretime.Format(c.StartedAt)}
 	if it.LinkDisplay != "" && c.Kind == store.ConversationChat {
 		// What the link rests on (proven, when verified) is the address shown; a different one
 		// typed in the chat is shown beside it.
@@ -264,13 +264,5 @@ func chatMessages(msgs []store.Message) []ChatMessage {
 
 // Message is a stored message as the agent sees it.
 func Message(m store.Message) ChatMessage {
-	return ChatMessage{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, CreatedAt: stamp(m.CreatedAt)}
-}
-
-// stamp writes a time as the views do: RFC 3339 in UTC, "" for none.
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
+	return ChatMessage{ID: m.ID, From: m.SenderKind, AuthorName: m.AuthorName, Body: m.Body, CreatedAt: wiretime.Format(m.CreatedAt)}
 }

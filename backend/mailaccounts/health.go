@@ -7,6 +7,7 @@ import (
 
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/outbox"
+	"vouchdesk/backend/wiretime"
 )
 
 // Health states (Health.State).
@@ -41,19 +42,12 @@ type Health struct {
 	ObservedAt string `json:"observedAt"`
 }
 
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 // SMTPHealth describes the relay from the outbox worker's status.
 func SMTPHealth(configured bool, s outbox.Status, at time.Time) Health {
-	h := Health{Purpose: SMTP, LastError: s.LastError, LastErrorAt: stamp(s.LastErrorAt),
-		RetryingSince: stamp(s.FailingSince), ObservedAt: stamp(at)}
+	h := Health{Purpose: SMTP, LastError: s.LastError, LastErrorAt: wiretime.Format(s.LastErrorAt),
+		RetryingSince: wiretime.Format(s.FailingSince), ObservedAt: wiretime.Format(at)}
 	if s.LastError == "" {
-		h.LastOKAt = stamp(s.LastPass)
+		h.LastOKAt = wiretime.Format(s.LastPass)
 	}
 	switch {
 	case !configured:
@@ -70,8 +64,8 @@ func SMTPHealth(configured bool, s outbox.Status, at time.Time) Health {
 
 // IMAPHealth describes the watched mailbox from the watcher's status.
 func IMAPHealth(configured bool, s mailbox.Status, at time.Time) Health {
-	h := Health{Purpose: IMAP, Mode: s.Mode, LastError: s.LastError, LastErrorAt: stamp(s.LastErrorAt),
-		RetryingSince: stamp(s.RetryingSince), LastOKAt: stamp(s.LastPoll), ObservedAt: stamp(at)}
+	h := Health{Purpose: IMAP, Mode: s.Mode, LastError: s.LastError, LastErrorAt: wiretime.Format(s.LastErrorAt),
+		RetryingSince: wiretime.Format(s.RetryingSince), LastOKAt: wiretime.Format(s.LastPoll), ObservedAt: wiretime.Format(at)}
 	switch {
 	case !configured:
 		h.State, h.Mode = StateNotSetUp, ""

@@ -2,11 +2,11 @@ package services
 
 import (
 	"context"
-	"time"
 
 	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/senders"
+	"vouchdesk/backend/wiretime"
 )
 
 // Mail is the Organization page's service: the sender email, the mail accounts, the delivery log.
@@ -49,19 +49,12 @@ type SenderState struct {
 	Mailbox   MailboxWatchView `json:"mailbox"`
 }
 
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
 func senderView(se *senders.Email) *SenderEmailView {
 	if se == nil {
 		return nil
 	}
-	return &SenderEmailView{Address: se.Address, Status: se.Status, VerifiedAt: stamp(se.VerifiedAt),
-		VerifiedMethod: se.VerifiedMethod, LinkSentAt: stamp(se.LinkSentAt)}
+	return &SenderEmailView{Address: se.Address, Status: se.Status, VerifiedAt: wiretime.Format(se.VerifiedAt),
+		VerifiedMethod: se.VerifiedMethod, LinkSentAt: wiretime.Format(se.LinkSentAt)}
 }
 
 func canManage(u org.Agent) bool { return org.IsAdmin(u) }
@@ -73,13 +66,13 @@ func (m *Mail) senderState(ctx context.Context, st senders.State, me org.Agent) 
 			// A bounce of the link sent last: the address cannot receive mail, so waiting is pointless.
 			b, ok, err := e.Outbox.LastBounce(ctx, me.OrgID, p.Address)
 			if err == nil && ok && !b.At.Before(st.Pending.LinkSentAt) {
-				p.LinkBounced, p.LinkBouncedAt = b.Reason, stamp(b.At)
+				p.LinkBounced, p.LinkBouncedAt = b.Reason, wiretime.Format(b.At)
 			}
 		}
 		configured, status := e.MailRuntime.MailboxWatch()
 		out.Mailbox = MailboxWatchView{Configured: configured, Connected: status.Connected,
-			LastError: status.LastError, LastPoll: stamp(status.LastPoll), Mode: status.Mode,
-			LastErrorAt: stamp(status.LastErrorAt), RetryingSince: stamp(status.RetryingSince)}
+			LastError: status.LastError, LastPoll: wiretime.Format(status.LastPoll), Mode: status.Mode,
+			LastErrorAt: wiretime.Format(status.LastErrorAt), RetryingSince: wiretime.Format(status.RetryingSince)}
 	}
 	return out
 }
@@ -324,14 +317,14 @@ func (m *Mail) DeliveryLog() (DeliveryLog, error) {
 		return DeliveryLog{}, m.b.jsError("mail.delivery_log", err)
 	}
 	worker := e.Outbox.Status()
-	out := DeliveryLog{Entries: []DeliveryEntry{}, WorkerError: worker.LastError, FailingSince: stamp(worker.FailingSince)}
+	out := DeliveryLog{Entries: []DeliveryEntry{}, WorkerError: worker.LastError, FailingSince: wiretime.Format(worker.FailingSince)}
 	if worker.LastError != "" {
-		out.WorkerErrorAt = stamp(worker.LastErrorAt)
+		out.WorkerErrorAt = wiretime.Format(worker.LastErrorAt)
 	}
 	for _, r := range rows {
 		out.Entries = append(out.Entries, DeliveryEntry{ID: r.ID, Kind: r.Kind, To: r.ToAddr, Subject: r.Subject,
-			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: stamp(r.CreatedAt), SentAt: stamp(r.SentAt),
-			BounceKind: r.BounceKind, BounceReason: r.BounceReason, BouncedAt: stamp(r.BouncedAt)})
+			Status: r.Status, Attempts: r.Attempts, LastError: r.LastError, CreatedAt: wiretime.Format(r.CreatedAt), SentAt: wiretime.Format(r.SentAt),
+			BounceKind: r.BounceKind, BounceReason: r.BounceReason, BouncedAt: wiretime.Format(r.BouncedAt)})
 	}
 	return out, nil
 }

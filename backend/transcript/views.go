@@ -3,10 +3,10 @@ package transcript
 import (
 	"context"
 	"errors"
-	"time"
 
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/wiretime"
 )
 
 // The transcript as the desktop shows it: the emails sent of it (live from the outbox), whether it
@@ -73,16 +73,16 @@ func (m *Mailer) View(ctx context.Context, agent store.User, conversationID stri
 	out := TranscriptSendings{Sendings: make([]TranscriptSending, len(list))}
 	for i, s := range list {
 		v := TranscriptSending{ID: s.ID, Number: s.Number, Status: s.Status, Attempts: s.Attempts, Error: s.LastError,
-			Reason: s.Reason, To: s.To, RequestedBy: s.RequestedBy, CreatedAt: stamp(s.CreatedAt), UpdatedAt: stamp(s.UpdatedAt),
-			SentAt: stamp(s.SentAt)}
+			Reason: s.Reason, To: s.To, RequestedBy: s.RequestedBy, CreatedAt: wiretime.Format(s.CreatedAt), UpdatedAt: wiretime.Format(s.UpdatedAt),
+			SentAt: wiretime.Format(s.SentAt)}
 		if s.Status == store.TranscriptSendingNotSent {
 			v.Error = s.Message
 		}
 		if s.Status == store.OutboxBounced {
-			v.Error, v.BouncedAt = s.BounceReason, stamp(s.BouncedAt)
+			v.Error, v.BouncedAt = s.BounceReason, wiretime.Format(s.BouncedAt)
 		}
 		if s.Status == store.OutboxRetrying {
-			v.NextAttemptAt = stamp(s.NextAttempt)
+			v.NextAttemptAt = wiretime.Format(s.NextAttempt)
 		}
 		out.Sendings[i] = v
 	}
@@ -118,12 +118,4 @@ func (m *Mailer) Document(ctx context.Context, agent store.User, conversationID 
 		title = "Chat transcript"
 	}
 	return TranscriptDocument{HTML: string(html), Title: title, FileName: FileName(t)}, nil
-}
-
-// stamp writes a time as the views do: RFC 3339 in UTC, "" for none.
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
 }
