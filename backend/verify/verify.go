@@ -101,23 +101,10 @@ func (s *Service) queued() {
 	}
 }
 
-// Device returns the customer's browser for a device token: recognised if the token is one of the
-// organization's live devices, otherwise a new device with a new token (newToken, which the
-// widget must store). A forged, revoked or other organization's token is not recognised and
-// proves nothing.
-func (s *Service) Device(ctx context.Context, orgID, plain, userAgent string) (deviceID, newToken string, recognized bool, err error) {
-	now := s.now()
-	err = s.st.Write(ctx, func(tx *store.Tx) error {
-		deviceID, newToken, recognized, err = device(tx, orgID, plain, userAgent, now)
-		return err
-	})
-	if err != nil {
-		return "", "", false, err
-	}
-	return deviceID, newToken, recognized, nil
-}
-
-// device is Device inside a transaction.
+// device recognises the widget's device token (plain, as the browser stored it) among the
+// organization's live devices, or makes a new device with a new token (newToken, which the widget
+// must store). A forged, revoked or other organization's token is not recognised and proves
+// nothing. It runs inside the chat start's transaction (StartChat).
 func device(tx *store.Tx, orgID, plain, userAgent string, now time.Time) (deviceID, newToken string, recognized bool, err error) {
 	if len(userAgent) > maxDeviceUserAgent {
 		userAgent = userAgent[:maxDeviceUserAgent]
