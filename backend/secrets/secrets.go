@@ -80,8 +80,14 @@ type Env struct {
 }
 
 func (e Env) vars(ref string) (string, string) {
-	base := "VOUCHD_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(ref)) + "_PASSWORD"
+	base := EnvVar(ref)
 	return base, base + "_FILE"
+}
+
+// EnvVar is the environment variable vouchd reads the secret ref from ("smtp" is
+// VOUCHD_SMTP_PASSWORD); the same name with _FILE names a file holding it.
+func EnvVar(ref string) string {
+	return "VOUCHD_" + strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(ref)) + "_PASSWORD"
 }
 
 func (e Env) funcs() (func(string) string, func(string) ([]byte, error)) {

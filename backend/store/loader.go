@@ -184,8 +184,7 @@ func (l *Loader) indexBatch() error {
 		for _, q := range []string{
 			`DELETE FROM contact_search WHERE contact_id IN (SELECT contact_id FROM load_reindex)`,
 			`INSERT INTO contact_search (contact_id, org_id, doc)
-				SELECT c.id, c.org_id, lower(c.name || ' ' || coalesce((SELECT string_agg(f.value_norm, ' ' ORDER BY f.created_at, f.id)
-					FROM contact_fields f WHERE f.contact_id = c.id AND f.removed_at IS NULL), ''))
+				SELECT c.id, c.org_id, ` + postgresSearchDoc + `
 				FROM load_reindex r JOIN contacts c ON c.id = r.contact_id WHERE c.status = 'active'`,
 			`DELETE FROM load_reindex`,
 		} {
@@ -222,15 +221,9 @@ func (l *Loader) begin() error {
 		tx.Rollback()
 		return fmt.Errorf("store: loader: write lock: %w", err)
 	}
-	for _, t := range l.triggers {
-		suspend := "DROP TRIGGER " + t.name
-		if tx.pg {
-			suspend = "ALTER TABLE " + t.table + " DISABLE TRIGGER " + t.name
-		}
-		if _, err := tx.ExecContext(l.ctx, suspend); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("store: loader: suspend %s: %w", t.name, err)
-		}
+	if err := suspendTriggers(l.ctx, tx, l.triggers); err != nil {
+		tx.Rollback()
+		return fmt.Errorf("store: loader: %w", err)
 	}
 	for i, t := range loadTables {
 		if l.stmts[i], err = tx.PrepareContext(l.ctx, t.insert); err != nil {
@@ -251,14 +244,8 @@ func (l *Loader) commit() error {
 		st.Close()
 		l.stmts[i] = nil
 	}
-	for _, t := range l.triggers {
-		restore := t.sql
-		if l.tx.pg {
-			restore = "ALTER TABLE " + t.table + " ENABLE TRIGGER " + t.name
-		}
-		if _, err := l.tx.ExecContext(l.ctx, restore); err != nil {
-			return fail(fmt.Errorf("store: loader: restore %s: %w", t.name, err))
-		}
+	if err := restoreTriggers(l.ctx, l.tx, l.triggers); err != nil {
+		return fail(fmt.Errorf("store: loader: %w", err))
 	}
 	if err := l.indexBatch(); err != nil {
 		return fail(err)
@@ -277,8 +264,7 @@ func (l *Loader) commit() error {
 	at := Millis(time.Now())
 	for _, k := range keys {
 		sp := l.spans[k]
-		if _, err := l.tx.ExecContext(l.ctx, `INSERT INTO changes (org_id, entity, entity_id, last_entity_id, op, at)
-			VALUES (?, ?, ?, ?, 'insert', ?)`, k.orgID, loadTables[k.table].table, sp.first, sp.last, at); err != nil {
+		if err := recordRange(l.ctx, l.tx, k.orgID, loadTables[k.table].table, sp.first, sp.last, at); err != nil {
 			return fail(fmt.Errorf("store: loader: record changes: %w", err))
 		}
 	}

@@ -5,6 +5,7 @@
 //	vouchd status  --config FILE [--json]  describe the organization and its data
 //	vouchd migrate --config FILE | --db PATH  bring a database to this build's schema
 //	vouchd seed    --db PATH --contacts N ...  fill a database with generated data (benchmarks)
+//	vouchd import  --from FILE --config FILE  copy a desktop's desk into the team's PostgreSQL
 //	vouchd version
 package main
 
@@ -38,6 +39,8 @@ commands:
   migrate --config FILE | --db PATH  apply pending schema migrations
   seed    --db PATH [--contacts N] [--conversations N] [--messages N]
                                      fill a database with generated data for benchmarks
+  import  --from FILE --config FILE | --db URL [--progress=false] [--batch N]
+                                     copy a desktop's database file into PostgreSQL
   version                            print the version
 `
 
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "seed":
 		return runSeed(ctx, args[1:], stdout, stderr)
+	case "import":
+		return runImport(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "vouchd", version.Version)
 		return 0
