@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"vouchdesk/backend/backup"
@@ -116,6 +117,7 @@ type Engine struct {
 	bounceErr     string
 	bounceErrAt   time.Time
 	mailKick      chan struct{}
+	leading       atomic.Bool // this node runs the leader's jobs (leader.go)
 	// relaySMTPUTF8: per organization, whether its relay offered SMTPUTF8 on its last connection.
 	relaySMTPUTF8 map[string]bool
 }
@@ -190,10 +192,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 func (e *Engine) Start(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	e.stopBg = cancel
-	e.wg.Add(3)
+	e.wg.Add(2)
 	go func() { defer e.wg.Done(); e.worker.Run(bg) }()
-	go func() { defer e.wg.Done(); e.superviseMailbox(bg) }()
-	go func() { defer e.wg.Done(); e.sweepIdleChats(bg) }()
+	go func() { defer e.wg.Done(); e.lead(bg) }()
 	ln := e.cfg.Listener
 	if ln == nil {
 		if e.cfg.Listen == "" {
@@ -206,7 +207,7 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.ln = ln
 	e.server = &http.Server{
-		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.db, Senders: e.senderEmails, Calls: e.phone,
+		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.db, Role: e.role, Senders: e.senderEmails, Calls: e.phone,
 			Chat: &widget.ChatDeps{Chat: e.chats, Verify: e.verifier, Log: e.log,
 				GoogleScriptURL: e.cfg.GoogleScriptURL, Limits: e.cfg.WidgetLimits}}),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -270,6 +271,10 @@ func (e *Engine) Close(ctx context.Context) error {
 	var err error
 	e.once.Do(func() {
 		e.stopBg()
+		// Hand the leader's jobs over at once rather than when the session ends.
+		if rerr := e.db.Resign(ctx); rerr != nil {
+			e.log.Warn("giving up leadership", "err", rerr)
+		}
 		if e.server != nil {
 			if serr := e.server.Shutdown(ctx); serr != nil {
 				err = errors.Join(err, serr)

@@ -220,11 +220,30 @@ func TestServerDownThenUpDeliversExactlyOnce(t *testing.T) {
 }
 
 func TestInterruptedSendIsRequeued(t *testing.T) {
-	st, orgID := setup(t)
-	id := enqueue(t, st, email(orgID, 1))
-	if _, err := st.ClaimDueOutbox(ctx, time.Now(), 10); err != nil { // a process claimed it, then died
+	// A process claimed the email, then stopped before recording the outcome.
+	path := testutil.DBPath(t)
+	first, err := store.Open(ctx, path)
+	if err != nil {
 		t.Fatal(err)
 	}
+	ws, err := org.New(first, nil).Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive", OwnerEmail: "olive@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := enqueue(t, first, email(ws.Organization.ID, 1))
+	if _, err := first.ClaimDueOutbox(ctx, time.Now(), 10); err != nil {
+		t.Fatal(err)
+	}
+	// While it runs, its claim is its own: nobody puts the email back.
+	if n, err := first.RequeueInterruptedOutbox(ctx, time.Now()); err != nil || n != 0 {
+		t.Fatalf("RequeueInterruptedOutbox() by the claiming process = %d, %v; want 0", n, err)
+	}
+	first.Close()
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
 	srv := testutil.NewSMTPServer(t, testutil.SMTPOptions{})
 	w := outbox.NewWorker(st, plainSMTP(srv.Addr), nil, nil)
 	runCtx, cancel := context.WithCancel(ctx)

@@ -96,14 +96,31 @@ func Backoff(attempts int) time.Duration {
 	return min(d, 30*time.Minute)
 }
 
-// Run delivers until ctx ends. It first puts back messages a previous process left half-sent.
-func (w *Worker) Run(ctx context.Context) {
+// requeueEvery is how often the worker looks for messages a stopped node left half-sent (another
+// vouchd node that died mid-delivery; its own earlier run is found at start).
+const requeueEvery = 10 * time.Second
+
+// requeue puts back the messages a stopped node (or an earlier run of this one) left half-sent.
+func (w *Worker) requeue(ctx context.Context) {
 	if n, err := w.st.RequeueInterruptedOutbox(ctx, w.now()); err != nil {
-		w.log.Error("outbox: requeue interrupted", "err", err)
+		if ctx.Err() == nil {
+			w.log.Error("outbox: requeue interrupted", "err", err)
+		}
 	} else if n > 0 {
 		w.log.Warn("outbox: requeued messages interrupted while sending", "count", n)
 	}
+}
+
+// Run delivers until ctx ends. It first puts back messages a previous process left half-sent,
+// and then, every requeueEvery, those of nodes that stopped since.
+func (w *Worker) Run(ctx context.Context) {
+	w.requeue(ctx)
+	lastRequeue := time.Now()
 	for {
+		if time.Since(lastRequeue) >= requeueEvery {
+			w.requeue(ctx)
+			lastRequeue = time.Now()
+		}
 		sent, err := w.DeliverDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			w.log.Warn("outbox: delivery pass", "err", err)
@@ -111,7 +128,7 @@ func (w *Worker) Run(ctx context.Context) {
 		if sent > 0 && err == nil {
 			continue // more may be due right away
 		}
-		wait := w.Poll
+		wait := min(w.Poll, requeueEvery)
 		if next, ok, err := w.st.NextOutboxDue(ctx); err == nil && ok {
 			wait = min(wait, max(next.Sub(w.now()), 10*time.Millisecond))
 		}

@@ -117,16 +117,18 @@ func scanOutbox(row scanner) (OutboxMessage, error) {
 	return m, nil
 }
 
-// ClaimDueOutbox marks up to limit messages that are due at now as "sending" (counting the
-// attempt) and returns them, oldest first. Claiming in a write transaction means two workers
-// never send the same message.
+// ClaimDueOutbox marks up to limit messages that are due at now as "sending" by this node
+// (counting the attempt) and returns them, oldest first. Claiming in a write transaction means two
+// workers, on one node or several, never send the same message: writes run one at a time on
+// either database (Store.Write), so no SKIP LOCKED is needed.
 func (s *Store) ClaimDueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
 	var out []OutboxMessage
 	err := s.Write(ctx, func(tx *Tx) error {
-		rows, err := tx.tx.QueryContext(ctx, `UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?1
+		rows, err := tx.tx.QueryContext(ctx, `UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ?1,
+			claimed_by = ?3
 			WHERE id IN (SELECT id FROM outbox WHERE status IN ('queued', 'retrying') AND next_attempt_at <= ?1
 			             ORDER BY next_attempt_at, id LIMIT ?2)
-			RETURNING `+outboxColumns, Millis(now), limit)
+			RETURNING `+outboxColumns, Millis(now), limit, s.node)
 		if err != nil {
 			return err
 		}
@@ -217,16 +219,23 @@ func (s *Store) NextOutboxSecretExpiry(ctx context.Context) (next time.Time, ok 
 	return FromMillis(ms.Int64), true, nil
 }
 
-// RequeueInterruptedOutbox puts messages left "sending" by a process that stopped mid-delivery
-// back in the queue, so nothing queued is ever lost. Returns how many.
+// RequeueInterruptedOutbox puts messages left "sending" by a node that stopped mid-delivery (an
+// earlier run of this process, or another vouchd node that died) back in the queue, so nothing
+// queued is ever lost; messages a live node is sending are left to it. Returns how many. Safe to
+// call often: the outbox worker calls it on every pass of its requeue timer.
 func (s *Store) RequeueInterruptedOutbox(ctx context.Context, now time.Time) (int, error) {
+	if s.w.pg {
+		if _, err := s.present(ctx); err != nil { // take presence back if the session was lost
+			return 0, fmt.Errorf("store: requeue interrupted outbox: %w", err)
+		}
+	}
 	var n int64
 	err := s.Write(ctx, func(tx *Tx) error {
 		// next_attempt_at is kept (it is in the past): the interrupted messages go first, not behind
 		// everything queued since.
-		res, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'retrying',
+		res, err := tx.tx.ExecContext(ctx, `UPDATE outbox AS o SET status = 'retrying',
 			last_error = 'interrupted while sending; sent again with the same Message-ID', updated_at = ?
-			WHERE status = 'sending'`, Millis(now))
+			WHERE o.status = 'sending' AND (o.claimed_by IS NULL OR `+s.nodeGone()+`)`, Millis(now))
 		if err != nil {
 			return err
 		}

@@ -120,10 +120,13 @@ func openPostgres(ctx context.Context, location string, upTo int, readOnly bool)
 	} else if err := migratePostgres(ctx, d, upTo); err != nil {
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The database could not be migrated", Err: err}
 	}
-	s := &Store{path: shown, w: d, r: &db{DB: r, pg: true}, readOnly: readOnly}
+	s := &Store{path: shown, w: d, r: &db{DB: r, pg: true}, readOnly: readOnly, node: newNodeKey()}
 	if readOnly {
 		s.w = nil
 		w.Close()
+	} else if _, err := s.present(ctx); err != nil {
+		// Present from the start: every email this node claims is claimed by a live node.
+		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The database could not be opened", Err: err}
 	}
 	if s.q, err = prepareQueries(ctx, s.r); err != nil {
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The database could not be read", Err: err}

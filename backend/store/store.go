@@ -76,6 +76,8 @@ type Store struct {
 	q        *queries
 	ckpt     *checkpointer // nil when read-only
 	sealer   Sealer        // seals queued secrets (SetSealer); nil when none was set
+	node     int64         // this store's key among the nodes sharing the database (nodes.go)
+	sess     session       // PostgreSQL: the node's own connection, holding its locks
 }
 
 // Open opens (creating if needed) the database at path for reading and writing, takes the
@@ -176,7 +178,7 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: abs, w: &db{DB: w}, lock: lock}
+	s := &Store{path: abs, w: &db{DB: w}, lock: lock, node: newNodeKey()}
 	defer func() {
 		if err != nil {
 			w.Close()
@@ -301,6 +303,9 @@ func (s *Store) Close() error {
 	var errs []error
 	if s.q != nil {
 		s.q.close()
+	}
+	if s.w != nil && s.w.pg {
+		errs = append(errs, s.closeSession())
 	}
 	if s.r != nil && s.r != s.w {
 		errs = append(errs, s.r.Close())

@@ -19,6 +19,7 @@ type Pinger interface {
 type Deps struct {
 	Version string
 	DB      Pinger
+	Role    func() string // "leader" or "follower" among the nodes on one database; nil: not shown
 	Senders SenderLinks // nil: the sender link pages are not served
 	Chat    *ChatDeps   // nil: no chat API, widget or demo
 	Calls   Routes      // nil: no telephony webhooks
@@ -49,13 +50,17 @@ func NewHandler(d Deps) http.Handler {
 // Health is the /healthz answer.
 type Health struct {
 	Version  string `json:"version"`
-	Database string `json:"database"` // "ok" or the problem
+	Database string `json:"database"`       // "ok" or the problem
+	Role     string `json:"role,omitempty"` // "leader" (runs the mailbox watchers and sweeps) or "follower"
 }
 
 func (d Deps) healthz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	h := Health{Version: d.Version, Database: "ok"}
+	if d.Role != nil {
+		h.Role = d.Role()
+	}
 	status := http.StatusOK
 	if err := d.DB.Ping(ctx); err != nil {
 		// The cause goes to the log, not to whoever asks: it may name paths.
