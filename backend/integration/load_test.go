@@ -1,59 +1,45 @@
 package integration
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/mailaccounts"
-	"vouchdesk/backend/org"
 	"vouchdesk/backend/outbox"
-	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/store"
-	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/widget"
 )
 
 // TestOutboxDrainsUnderChatLoad: the engine's own outbox worker drains a queue into Postfix first
-// alone, then while customers start chats through the widget API (POST /sessions over HTTP, open
-// loop) on the same engine and database. Every email arrives exactly once both times. The sizes
-// are small for `make test`; VOUCHDESK_IT_LOAD_EMAILS (emails per phase) and
-// VOUCHDESK_IT_LOAD_RATE (sessions per second) make the measurement of docs/benchmarks.md.
+// alone, then while the full chat load runs on the same engine and database: customers arrive at
+// a rate (chatload.Churn, open loop), each starts a chat over HTTP, opens its live WebSocket,
+// sends its messages a pace apart, and gets an agent's reply to each (chat.AgentSays, the
+// desktop's path) live. Every email arrives in the Dovecot mailbox exactly once both times;
+// every chat message and reply reaches its customer's WebSocket once and is stored once. The
+// sizes are small for `make test`; VOUCHDESK_IT_LOAD_EMAILS (emails per phase),
+// VOUCHDESK_IT_LOAD_RATE (sessions started per second), VOUCHDESK_IT_LOAD_MESSAGES (customer
+// messages per session), VOUCHDESK_IT_LOAD_PACE_MS (between a session's messages) and
+// VOUCHDESK_IT_LOAD_REPLIES=0 (no agent replies) make the measurement of docs/benchmarks.md.
 func TestOutboxDrainsUnderChatLoad(t *testing.T) {
 	me := env(t)
-	emails, rate := envInt(t, "VOUCHDESK_IT_LOAD_EMAILS", 200), envInt(t, "VOUCHDESK_IT_LOAD_RATE", 150)
+	emails, rate := envInt(t, "VOUCHDESK_IT_LOAD_EMAILS", 200), envInt(t, "VOUCHDESK_IT_LOAD_RATE", 20)
+	perSession, pace := envInt(t, "VOUCHDESK_IT_LOAD_MESSAGES", 3), time.Duration(envInt(t, "VOUCHDESK_IT_LOAD_PACE_MS", 200))*time.Millisecond
+	replies := os.Getenv("VOUCHDESK_IT_LOAD_REPLIES") != "0"
 
+	// Every customer comes from 127.0.0.1: the per-address throttles and live caps are raised;
+	// the per-conversation message throttle keeps its default.
 	lim := widget.DefaultLimits
-	lim.IP = widget.Rate{PerSecond: 100000, Burst: 100000}
-	lim.Sessions = widget.Rate{PerSecond: 100000, Burst: 100000}
-	secretEnv := map[string]string{"VOUCHD_SMTP_PASSWORD": me.password}
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: testutil.DBPath(t), Listen: "127.0.0.1:0",
-		Secrets: secrets.Env{Getenv: func(k string) string { return secretEnv[k] }}, RootCAs: me.ca, WidgetLimits: lim})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(ctx)
-	if err := e.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Vouch Desk IT load", OwnerName: "Olive", OwnerEmail: "olive@vouchdesk.test"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	open := widget.Rate{PerSecond: 1e6, Burst: 1e6}
+	lim.IP, lim.Sessions, lim.ServerStarts = open, open, open
+	lim.Live.PerAddress, lim.Live.PerServer = 1<<30, 1<<30
+	e, ws := openEngine(t, me, engine.Config{RootCAs: me.ca, WidgetLimits: lim})
+	useAccounts(t, e, ws, me, mailaccounts.SMTP)
 	orgID := ws.Organization.ID
-	if _, err := e.Mail().Save(ctx, ws.Me, orgID, mailaccounts.SMTP,
-		mailaccounts.Input{Host: me.smtpHost, Port: me.smtpPort, TLS: "starttls", Username: me.user}); err != nil {
-		t.Fatal(err)
-	}
-	e.MailSettingsChanged()
 	inbox, _, err := e.Chat().FirstChatInbox(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -95,57 +81,35 @@ func TestOutboxDrainsUnderChatLoad(t *testing.T) {
 
 	alone := drain("alone", emails)
 
-	// Customers start chats at rate per second, each POST in its own goroutine (open loop: a slow
-	// answer does not slow the schedule).
-	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
-	body, _ := json.Marshal(map[string]any{"inbox": inbox.ID, "name": "Load"})
-	var started, failed atomic.Int64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	scheduled := make(chan struct{}) // closed when the scheduler has stopped adding to wg
-	go func() {
-		defer close(scheduled)
-		tick := time.NewTicker(time.Second / time.Duration(rate))
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					res, err := hc.Post("http://"+e.Addr()+"/api/widget/v1/sessions", "application/json", bytes.NewReader(body))
-					if err != nil {
-						failed.Add(1)
-						return
-					}
-					res.Body.Close()
-					if res.StatusCode != http.StatusCreated {
-						failed.Add(1)
-						return
-					}
-					started.Add(1)
-				}()
-			}
+	var reply func(ctx context.Context, conversation, body string) error
+	if replies {
+		reply = func(ctx context.Context, conversation, body string) error {
+			_, err := e.Chat().AgentSays(ctx, ws.Me, conversation, body)
+			return err
 		}
-	}()
-	time.Sleep(time.Second) // the chat load runs before the queue fills
-	s0 := started.Load()
+	}
+	load := startChatClient(t, chatClientConfig{API: e.Addr(), Inbox: inbox.ID, Rate: rate, Messages: perSession, Pace: pace}, reply)
+	// The queue fills once the load is steady: a session lives about perSession*pace, so by then
+	// arrivals and departures balance.
+	time.Sleep(time.Duration(perSession)*pace + time.Second)
+	s0, m0, r0 := load.Counts()
 	loaded := drain("load", emails)
-	s1 := started.Load()
-	close(stop)
-	<-scheduled // no wg.Add may run alongside wg.Wait
-	wg.Wait()
-	if f := failed.Load(); f > 0 {
-		t.Errorf("%d of %d POST /sessions failed during the load", f, f+started.Load())
+	s1, m1, r1 := load.Counts()
+	res, ok := load.Stop()
+	if !ok || res.Sessions == 0 || res.Wrong() != 0 {
+		t.Errorf("chat load = %+v (reported %v), want sessions and nothing wrong (every session connected, every message and "+
+			"reply sent, back once on its WebSocket, stored once)", res, ok)
 	}
 
 	exactlyOnce(t, want, box.waitFor(want, 2*time.Minute), tolerance{})
+	secs := loaded.Seconds()
 	t.Logf("FIGURE outbox under chat load: %d emails alone in %.2fs (%.0f emails/s); %d emails in %.2fs (%.0f emails/s) "+
-		"while the widget API started %d chats (%.0f sessions/s, asked %d/s); %d POST /sessions failed",
-		emails, alone.Seconds(), float64(emails)/alone.Seconds(), emails, loaded.Seconds(), float64(emails)/loaded.Seconds(),
-		s1-s0, float64(s1-s0)/loaded.Seconds(), rate, failed.Load())
+		"while customers arrived at %d/s (asked), each with its live WebSocket, %d messages %s apart, agent replies %v: "+
+		"in that window %.0f sessions/s connected, %.0f customer messages/s and %.0f agent replies/s; whole load: %d sessions, "+
+		"%d messages, %d replies, customer message -> own WebSocket p50 %.1f p99 %.1f ms, agent reply -> customer p50 %.1f p99 %.1f ms",
+		emails, alone.Seconds(), float64(emails)/alone.Seconds(), emails, secs, float64(emails)/secs,
+		rate, perSession, pace, replies, float64(s1-s0)/secs, float64(m1-m0)/secs, float64(r1-r0)/secs,
+		res.Sessions, res.Sent, res.Replies, res.Echo.P50, res.Echo.P99, res.ReplyLatency.P50, res.ReplyLatency.P99)
 }
 
 func envInt(t *testing.T, name string, def int) int {

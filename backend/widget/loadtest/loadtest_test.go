@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"vouchdesk/backend/widget/loadtest/chatload"
 )
 
 // TestRunDeliversEveryMessage runs the load test small, in one process: every scheduled message
@@ -16,7 +18,7 @@ func TestRunDeliversEveryMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.close()
-	res, err := run(ctx, s.addrs, Options{Sessions: 20, Rate: 20, Duration: 2 * time.Second, Drain: 10 * time.Second},
+	res, err := chatload.Run(ctx, s.addrs, chatload.Options{Sessions: 20, Rate: 20, Duration: 2 * time.Second, Drain: 10 * time.Second},
 		func(string, ...any) {})
 	if err != nil {
 		t.Fatal(err)
@@ -32,5 +34,31 @@ func TestRunDeliversEveryMessage(t *testing.T) {
 	}
 	if res.After.Goroutines <= res.Before.Goroutines {
 		t.Errorf("goroutines %d before the live connections, %d with them", res.Before.Goroutines, res.After.Goroutines)
+	}
+}
+
+// TestChurnDeliversEveryMessage runs customers arriving at a rate, small: every session connects,
+// every customer message and agent reply reaches the customer's WebSocket once and is stored
+// once.
+func TestChurnDeliversEveryMessage(t *testing.T) {
+	ctx := context.Background()
+	s, err := startServer(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	c := &chatload.Churn{API: s.addrs.API, Inbox: s.addrs.Inbox, Rate: 20, Messages: 3, Pace: 50 * time.Millisecond,
+		Reply: func(ctx context.Context, conversation, body string) error {
+			_, err := s.e.Chat().AgentSays(ctx, s.agent, conversation, body)
+			return err
+		}}
+	stop := make(chan struct{})
+	time.AfterFunc(time.Second, func() { close(stop) })
+	res := c.Run(ctx, stop)
+	if res.Sessions == 0 || res.Sessions != res.Scheduled || res.Sent != 3*res.Sessions || res.Replies != res.Sent || res.Wrong() != 0 {
+		t.Fatalf("Churn.Run = %+v, want every scheduled session connected, 3 messages and 3 replies each, nothing wrong", res)
+	}
+	if res.Echo.N != res.Sent || res.ReplyLatency.N != res.Replies {
+		t.Errorf("latencies for %d echoes and %d replies, want %d and %d", res.Echo.N, res.ReplyLatency.N, res.Sent, res.Replies)
 	}
 }

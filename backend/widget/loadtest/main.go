@@ -39,11 +39,13 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"vouchdesk/backend/widget/loadtest/chatload"
 )
 
 func main() {
 	serve := flag.Bool("serve", false, "run the server side (started by the client side)")
-	var o Options
+	var o chatload.Options
 	flag.IntVar(&o.Sessions, "sessions", 2000, "widget sessions, each with one live WebSocket")
 	flag.IntVar(&o.Rate, "rate", 500, "customer messages per second, over all sessions")
 	flag.DurationVar(&o.Duration, "duration", 30*time.Second, "how long messages are sent (whole seconds)")
@@ -120,23 +122,23 @@ func serveUntilStdinCloses(ctx context.Context) error {
 	return nil
 }
 
-func runAgainstChild(ctx context.Context, o Options) (Result, error) {
+func runAgainstChild(ctx context.Context, o chatload.Options) (chatload.Result, error) {
 	self, err := os.Executable()
 	if err != nil {
-		return Result{}, err
+		return chatload.Result{}, err
 	}
 	cmd := exec.CommandContext(ctx, self, "-serve")
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return Result{}, err
+		return chatload.Result{}, err
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return Result{}, err
+		return chatload.Result{}, err
 	}
 	if err := cmd.Start(); err != nil {
-		return Result{}, err
+		return chatload.Result{}, err
 	}
 	defer func() {
 		stdin.Close()
@@ -144,17 +146,17 @@ func runAgainstChild(ctx context.Context, o Options) (Result, error) {
 	}()
 	line, err := bufio.NewReader(stdout).ReadBytes('\n')
 	if err != nil {
-		return Result{}, fmt.Errorf("server did not start: %w", err)
+		return chatload.Result{}, fmt.Errorf("server did not start: %w", err)
 	}
-	var a Addrs
+	var a chatload.Addrs
 	if err := json.Unmarshal(line, &a); err != nil {
-		return Result{}, fmt.Errorf("server said %q: %w", line, err)
+		return chatload.Result{}, fmt.Errorf("server said %q: %w", line, err)
 	}
 	log.Printf("server: widget API %s, control %s (pprof under /debug/pprof/)", a.API, a.Control)
-	return run(ctx, a, o, func(f string, args ...any) { log.Printf(f, args...) })
+	return chatload.Run(ctx, a, o, func(f string, args ...any) { log.Printf(f, args...) })
 }
 
-func report(w io.Writer, o Options, r Result) {
+func report(w io.Writer, o chatload.Options, r chatload.Result) {
 	kb := func(b float64) string { return fmt.Sprintf("%.1f KiB", b/1024) }
 	mib := func(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 	fmt.Fprintf(w, "connections: %d sessions, %d live WebSockets\n", r.Sessions, r.Connections)
@@ -163,7 +165,7 @@ func report(w io.Writer, o Options, r Result) {
 	fmt.Fprintf(w, "per idle connection:  heap+stack %s, RSS %s, %.2f goroutines\n", kb(r.PerConn.HeapStack), kb(r.PerConn.RSS), r.PerConn.Goroutines)
 	fmt.Fprintf(w, "messages: %d scheduled at %d/s for %s, %d sent (201), %d failed, achieved %.1f/s, %d started >10 ms late\n",
 		r.Scheduled, o.Rate, o.Duration, r.Sent, r.Failed, r.Rate, r.Late)
-	d := func(name string, x Dist) {
+	d := func(name string, x chatload.Dist) {
 		fmt.Fprintf(w, "%-34s n=%d p50 %.2f  p95 %.2f  p99 %.2f  max %.2f  avg %.2f ms\n", name, x.N, x.P50, x.P95, x.P99, x.Max, x.Avg)
 	}
 	d("customer -> agent (chat:changed):", r.Agent)

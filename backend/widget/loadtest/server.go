@@ -16,36 +16,22 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/org"
+	"vouchdesk/backend/store"
 	"vouchdesk/backend/widget"
+	"vouchdesk/backend/widget/loadtest/chatload"
 )
-
-// Addrs is what a started server tells its client.
-type Addrs struct {
-	API     string `json:"api"`     // the widget server, host:port
-	Control string `json:"control"` // the load test's control endpoints, host:port
-	Inbox   string `json:"inbox"`   // the chat inbox the sessions open in
-}
-
-// Mem is the server process's memory after a forced GC.
-type Mem struct {
-	HeapInuse  uint64  `json:"heapInuse"`
-	StackInuse uint64  `json:"stackInuse"`
-	RSS        uint64  `json:"rss"` // VmRSS, bytes
-	Goroutines int     `json:"goroutines"`
-	CPU        float64 `json:"cpu"` // user+system CPU seconds the process has used
-}
 
 // server is the engine under test plus the agent-side recorder.
 type server struct {
 	e       *engine.Engine
 	api     *http.Server
 	control *http.Server
-	addrs   Addrs
+	addrs   chatload.Addrs
+	agent   store.User // the organization's owner, who answers in TestChurn
 
 	recording atomic.Bool
 	events    atomic.Int64 // chat:changed events the desktop emitter received
@@ -90,6 +76,7 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 		e.Close(ctx)
 		return nil, err
 	}
+	s.agent = ws.Me
 	inboxes, err := e.Store().InboxesByOrg(ctx, ws.Organization.ID)
 	if err != nil || len(inboxes) == 0 {
 		e.Close(ctx)
@@ -111,7 +98,7 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /mem", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, readMem()) })
-	mux.HandleFunc("GET /cpu", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, cpuSeconds()) })
+	mux.HandleFunc("GET /cpu", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, chatload.CPUSeconds()) })
 	mux.HandleFunc("POST /record", s.record)
 	mux.HandleFunc("GET /record", s.records)
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
@@ -155,16 +142,10 @@ func (s *server) record(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// Records is what the agent side saw while recording.
-type Records struct {
-	Changes map[string][]int64 `json:"changes"` // conversation id -> unix ns of each change
-	Events  int64              `json:"events"`  // chat:changed events emitted
-}
-
 func (s *server) records(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, Records{Changes: s.seen, Events: s.events.Load()})
+	writeJSON(w, chatload.Records{Changes: s.seen, Events: s.events.Load()})
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
@@ -173,21 +154,12 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // readMem collects garbage, returns freed pages to the OS, and reads the figures.
-func readMem() Mem {
+func readMem() chatload.Mem {
 	runtime.GC()
 	debug.FreeOSMemory()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return Mem{HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, RSS: rss(), Goroutines: runtime.NumGoroutine(), CPU: cpuSeconds()}
-}
-
-// cpuSeconds is the user+system CPU time this process has used.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	return chatload.Mem{HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, RSS: rss(), Goroutines: runtime.NumGoroutine(), CPU: chatload.CPUSeconds()}
 }
 
 // rss is this process's resident set from /proc/self/status (0 where there is none).

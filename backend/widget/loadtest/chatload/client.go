@@ -1,4 +1,8 @@
-package main
+// Package chatload drives the widget's chat API as customers do: widget sessions, each with its
+// live WebSocket, sending messages through POST /messages and reading them back. The loadtest
+// command measures a fixed set of sessions with it (Run); the real-server integration test runs
+// customers arriving at a rate (Churn) next to the outbox.
+package chatload
 
 import (
 	"bytes"
@@ -12,10 +16,33 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
 )
+
+// Addrs is what a started server tells its client.
+type Addrs struct {
+	API     string `json:"api"`     // the widget server, host:port
+	Control string `json:"control"` // the load test's control endpoints, host:port
+	Inbox   string `json:"inbox"`   // the chat inbox the sessions open in
+}
+
+// Mem is the server process's memory after a forced GC.
+type Mem struct {
+	HeapInuse  uint64  `json:"heapInuse"`
+	StackInuse uint64  `json:"stackInuse"`
+	RSS        uint64  `json:"rss"` // VmRSS, bytes
+	Goroutines int     `json:"goroutines"`
+	CPU        float64 `json:"cpu"` // user+system CPU seconds the process has used
+}
+
+// Records is what the agent side saw while recording.
+type Records struct {
+	Changes map[string][]int64 `json:"changes"` // conversation id -> unix ns of each change
+	Events  int64              `json:"events"`  // chat:changed events emitted
+}
 
 // Options size a run.
 type Options struct {
@@ -91,9 +118,9 @@ type session struct {
 	mu           sync.Mutex // one message in flight per session, so changes pair with sends in order
 }
 
-// run drives a server through its widget API: opens the sessions and their live connections,
+// Run drives a server through its widget API: opens the sessions and their live connections,
 // reads the server's memory idle, then sends Rate messages a second for Duration.
-func run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Result, error) {
+func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Result, error) {
 	var res Result
 	tr := &http.Transport{MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute}
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
@@ -123,7 +150,6 @@ func run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 
 	total := o.Rate * int(o.Duration/time.Second)
 	echo := make([]atomic.Int64, total)
-	dialer := &websocket.Dialer{HandshakeTimeout: 30 * time.Second}
 	var readers sync.WaitGroup
 	defer func() {
 		for _, s := range sessions {
@@ -135,20 +161,11 @@ func run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 	}()
 	if err := parallel(len(sessions), 16, func(i int) error {
 		s := sessions[i]
-		c, _, err := dialer.DialContext(ctx, "ws://"+a.API+"/api/widget/v1/live", nil)
+		c, err := dialLive(ctx, a.API, s.Session)
 		if err != nil {
 			return err
 		}
 		s.ws = c
-		if err := c.WriteJSON(map[string]string{"type": "hello", "session": s.Session, "after": ""}); err != nil {
-			return err
-		}
-		var ready struct{ Type string }
-		c.SetReadDeadline(time.Now().Add(30 * time.Second))
-		if err := c.ReadJSON(&ready); err != nil || ready.Type != "ready" {
-			return fmt.Errorf("first live frame %q, %v", ready.Type, err)
-		}
-		c.SetReadDeadline(time.Time{})
 		readers.Add(1)
 		go func() { defer readers.Done(); readLive(c, echo) }()
 		return nil
@@ -177,7 +194,7 @@ func run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 	if err := getJSON(ctx, hc, "http://"+a.Control+"/cpu", &serverCPU0); err != nil {
 		return res, err
 	}
-	clientCPU0 := cpuSeconds()
+	clientCPU0 := CPUSeconds()
 	logf("sending %d messages at %d/s", total, o.Rate)
 	slot := make([]int64, total)  // when message i was due
 	begin := make([]int64, total) // when its request started
@@ -216,7 +233,7 @@ func run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 	if err := getJSON(ctx, hc, "http://"+a.Control+"/cpu", &serverCPU1); err != nil {
 		return res, err
 	}
-	clientCPU1 := cpuSeconds()
+	clientCPU1 := CPUSeconds()
 	// Wait for the echoes still on their way.
 	for deadline := time.Now().Add(o.Drain); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		missing := 0
@@ -350,9 +367,17 @@ func post(ctx context.Context, hc *http.Client, url, session string, in, out any
 }
 
 func getJSON(ctx context.Context, hc *http.Client, url string, out any) error {
+	return getJSONAuth(ctx, hc, url, "", out)
+}
+
+// getJSONAuth is getJSON with a widget session's token ("" for none).
+func getJSONAuth(ctx context.Context, hc *http.Client, url, session string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return err
+	}
+	if session != "" {
+		req.Header.Set("Authorization", "Bearer "+session)
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -383,4 +408,13 @@ func parallel(n, limit int, fn func(i int) error) error {
 	}
 	wg.Wait()
 	return first
+}
+
+// CPUSeconds is the user+system CPU time this process has used.
+func CPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
