@@ -20,9 +20,9 @@ type Deps struct {
 	Version string
 	DB      Pinger
 	Role    func() string // "leader" or "follower" among the nodes on one database; nil: not shown
-	Senders SenderLinks // nil: the sender link pages are not served
-	Chat    *ChatDeps   // nil: no chat API, widget or demo
-	Calls   Routes      // nil: no telephony webhooks
+	Senders SenderLinks   // nil: the sender link pages are not served
+	Chat    *ChatDeps     // nil: no chat API, widget or demo
+	Calls   Routes        // nil: no telephony webhooks
 }
 
 // Routes is a part of the server that registers its own endpoints (the telephony webhooks).
