@@ -78,6 +78,7 @@ type Store struct {
 	sealer   Sealer        // seals queued secrets (SetSealer); nil when none was set
 	node     int64         // this store's key among the nodes sharing the database (nodes.go)
 	sess     session       // PostgreSQL: the node's own connection, holding its locks
+	wr       *writer       // queues write transactions and commits them in groups (tx.go)
 }
 
 // Open opens (creating if needed) the database at path for reading and writing, takes the
@@ -178,7 +179,7 @@ func open(ctx context.Context, path string, upTo int) (_ *Store, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	s := &Store{path: abs, w: &db{DB: w}, lock: lock, node: newNodeKey()}
+	s := &Store{path: abs, w: &db{DB: w}, lock: lock, node: newNodeKey(), wr: newWriter()}
 	defer func() {
 		if err != nil {
 			w.Close()
