@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Several vouchd nodes may share one PostgreSQL database. Each store is one node: it has a key
@@ -30,9 +31,11 @@ const leaderLockKey = 0x56444B314C
 // session is the node's own connection to PostgreSQL, holding its presence lock and, when it
 // leads, the leader lock.
 type session struct {
-	mu      sync.Mutex
-	conn    *sql.Conn
-	leading bool
+	mu       sync.Mutex
+	location string  // the database's URL
+	db       *sql.DB // a pool of one: closing it closes the session's connection for real
+	conn     *sql.Conn
+	leading  bool
 }
 
 func newNodeKey() int64 {
@@ -54,11 +57,15 @@ func (s *Store) present(ctx context.Context) (*sql.Conn, error) {
 			return s.sess.conn, nil
 		}
 		// The session ended: its locks are gone with it.
-		s.sess.conn.Close()
-		s.sess.conn, s.sess.leading = nil, false
+		s.endSession()
 	}
-	conn, err := s.w.Conn(ctx)
+	pool, err := postgresPool(ctx, s.sess.location, false, 1)
 	if err != nil {
+		return nil, err
+	}
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		pool.Close()
 		return nil, err
 	}
 	// Keepalives end the session on the server ~25 s after this node vanishes without closing
@@ -67,10 +74,11 @@ func (s *Store) present(ctx context.Context) (*sql.Conn, error) {
 		"SET tcp_keepalives_count = 3", fmt.Sprintf("SELECT pg_advisory_lock(%d)", s.node)} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			conn.Close()
+			pool.Close()
 			return nil, fmt.Errorf("store: node presence: %w", err)
 		}
 	}
-	s.sess.conn = conn
+	s.sess.db, s.sess.conn = pool, conn
 	return conn, nil
 }
 
@@ -113,19 +121,30 @@ func (s *Store) Resign(ctx context.Context) error {
 	return err
 }
 
-// closeSession ends the node's session: its presence and any leadership end with it.
+// closeSession ends the node's session: its presence and any leadership end with it, before it
+// returns (the locks are released, then the connection closed), so another node sees it gone at
+// once.
 func (s *Store) closeSession() error {
 	s.sess.mu.Lock()
 	defer s.sess.mu.Unlock()
 	if s.sess.conn == nil {
 		return nil
 	}
-	err := s.sess.conn.Close()
-	s.sess.conn, s.sess.leading = nil, false
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, err := s.sess.conn.ExecContext(ctx, "SELECT pg_advisory_unlock_all()")
+	s.endSession()
 	if errors.Is(err, sql.ErrConnDone) {
 		return nil
 	}
 	return err
+}
+
+// endSession closes the session's connection (its pool of one). Called with s.sess.mu held.
+func (s *Store) endSession() {
+	s.sess.conn.Close()
+	s.sess.db.Close()
+	s.sess.db, s.sess.conn, s.sess.leading = nil, nil, false
 }
 
 // nodeGone is the condition, on an outbox row o, that the node that claimed it is no longer

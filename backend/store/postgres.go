@@ -120,7 +120,8 @@ func openPostgres(ctx context.Context, location string, upTo int, readOnly bool)
 	} else if err := migratePostgres(ctx, d, upTo); err != nil {
 		return nil, &OpenError{Code: OtherProblem, Path: shown, Msg: "The database could not be migrated", Err: err}
 	}
-	s := &Store{path: shown, w: d, r: &db{DB: r, pg: true}, readOnly: readOnly, node: newNodeKey(), wr: newWriter()}
+	s := &Store{path: shown, w: d, r: &db{DB: r, pg: true}, readOnly: readOnly, node: newNodeKey(), wr: newWriter(),
+		sess: session{location: location}}
 	if readOnly {
 		s.w = nil
 		w.Close()
