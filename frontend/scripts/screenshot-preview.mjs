@@ -67,8 +67,9 @@ const inboxes = (gate, on) => [
 const health = (purpose, state, more = {}) => ({
   purpose, state, mode: '', lastError: '', lastErrorAt: '', retryingSince: '', lastOkAt: '', observedAt: ago(0), ...more,
 })
-const imapAccount = { host: 'imap.fastmail.com', port: 993, tls: 'implicit', username: 'help@acme.example', hasPassword: true }
-const smtpAccount = { host: 'smtp.fastmail.com', port: 587, tls: 'starttls', username: 'help@acme.example', hasPassword: true }
+const imapAccount = { host: 'imap.fastmail.com', port: 993, tls: 'implicit', username: 'help@acme.example', address: '', hasPassword: true }
+const bounceAccount = { host: 'imap.fastmail.com', port: 993, tls: 'implicit', username: 'bounces@acme.example', address: 'bounces@acme.example', hasPassword: true }
+const smtpAccount = { host: 'smtp.fastmail.com', port: 587, tls: 'starttls', username: 'help@acme.example', address: '', hasPassword: true }
 
 const mail = {
   sender: { canManage: true, verified: null, pending: null, mailbox: noMailbox },
@@ -143,13 +144,14 @@ const mailScenarios = {
   mailAccountsHealth: {
     mail: {
       ...mail,
-      settings: { ...mail.settings, smtp: smtpAccount, imap: imapAccount },
+      settings: { ...mail.settings, smtp: smtpAccount, imap: imapAccount, bounce: bounceAccount },
       health: [
         health('smtp', 'retrying', {
           lastError: 'cannot reach the SMTP server smtp.fastmail.com:587: dial tcp: i/o timeout (check the host, the port and the firewall)',
           lastErrorAt: ago(1), retryingSince: ago(42),
         }),
         health('imap', 'connected', { mode: 'idle', lastOkAt: ago(3), lastErrorAt: ago(60 * 5) }),
+        health('bounce', 'connected', { mode: 'polling', lastOkAt: ago(0.5) }),
       ],
     },
   },
@@ -787,6 +789,8 @@ async function mailShots(open, shoot) {
   page = await openAt(open, mailScenarios.mailAccountsHealth, 'Mail accounts')
   await page.getByText('Retrying the outgoing mail server').waitFor()
   await shoot(page, 'mail-accounts-health')
+  await page.getByRole('region', { name: 'Bounce mailbox (optional)' }).scrollIntoViewIfNeeded()
+  await shoot(page, 'mail-accounts-bounce')
   await page.close()
 
   page = await openAt(open, mailScenarios.mailAccountsNoKeyring, 'Mail accounts')
