@@ -212,6 +212,9 @@ func BenchmarkSearchKeystrokes(b *testing.B) {
 // SearchContacts skips that statement when exact values and names that start with the keystroke
 // already fill the page; the baseline always runs it, so every keystroke costs one statement.
 //
+// On PostgreSQL (VOUCHDESK_TEST_POSTGRES set, see backend/testutil/benchdata) the same statements in
+// PostgreSQL's form, through a database/sql pool of their own.
+//
 // What the ratio between the two then prices is what SearchContacts does around that statement:
 // the exact-value lookups, the name-prefix reads (up to three spellings), and reading the hits'
 // names, emails, phones and verification state. (Before, this baseline skipped the 1-2 character
@@ -221,9 +224,14 @@ func BenchmarkSearchBareLike(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	like := d.BareStatement(b, `SELECT c.id, s.doc FROM contact_search s
+	likeSQL := `SELECT c.id, s.doc FROM contact_search s
 		JOIN contact_search_keys k ON k.k = s.rowid JOIN contacts c ON c.id = k.contact_id
-		WHERE s.doc LIKE ? AND c.org_id = ? AND c.status = 'active' LIMIT 51`)
+		WHERE s.doc LIKE ? AND c.org_id = ? AND c.status = 'active' LIMIT 51`
+	if d.Postgres { // SearchContacts' PostgreSQL form: the pg_trgm GIN index on contact_search.doc
+		likeSQL = `SELECT c.id, s.doc FROM contact_search s JOIN contacts c ON c.id = s.contact_id
+		WHERE s.doc LIKE $1 AND s.org_id = $2 AND c.status = 'active' LIMIT 51`
+	}
+	like := d.BareStatement(b, likeSQL)
 	prefix := d.BareStatement(b, `SELECT f.contact_id FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
 		WHERE f.org_id = ? AND f.kind = ? AND f.value_norm >= ? AND f.value_norm < ? AND f.removed_at IS NULL
 		AND c.status = 'active' LIMIT 51`)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/testutil/benchdata"
 )
 
@@ -24,6 +25,7 @@ import (
 // the backup took, its size, and the latency of those calls while it ran (the bar: p99
 // under 50 ms).
 func BenchmarkBackupWhileWorking(b *testing.B) {
+	testutil.SkipOnPostgres(b, "Backup copies a SQLite file")
 	d, err := benchdata.Load()
 	if err != nil {
 		b.Fatal(err)

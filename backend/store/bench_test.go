@@ -14,12 +14,19 @@ package store_test
 // 1,000,000) made by the seed generator into a file under os.TempDir(). It is built once per test
 // process, only when a lookup benchmark is selected, and deleted when the process ends; with
 // VOUCHDESK_BENCH_KEEP=1 it is kept and a complete one is reused by the next run.
+//
+// With VOUCHDESK_TEST_POSTGRES set (as for the tests, backend/testutil) the lookup benchmarks run on
+// PostgreSQL instead: the same seed loaded into a database of that server named
+// vouchdesk_bench_<contacts>_seed42 (dropped at the end unless VOUCHDESK_BENCH_KEEP=1, which
+// also reuses a complete one), and the bare statements in PostgreSQL's form through a
+// database/sql pool (pgx) of their own.
 
 import (
 	"database/sql"
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -30,8 +37,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"vouchdesk/backend/seed"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/testutil/benchdata"
 )
 
@@ -42,7 +52,9 @@ const benchSeed = 42
 const lookupPoolSize = 100_000
 
 type benchDatabase struct {
-	path  string
+	path  string // the SQLite file, or the PostgreSQL database's URL
+	pg    bool
+	pgDB  string // the PostgreSQL database's name
 	st    *store.Store
 	bare  *sql.DB
 	orgID string
@@ -112,17 +124,25 @@ func buildBenchDatabase() (*benchDatabase, error) {
 	}
 	d := &benchDatabase{
 		path: filepath.Join(os.TempDir(), fmt.Sprintf("vouchdesk-bench-%dcontacts-seed%d.db", n, benchSeed)),
+		pg:   testutil.Postgres(),
 		pool: map[string][]string{},
 		next: map[string]int{},
 	}
 	reuse := false
-	if keepBenchDatabase() {
-		if _, err := os.Stat(d.path + ".done"); err == nil {
-			reuse = true
+	if d.pg {
+		d.pgDB = fmt.Sprintf("vouchdesk_bench_%d_seed%d", n, benchSeed)
+		if d.path, reuse, err = preparePostgresBench(d.pgDB); err != nil {
+			return nil, err
 		}
-	}
-	if !reuse {
-		removeDatabase(d.path)
+	} else {
+		if keepBenchDatabase() {
+			if _, err := os.Stat(d.path + ".done"); err == nil {
+				reuse = true
+			}
+		}
+		if !reuse {
+			removeDatabase(d.path)
+		}
 	}
 	if d.st, err = store.Open(ctx, d.path); err != nil {
 		return nil, err
@@ -140,22 +160,37 @@ func buildBenchDatabase() (*benchDatabase, error) {
 		stats, err := seed.Run(ctx, d.st, opt)
 		if err != nil {
 			d.st.Close()
-			removeDatabase(d.path)
+			d.remove()
 			return nil, err
 		}
 		d.orgID = stats.OrgID
-		fi, _ := os.Stat(d.path)
-		fmt.Printf("# seed: %d contacts, %d fields, %d conversations, %d messages = %d rows in %.1f s (%.0f rows/s), file %d MiB\n",
+		var size int64
+		if d.pg {
+			size, _ = d.st.ReaderQuery(ctx, "SELECT pg_database_size(current_database())")
+		} else if fi, err := os.Stat(d.path); err == nil {
+			size = fi.Size()
+		}
+		fmt.Printf("# seed: %d contacts, %d fields, %d conversations, %d messages = %d rows in %.1f s (%.0f rows/s), %s %d MiB\n",
 			stats.Contacts, stats.Fields, stats.Conversations, stats.Messages, stats.Rows,
-			stats.Elapsed.Seconds(), float64(stats.Rows)/stats.Elapsed.Seconds(), fi.Size()>>20)
+			stats.Elapsed.Seconds(), float64(stats.Rows)/stats.Elapsed.Seconds(), map[bool]string{false: "file", true: "database"}[d.pg], size>>20)
 		if keepBenchDatabase() {
-			os.WriteFile(d.path+".done", nil, 0o600)
+			if d.pg {
+				adminExec(fmt.Sprintf("COMMENT ON DATABASE %s IS 'complete'", d.pgDB))
+			} else {
+				os.WriteFile(d.path+".done", nil, 0o600)
+			}
 		}
 	}
 
-	// The baseline: mattn's driver as it comes, read-only, no store around it. The "file:" prefix
-	// matters: without it the driver drops the query string and mode=ro is silently ignored.
-	if d.bare, err = sql.Open("sqlite3", "file:"+d.path+"?mode=ro"); err != nil {
+	// The baseline: the driver as it comes, no store around it. SQLite: mattn's, read-only (the
+	// "file:" prefix matters: without it the driver drops the query string and mode=ro is
+	// silently ignored). PostgreSQL: pgx through database/sql, as the store's pools.
+	if d.pg {
+		d.bare, err = sql.Open("pgx", d.path)
+	} else {
+		d.bare, err = sql.Open("sqlite3", "file:"+d.path+"?mode=ro")
+	}
+	if err != nil {
 		d.st.Close()
 		return nil, err
 	}
@@ -172,13 +207,18 @@ func (d *benchDatabase) fillPool() error {
 	r := rand.New(rand.NewPCG(benchSeed, 1))
 	for _, kind := range []string{store.FieldEmail, store.FieldPhone} {
 		var total int
-		if err := d.bare.QueryRow("SELECT count(*) FROM contact_fields WHERE org_id = ? AND kind = ?",
+		if err := d.bare.QueryRow(d.rebind("SELECT count(*) FROM contact_fields WHERE org_id = ? AND kind = ?"),
 			d.orgID, kind).Scan(&total); err != nil {
 			return err
 		}
 		step := max(1, total/lookupPoolSize)
-		rows, err := d.bare.Query(`SELECT value_norm FROM contact_fields
-			WHERE org_id = ? AND kind = ? AND removed_at IS NULL AND rowid % ? = 0`, d.orgID, kind, step)
+		q := `SELECT value_norm FROM contact_fields
+			WHERE org_id = ? AND kind = ? AND removed_at IS NULL AND rowid % ? = 0`
+		if d.pg { // no rowid: every step-th row in the order of the keys
+			q = `SELECT value_norm FROM (SELECT value_norm, row_number() OVER (ORDER BY id) AS n FROM contact_fields
+				WHERE org_id = $1 AND kind = $2 AND removed_at IS NULL) f WHERE n % $3 = 0`
+		}
+		rows, err := d.bare.Query(q, d.orgID, kind, step)
 		if err != nil {
 			return err
 		}
@@ -210,8 +250,66 @@ func (d *benchDatabase) close() {
 	}
 	d.st.Close()
 	if !keepBenchDatabase() {
-		removeDatabase(d.path)
+		d.remove()
 	}
+}
+
+// remove deletes the bench database: the SQLite file, or the PostgreSQL database.
+func (d *benchDatabase) remove() {
+	if d.pg {
+		if err := adminExec("DROP DATABASE IF EXISTS " + d.pgDB + " WITH (FORCE)"); err != nil {
+			fmt.Fprintln(os.Stderr, "drop bench database:", err)
+		}
+		return
+	}
+	removeDatabase(d.path)
+}
+
+// rebind writes a statement's `?` parameters as PostgreSQL's `$N` on PostgreSQL.
+func (d *benchDatabase) rebind(q string) string {
+	if d.pg {
+		return store.PostgresParams(q)
+	}
+	return q
+}
+
+// preparePostgresBench returns the URL of the PostgreSQL bench database name on the test server,
+// and whether it is a complete one to reuse (VOUCHDESK_BENCH_KEEP=1 and marked complete);
+// otherwise it is created afresh.
+func preparePostgresBench(name string) (location string, reuse bool, err error) {
+	admin := os.Getenv(testutil.PostgresEnv)
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", false, err
+	}
+	u.Path = "/" + name
+	if keepBenchDatabase() {
+		conn, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			return "", false, err
+		}
+		var comment *string
+		err = conn.QueryRow(ctx, `SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).Scan(&comment)
+		conn.Close(ctx)
+		if err == nil && comment != nil && *comment == "complete" {
+			return u.String(), true, nil
+		}
+	}
+	if err := adminExec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+		return "", false, err
+	}
+	return u.String(), false, adminExec("CREATE DATABASE " + name)
+}
+
+// adminExec runs one statement on the test server's admin database.
+func adminExec(q string) error {
+	conn, err := pgx.Connect(ctx, os.Getenv(testutil.PostgresEnv))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, q)
+	return err
 }
 
 func closeBenchDatabase() {
@@ -275,8 +373,13 @@ func benchAPI(b *testing.B, kind string) {
 
 func benchBare(b *testing.B, kind string) {
 	d := lookupDatabase(b)
-	stmt, err := d.bare.Prepare(`SELECT contact_id FROM contact_fields
-		WHERE org_id = ? AND kind = ? AND value_norm = ? AND removed_at IS NULL`)
+	q := `SELECT contact_id FROM contact_fields
+		WHERE org_id = ? AND kind = ? AND value_norm = ? AND removed_at IS NULL`
+	if d.pg {
+		q = `SELECT contact_id FROM contact_fields
+		WHERE org_id = $1 AND kind = $2 AND value_norm = $3 AND removed_at IS NULL`
+	}
+	stmt, err := d.bare.Prepare(q)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -294,9 +397,9 @@ func benchBare(b *testing.B, kind string) {
 // (see docs/benchmarks.md). The subquery form is not affected.
 func benchSubquery(b *testing.B, kind string) {
 	d := lookupDatabase(b)
-	stmt, err := d.bare.Prepare(`SELECT id, org_id, name, status, coalesce(merged_into, ''), created_at, updated_at
+	stmt, err := d.bare.Prepare(d.rebind(`SELECT id, org_id, name, status, coalesce(merged_into, ''), created_at, updated_at
 		FROM contacts WHERE id = (SELECT contact_id FROM contact_fields
-		WHERE org_id = ? AND kind = ? AND value_norm = ? AND removed_at IS NULL)`)
+		WHERE org_id = ? AND kind = ? AND value_norm = ? AND removed_at IS NULL)`))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -13,6 +15,22 @@ import (
 // batches amortize the commit (fsync, trigger swap, range records); 50,000 rows are a few MB of
 // WAL.
 const DefaultLoadBatch = 50_000
+
+// loadCheckpointAt is how large SQLite's WAL may grow during a load before the loader copies it
+// into the database file between two batches (checkpointIfLarge). Without it a 1M-contact seed
+// grew a 7 GB WAL for a 1.3 GB file (every batch rewrites the same hot index pages, and each
+// rewrite is a new WAL frame); with it the WAL stays below this size plus one batch.
+var loadCheckpointAt int64 = 256 << 20
+
+// analyzeAfter is how many rows a PostgreSQL load needs before Close refreshes the planner's
+// statistics of the loaded tables (small loads leave that to autovacuum).
+const analyzeAfter = 10_000
+
+// pgLoadChunk is how many rows of one table a PostgreSQL loader sends in one multi-row INSERT:
+// one round trip per chunk instead of per row (row by row, the client and server waiting on each
+// other made a 1M-contact seed take hours on a busy 2-core machine). 7 columns x 500 rows stays
+// far below PostgreSQL's 65,535 parameters per statement.
+const pgLoadChunk = 500
 
 // Loader inserts many rows fast: prepared statements inside large transactions, committed every
 // batch rows. It is the store's bulk API, used by the seed generator and by imports. A Loader
@@ -35,6 +53,12 @@ type Loader struct {
 	triggers []trigger
 	spans    map[spanKey]*span
 	paused   bool // the store's background checkpointer waits for this load
+	// PostgreSQL: rows waiting for their table's next multi-row INSERT (flat arguments), and how
+	// many rows that is per table.
+	pending     [len(loadTables)][]any
+	pendingRows [len(loadTables)]int
+	analyzed    bool // PostgreSQL: the planner has statistics of this load's tables
+	checkpoints int  // SQLite: checkpoints the load ran between batches
 }
 
 // loadTables are the tables a Loader writes, in the order of its statements.
@@ -73,10 +97,11 @@ func (s *Store) NewLoader(ctx context.Context, batch int) (*Loader, error) {
 	if err := l.loadTriggers(); err != nil {
 		return nil, err
 	}
-	// No checkpoints during the load: each one copies the WAL into the database file and fsyncs
-	// both, rewriting the same hot index pages again and again (a third of the load time when
-	// SQLite checkpointed every 1,000 pages). The store's background checkpointer waits until
-	// Close or Abort, and Close checkpoints once, when every page has its final content.
+	// No background checkpoints during the load: each one copies the WAL into the database file
+	// and fsyncs both, rewriting the same hot index pages again and again (a third of the load
+	// time when SQLite checkpointed every 1,000 pages). The store's background checkpointer waits
+	// until Close or Abort; the loader itself checkpoints between batches only once the WAL passes
+	// loadCheckpointAt (bounding the disk a big load needs), and Close checkpoints once more.
 	l.s.pauseCheckpoints()
 	l.paused = true
 	if err := l.begin(); err != nil {
@@ -225,6 +250,9 @@ func (l *Loader) begin() error {
 		tx.Rollback()
 		return fmt.Errorf("store: loader: %w", err)
 	}
+	if tx.pg {
+		return nil // multi-row INSERTs (flush); pgx caches their prepared statements itself
+	}
 	for i, t := range loadTables {
 		if l.stmts[i], err = tx.PrepareContext(l.ctx, t.insert); err != nil {
 			tx.Rollback()
@@ -240,12 +268,28 @@ func (l *Loader) commit() error {
 		l.tx.Rollback()
 		return err
 	}
+	if err := l.flush(); err != nil {
+		return fail(err)
+	}
 	for i, st := range l.stmts {
-		st.Close()
+		if st != nil {
+			st.Close()
+		}
 		l.stmts[i] = nil
 	}
 	if err := restoreTriggers(l.ctx, l.tx, l.triggers); err != nil {
 		return fail(fmt.Errorf("store: loader: %w", err))
+	}
+	if l.tx.pg && !l.analyzed && l.n >= analyzeAfter {
+		// Before the first big batch is indexed: without statistics (a new database, or one that
+		// grew since autovacuum last looked) the planner re-indexes each contact by scanning the
+		// whole identity index for its fields (22 s for 20,000 contacts instead of 0.2 s). Once
+		// analyzed, its estimates scale with the tables as they grow. ANALYZE counts the rows this
+		// transaction inserted.
+		if _, err := l.tx.ExecContext(l.ctx, `ANALYZE contacts, contact_fields`); err != nil {
+			return fail(fmt.Errorf("store: loader: analyze: %w", err))
+		}
+		l.analyzed = true
 	}
 	if err := l.indexBatch(); err != nil {
 		return fail(err)
@@ -272,11 +316,95 @@ func (l *Loader) commit() error {
 	if err := l.tx.Commit(); err != nil {
 		return fmt.Errorf("store: loader commit: %w", err)
 	}
+	return l.checkpointIfLarge()
+}
+
+// checkpointIfLarge copies SQLite's WAL into the database file between two batches once the WAL
+// file passes loadCheckpointAt. TRUNCATE: it then empties the WAL file, so its size says again
+// how much the load wrote since (after a PASSIVE one the file keeps its size, and every later
+// batch would checkpoint). It waits for readers still on an older snapshot, at most the busy
+// timeout; if one keeps it, the checkpoint stops there and the next batch tries again.
+func (l *Loader) checkpointIfLarge() error {
+	if l.s.w.pg {
+		return nil
+	}
+	fi, err := os.Stat(l.s.path + "-wal")
+	if err != nil || fi.Size() < loadCheckpointAt {
+		return nil // no WAL file (nothing to copy) or still small
+	}
+	if _, err := l.s.w.ExecContext(l.ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("store: loader checkpoint: %w", err)
+	}
+	l.checkpoints++
 	return nil
 }
 
+// flush sends the PostgreSQL rows waiting in pending, one multi-row INSERT per table and chunk,
+// parents before children (contacts, fields, conversations, messages: the order of loadTables),
+// so every foreign key finds its row as it did row by row.
+func (l *Loader) flush() error {
+	for i := range loadTables {
+		if l.pendingRows[i] == 0 {
+			continue
+		}
+		if _, err := l.tx.Tx.ExecContext(l.ctx, pgMultiInsert(i, l.pendingRows[i]), l.pending[i]...); err != nil {
+			return fmt.Errorf("store: load %s: %w", loadTables[i].what, err)
+		}
+		clear(l.pending[i])
+		l.pending[i] = l.pending[i][:0]
+		l.pendingRows[i] = 0
+	}
+	return nil
+}
+
+// pgMultiInsert is table i's insert statement for rows rows, in PostgreSQL's `$N` parameters:
+// the statement's VALUES group repeated.
+func pgMultiInsert(i, rows int) string {
+	key := pgInsertKey{i, rows}
+	if q, ok := pgInserts.Load(key); ok {
+		return q.(string)
+	}
+	insert := loadTables[i].insert
+	at := strings.Index(insert, "VALUES")
+	cols := strings.Count(insert[at:], "?")
+	var b strings.Builder
+	b.WriteString(insert[:at])
+	b.WriteString("VALUES ")
+	n := 0
+	for r := 0; r < rows; r++ {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+		}
+		b.WriteByte(')')
+	}
+	q := b.String()
+	pgInserts.Store(key, q)
+	return q
+}
+
+type pgInsertKey struct{ table, rows int }
+
+// pgInserts caches pgMultiInsert's statements (a full chunk's, and each batch's last ones).
+var pgInserts sync.Map
+
 func (l *Loader) add(i int, args []any) error {
-	if _, err := l.stmts[i].ExecContext(l.ctx, args...); err != nil {
+	if l.tx.pg {
+		l.pending[i] = append(l.pending[i], args...)
+		l.pendingRows[i]++
+		if l.pendingRows[i] >= pgLoadChunk {
+			if err := l.flush(); err != nil {
+				return err
+			}
+		}
+	} else if _, err := l.stmts[i].ExecContext(l.ctx, args...); err != nil {
 		return fmt.Errorf("store: load %s: %w", loadTables[i].what, err)
 	}
 	// args[0] is the key and args[1] the organization for every loaded table.
@@ -328,6 +456,12 @@ func (l *Loader) Close() error {
 		// PASSIVE: copies what no reader still needs, never waits for readers. Anything left is
 		// copied by a later background checkpoint.
 		_, err = l.s.w.ExecContext(l.ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	}
+	if err == nil && l.s.w.pg && l.n >= analyzeAfter {
+		// A big load changes the tables' sizes more than autovacuum's next look would know for a
+		// while: until then the planner may plan lookups and trigram searches for the empty
+		// tables it last saw (a sequential scan instead of the index).
+		_, err = l.s.w.ExecContext(l.ctx, `ANALYZE contacts, contact_fields, conversations, messages, contact_search, changes`)
 	}
 	l.resume()
 	if err != nil {

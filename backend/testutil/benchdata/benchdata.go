@@ -7,15 +7,21 @@
 //   - Survivor: 10 conversations of 3 messages, the contact a merge keeps;
 //   - the holder of MergedPhone: 5,000 conversations and 50,000 messages, the contact it absorbs.
 //
-// One database is built per test process, on first use, under os.TempDir(); the benchmark
-// package's TestMain calls Close to delete it. The benchmarks live beside the code they measure
+// One database is built per test process, on first use, under os.TempDir() or, when
+// VOUCHDESK_TEST_POSTGRES names a server (as for the tests, backend/testutil), as a new database on
+// that server; the benchmark package's TestMain calls Close to delete it. VOUCHDESK_BENCH_CONVERSATIONS
+// sets the number of background conversations (default: one per contact), for runs that only
+// search contacts. The benchmarks live beside the code they measure
 // (contacts, calls, store); sharing the database keeps their figures about the same data.
 package benchdata
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,20 +30,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"vouchdesk/backend/seed"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
 )
 
 // Data is the shared benchmark database and what the benchmarks need to find in it.
 type Data struct {
 	Dir         string // the temporary folder holding the database; benchmarks may write beside it
 	Store       *store.Store
+	Postgres    bool   // the database is a PostgreSQL one (Location is its URL)
+	Location    string // the SQLite file's path or the PostgreSQL database's URL
 	Org         string
 	Agent       store.User
 	Timeline    string // the contact with 10,000 transactions
 	Survivor    string
 	MergedPhone string // the phone number of the contact with 5,000 conversations
 	Stats       seed.Stats
+	pgName      string
 }
 
 var (
@@ -65,7 +77,49 @@ func Close() {
 	if shared != nil {
 		shared.Store.Close()
 		os.RemoveAll(shared.Dir)
+		if shared.Postgres {
+			if err := adminExec(os.Getenv(testutil.PostgresEnv), "DROP DATABASE IF EXISTS "+shared.pgName+" WITH (FORCE)"); err != nil {
+				fmt.Fprintln(os.Stderr, "benchdata: drop", shared.pgName+":", err)
+			}
+		}
 	}
+}
+
+// conversations is how many background conversations to seed: VOUCHDESK_BENCH_CONVERSATIONS, or
+// one per contact.
+func conversations(contacts int) int {
+	if n, err := strconv.Atoi(os.Getenv("VOUCHDESK_BENCH_CONVERSATIONS")); err == nil && n >= 0 {
+		return n
+	}
+	return contacts
+}
+
+// PostgreSQL: a database of its own on the test server, named at random.
+func postgresLocation() (name, location string, err error) {
+	admin := os.Getenv(testutil.PostgresEnv)
+	var b [6]byte
+	rand.Read(b[:])
+	name = "vd_bench_" + hex.EncodeToString(b[:])
+	if err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
+		return "", "", err
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", "", err
+	}
+	u.Path = "/" + name
+	return name, u.String(), nil
+}
+
+func adminExec(admin, q string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, q)
+	return err
 }
 
 func build(ctx context.Context) (*Data, error) {
@@ -73,13 +127,19 @@ func build(ctx context.Context) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, filepath.Join(dir, "bench.db"))
+	d := &Data{Dir: dir, Location: filepath.Join(dir, "bench.db"), Postgres: testutil.Postgres()}
+	if d.Postgres {
+		if d.pgName, d.Location, err = postgresLocation(); err != nil {
+			return nil, err
+		}
+	}
+	st, err := store.Open(ctx, d.Location)
 	if err != nil {
 		return nil, err
 	}
-	d := &Data{Dir: dir, Store: st}
+	d.Store = st
 	n := Size()
-	stats, err := seed.Run(ctx, st, seed.Options{Contacts: n, Conversations: n, MessagesPerConversation: 3, Seed: 6})
+	stats, err := seed.Run(ctx, st, seed.Options{Contacts: n, Conversations: conversations(n), MessagesPerConversation: 3, Seed: 6})
 	if err != nil {
 		return nil, err
 	}
@@ -182,9 +242,18 @@ func Percentiles(b *testing.B, times []time.Duration, prefix string) {
 }
 
 // BareStatement prepares a baseline's statement on a read-only connection of its own, closed
-// when the benchmark ends: the same SQLite file, none of the store's code around it.
+// when the benchmark ends: the same SQLite file, none of the store's code around it. On
+// PostgreSQL: a database/sql pool of its own (pgx, as the store's) on the same database, and the
+// statement's `?` parameters written as `$N`.
 func (d *Data) BareStatement(b *testing.B, query string) *sql.Stmt {
-	db, err := sql.Open("sqlite3", "file:"+d.Store.Path()+"?mode=ro")
+	var db *sql.DB
+	var err error
+	if d.Postgres {
+		db, err = sql.Open("pgx", d.Location)
+		query = store.PostgresParams(query)
+	} else {
+		db, err = sql.Open("sqlite3", "file:"+d.Store.Path()+"?mode=ro")
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
