@@ -48,7 +48,9 @@ type liveFrame struct {
 // percentiles logs the p50 and p99 of the latencies.
 func percentiles(t *testing.T, what string, d []time.Duration) {
 	slices.Sort(d)
-	p := func(q float64) time.Duration { return d[min(len(d)-1, int(q*float64(len(d))))].Round(10 * time.Microsecond) }
+	p := func(q float64) time.Duration {
+		return d[min(len(d)-1, int(q*float64(len(d))))].Round(10 * time.Microsecond)
+	}
 	t.Logf("%s over %d messages: p50 %v, p99 %v, max %v", what, len(d), p(0.50), p(0.99), d[len(d)-1].Round(10*time.Microsecond))
 }
 
