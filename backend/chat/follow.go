@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"vouchdesk/backend/store"
@@ -59,17 +60,20 @@ func (s *Service) Follow(ctx context.Context, from int64, wake <-chan struct{}, 
 	}
 }
 
-// publishChanges publishes one read's changes in order; several state changes of one
-// conversation in a row are one event (its listeners re-read the whole state anyway).
+// publishChanges publishes one read's messages in order, then one state event for each
+// conversation whose state changed: listeners re-read the whole state, which is then the newest,
+// and a chat that ends shows its end note before the ended state, as when the service publishes
+// itself.
 func (s *Service) publishChanges(batch []store.ChatChange) {
-	for i, c := range batch {
+	var changed []string
+	for _, c := range batch {
 		if c.Message != nil {
 			s.hub.Publish(c.ConversationID, Event{Kind: EventMessage, Message: *c.Message})
-			continue
+		} else if !slices.Contains(changed, c.ConversationID) {
+			changed = append(changed, c.ConversationID)
 		}
-		if i+1 < len(batch) && batch[i+1].Message == nil && batch[i+1].ConversationID == c.ConversationID {
-			continue
-		}
-		s.hub.Publish(c.ConversationID, Event{Kind: EventState})
+	}
+	for _, id := range changed {
+		s.hub.Publish(id, Event{Kind: EventState})
 	}
 }
