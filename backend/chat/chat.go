@@ -40,6 +40,9 @@ type Service struct {
 	st  *store.Store
 	now func() time.Time
 	hub *Hub
+	// fromFeed: the hub is fed by Follow from the change sequence (PostgreSQL), not by the
+	// service's own writes (follow.go).
+	fromFeed bool
 	// Changed is told about every change, for the desktop's live view; nil ignores them.
 	Changed func(orgID, conversationID string)
 	// OnEnd, when set, is told about every chat that ends, however it ends (the transcript email).
@@ -64,14 +67,18 @@ func (s *Service) Hub() *Hub { return s.hub }
 
 // Notify tells the conversation's listeners and the desktop that its state changed.
 func (s *Service) Notify(orgID, conversationID string) {
-	s.hub.Publish(conversationID, Event{Kind: EventState})
+	if !s.fromFeed {
+		s.hub.Publish(conversationID, Event{Kind: EventState})
+	}
 	if s.Changed != nil {
 		s.Changed(orgID, conversationID)
 	}
 }
 
 func (s *Service) published(orgID string, m Message) {
-	s.hub.Publish(m.ConversationID, Event{Kind: EventMessage, Message: m})
+	if !s.fromFeed {
+		s.hub.Publish(m.ConversationID, Event{Kind: EventMessage, Message: m})
+	}
 	if s.Changed != nil {
 		s.Changed(orgID, m.ConversationID)
 	}

@@ -60,6 +60,14 @@ func (h *Hub) Publish(conversationID string, e Event) {
 	}
 }
 
+// Has reports whether the conversation has a live listener here (the change follower reads only
+// the messages of those).
+func (h *Hub) Has(conversationID string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.subs[conversationID]) > 0
+}
+
 // Listeners counts the live listeners (for tests and status).
 func (h *Hub) Listeners() int {
 	h.mu.RLock()

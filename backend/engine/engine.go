@@ -168,6 +168,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		return ok, err
 	}
 	e.chats = chat.New(st, cfg.Now, chat.NewHub())
+	if st.Postgres() {
+		e.chats.PublishFromFeed() // livechat.go
+	}
 	// Every chat change reaches the desktop as one event name; the UI re-reads what it shows.
 	e.chats.Changed = func(string, string) { e.emit(EventChatChanged) }
 	e.transcriptMail = transcript.NewMailer(st, cfg.Now)
@@ -192,6 +195,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 func (e *Engine) Start(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	e.stopBg = cancel
+	if err := e.followChats(ctx, bg); err != nil {
+		return err
+	}
 	e.wg.Add(2)
 	go func() { defer e.wg.Done(); e.worker.Run(bg) }()
 	go func() { defer e.wg.Done(); e.lead(bg) }()

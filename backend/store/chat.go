@@ -91,12 +91,29 @@ func (t *Tx) AddMessage(m Message) (stored Message, dup bool, err error) {
 			return Message{}, false, fmt.Errorf("store: find message: %w", err)
 		}
 	}
+	// Readers page a conversation by id (the widget sends what is stored after the last id it
+	// has), so a message's id must sort after every earlier one of its conversation. A UUIDv7
+	// follows the clock of the node that made it: on another node (its clock behind, or the same
+	// millisecond) a later message could sort first and a live widget would skip it. The write
+	// lock makes this read-then-insert safe.
+	var newest string
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), '') FROM messages WHERE conversation_id = ?`,
+		m.ConversationID).Scan(&newest); err != nil {
+		return Message{}, false, fmt.Errorf("store: newest message: %w", err)
+	}
+	if m.ID <= newest {
+		if m.ID, err = idAfter(newest); err != nil {
+			return Message{}, false, err
+		}
+	}
 	if err := t.exec("insert message", `INSERT INTO messages (id, org_id, conversation_id, sender_kind,
 		sender_user_id, body, client_msg_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.OrgID, m.ConversationID, m.SenderKind, nullString(m.SenderUserID), m.Body,
 		nullString(m.ClientMsgID), Millis(m.CreatedAt)); err != nil {
 		return Message{}, false, err
 	}
+	// The touch comes right after the insert: the live chat followers take it for part of the
+	// message (ChatChangesAfter).
 	switch m.SenderKind {
 	case SenderCustomer:
 		err = t.exec("touch conversation", `UPDATE conversations SET last_activity_at = ?, unread_count = unread_count + 1

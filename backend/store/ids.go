@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -25,4 +26,37 @@ func fromNullMillis(ms *int64) time.Time {
 		return time.Time{}
 	}
 	return FromMillis(*ms)
+}
+
+// idAfter is the UUIDv7 right after id (its random part plus one), for a message that must sort
+// after one made on a node whose clock was ahead.
+func idAfter(id string) (string, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", fmt.Errorf("store: message id %q: %w", id, err)
+	}
+	// rand_b is the low 62 bits (bytes 8 to 15 but the variant's two bits); rand_a the 12 bits
+	// after the version nibble. Carry from the last byte up through both.
+	for i := 15; i >= 6; i-- {
+		if i == 8 {
+			if u[8]&0x3f < 0x3f {
+				u[8]++
+				return u.String(), nil
+			}
+			u[8] &^= 0x3f
+			continue
+		}
+		if i == 6 {
+			if u[6]&0x0f < 0x0f {
+				u[6]++
+				return u.String(), nil
+			}
+			break
+		}
+		u[i]++
+		if u[i] != 0 {
+			return u.String(), nil
+		}
+	}
+	return "", fmt.Errorf("store: no message id after %q", id)
 }

@@ -1,0 +1,36 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"vouchdesk/backend/chat"
+)
+
+// On PostgreSQL the live chat hub of every node is fed from the change sequence (chat.Follow),
+// woken by the database's notifications (store.ListenChanges) and polling every chat.FollowPoll
+// besides, so a customer on one node and an agent on another see each other's messages live.
+// docs/decisions.md, "Live chat across nodes".
+
+// followChats starts the live chat follower at the newest change (nothing older is replayed:
+// a widget that connects reads its backlog from the store). It runs until bg ends.
+func (e *Engine) followChats(ctx, bg context.Context) error {
+	if !e.db.Postgres() {
+		return nil
+	}
+	from, err := e.db.LastSeq(ctx)
+	if err != nil {
+		return fmt.Errorf("engine: live chat: %w", err)
+	}
+	wake := make(chan struct{}, 1)
+	e.wg.Add(2)
+	go func() {
+		defer e.wg.Done()
+		e.db.ListenChanges(bg, wake, func(err error) { e.log.Warn("live chat: listening for changes (polling meanwhile)", "err", err) })
+	}()
+	go func() {
+		defer e.wg.Done()
+		e.chats.Follow(bg, from, wake, chat.FollowPoll, func(err error) { e.log.Warn("live chat: reading changes", "err", err) })
+	}()
+	return nil
+}
