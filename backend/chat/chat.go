@@ -47,6 +47,8 @@ type Service struct {
 	Changed func(orgID, conversationID string)
 	// OnEnd, when set, is told about every chat that ends, however it ends (the transcript email).
 	OnEnd EndHook
+	// FeedLag, when set, is told how long each change Follow published took from its commit.
+	FeedLag func(time.Duration)
 }
 
 // EndHook is told when a conversation ends. Ending runs inside the transaction that ends it,

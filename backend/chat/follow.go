@@ -66,6 +66,14 @@ func (s *Service) Follow(ctx context.Context, from int64, wake <-chan struct{}, 
 // itself.
 func (s *Service) publishChanges(batch []store.ChatChange) {
 	var changed []string
+	defer func() {
+		if s.FeedLag != nil {
+			now := time.Now()
+			for _, c := range batch {
+				s.FeedLag(now.Sub(c.At))
+			}
+		}
+	}()
 	for _, c := range batch {
 		if c.Message != nil {
 			s.hub.Publish(c.ConversationID, Event{Kind: EventMessage, Message: *c.Message})

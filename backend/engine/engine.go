@@ -195,6 +195,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 func (e *Engine) Start(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	e.stopBg = cancel
+	chatDeps := &widget.ChatDeps{Chat: e.chats, Verify: e.verifier, Log: e.log,
+		GoogleScriptURL: e.cfg.GoogleScriptURL, Limits: e.cfg.WidgetLimits}
+	figures := e.newMetrics(chatDeps) // before the live chat follower, which reports its lag to it
 	if err := e.followChats(ctx, bg); err != nil {
 		return err
 	}
@@ -213,9 +216,8 @@ func (e *Engine) Start(ctx context.Context) error {
 	}
 	e.ln = ln
 	e.server = &http.Server{
-		Handler: widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.db, Role: e.role, Senders: e.senderEmails, Calls: e.phone,
-			Chat: &widget.ChatDeps{Chat: e.chats, Verify: e.verifier, Log: e.log,
-				GoogleScriptURL: e.cfg.GoogleScriptURL, Limits: e.cfg.WidgetLimits}}),
+		Handler: withMetrics(figures, widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.db, Role: e.role,
+			Senders: e.senderEmails, Calls: e.phone, Chat: chatDeps})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,

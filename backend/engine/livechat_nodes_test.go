@@ -3,7 +3,11 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -110,6 +114,20 @@ func TestLiveChatAgentOnOtherNode(t *testing.T) {
 		t.Errorf("live message ids = %d %v..., want the %d sent, each once, in order", len(got), got[:min(len(got), 3)], len(sent))
 	}
 	percentiles(t, "agent on node B to the customer's socket on node A", lat)
+	// Node A's /metrics counted the lag of what its follower published.
+	res, err := http.Get("http://" + a.e.Addr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	figures, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := regexp.MustCompile(`(?m)^vouchdesk_live_feed_lag_seconds_count (\d+)$`).FindSubmatch(figures)
+	if m == nil {
+		t.Fatalf("no live feed lag in node A's /metrics:\n%s", figures)
+	}
+	if n, _ := strconv.Atoi(string(m[1])); n < liveRounds {
+		t.Errorf("node A's live feed lag count = %d, want at least %d", n, liveRounds)
+	}
 }
 
 // TestLiveChatCustomerOnOtherNode: a message a customer posts through node A's widget API reaches

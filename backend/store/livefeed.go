@@ -20,6 +20,7 @@ type ChatChange struct {
 	Seq            int64
 	ConversationID string
 	Message        *Message
+	At             time.Time // when the change was written (the database's clock)
 }
 
 // Postgres reports whether the store is on PostgreSQL (several nodes may share it).
@@ -55,7 +56,7 @@ func (s *Store) ChatChangesAfter(ctx context.Context, after int64, limit int, wa
 		if last <= after {
 			return nil
 		}
-		rows, err := tx.tx.QueryContext(ctx, `SELECT c.seq, c.entity, c.entity_id,
+		rows, err := tx.tx.QueryContext(ctx, `SELECT c.seq, c.entity, c.entity_id, c.at,
 			coalesce(CASE c.entity WHEN 'conversations' THEN c.entity_id
 				WHEN 'messages' THEN (SELECT m.conversation_id FROM messages m WHERE m.id = c.entity_id)
 				ELSE (SELECT h.conversation_id FROM challenges h WHERE h.id = c.entity_id) END, '')
@@ -71,9 +72,11 @@ func (s *Store) ChatChangesAfter(ctx context.Context, after int64, limit int, wa
 		for rows.Next() {
 			var c ChatChange
 			var entity, entityID string
-			if err := rows.Scan(&c.Seq, &entity, &entityID, &c.ConversationID); err != nil {
+			var at int64
+			if err := rows.Scan(&c.Seq, &entity, &entityID, &at, &c.ConversationID); err != nil {
 				return err
 			}
+			c.At = FromMillis(at)
 			n++
 			next = c.Seq
 			if c.ConversationID == "" || !want(c.ConversationID) {

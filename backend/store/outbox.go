@@ -312,9 +312,18 @@ func (s *Store) OutboxLog(ctx context.Context, orgID string, limit int) ([]Outbo
 	return out, rows.Err()
 }
 
+// OutboxCountsAll counts the messages of every organization by status (a node's metrics).
+func (s *Store) OutboxCountsAll(ctx context.Context) (map[string]int, error) {
+	return s.outboxCounts(ctx, "SELECT status, count(*) FROM outbox GROUP BY status")
+}
+
 // OutboxCounts counts the organization's messages by status.
 func (s *Store) OutboxCounts(ctx context.Context, orgID string) (map[string]int, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT status, count(*) FROM outbox WHERE org_id = ? GROUP BY status", orgID)
+	return s.outboxCounts(ctx, "SELECT status, count(*) FROM outbox WHERE org_id = ? GROUP BY status", orgID)
+}
+
+func (s *Store) outboxCounts(ctx context.Context, query string, args ...any) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox counts: %w", err)
 	}
