@@ -512,6 +512,12 @@ func (im *importer) buildSearch() error {
 			return nil
 		}
 	}
+	// Statistics first: without them (a fresh database, tables just filled by COPY) the planner
+	// reads the whole identity index for each contact's document, a batch of 10,000 contacts
+	// taking seconds instead of a fraction of one.
+	if _, err := im.conn.ExecContext(ctx, `ANALYZE contacts, contact_fields`); err != nil {
+		return err
+	}
 	var total int
 	if err := im.conn.QueryRowContext(ctx, `SELECT count(*) FROM contacts WHERE org_id = $1`, im.orgID).Scan(&total); err != nil {
 		return err
