@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+
 	"encoding/json"
 	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ContactHit is one contact found by SearchContacts, with what the list shows.
@@ -159,7 +162,7 @@ func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit i
 				JOIN contact_search_keys k ON k.k = s.rowid JOIN contacts c ON c.id = k.contact_id
 				WHERE s.doc LIKE ? AND c.org_id = ? AND c.status = 'active' LIMIT ?`,
 				`SELECT c.id, s.doc FROM contact_search s JOIN contacts c ON c.id = s.contact_id
-				WHERE s.doc LIKE ? AND s.org_id = ? AND c.status = 'active' LIMIT ?`), likePattern(term), orgID, want())
+				WHERE s.doc LIKE ? AND s.org_id = ? AND c.status = 'active' LIMIT ?`), s.planEachTime(likePattern(term), orgID, want())...)
 			if err != nil {
 				return nil, false, fmt.Errorf("store: search contacts: %w", err)
 			}
@@ -200,6 +203,18 @@ func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit i
 	}
 	hits, err := s.contactHits(ctx, orgID, ids)
 	return hits, more, err
+}
+
+// planEachTime prefixes a PostgreSQL statement's arguments with pgx's "exec" mode: the
+// statement is sent unnamed and planned with its values each time. A LIKE '%…%' on the trigram
+// index costs anything from nothing (a rare fragment) to a scan of the table (a common one), so
+// a plan cached for all values (PostgreSQL switches a prepared statement to its generic plan
+// after five runs) is wrong for most of them. SQLite's arguments are passed as they are.
+func (s *Store) planEachTime(args ...any) []any {
+	if !s.r.pg {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeExec}, args...)
 }
 
 // prefixVariants are the spellings of a name prefix worth a range read: as typed, with a
