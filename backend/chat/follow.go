@@ -27,7 +27,7 @@ const followBatch = 500
 // directly. Call it before the service is used.
 func (s *Service) PublishFromFeed() { s.fromFeed = true }
 
-// Follow publishes to the hub the chat changes committed after seq from (store.LastSeq: no
+// Follow publishes to the hub the chat changes committed after seq from (store.LastChangeSeq: no
 // history is replayed), until ctx ends: new messages as EventMessage and changes of a
 // conversation or its challenges as EventState, only for conversations with listeners here. It
 // reads when wake receives and at least every poll. A failed read is reported to onErr and

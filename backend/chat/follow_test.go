@@ -49,7 +49,7 @@ func TestFollowWithoutWakeUps(t *testing.T) {
 		}
 	})
 	defer cancel()
-	from, err := st.LastSeq(ctx)
+	from, err := st.LastChangeSeq(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func (e *Engine) followChats(ctx, bg context.Context) error {
 	if !e.db.Postgres() {
 		return nil
 	}
-	from, err := e.db.LastSeq(ctx)
+	from, err := e.db.LastChangeSeq(ctx)
 	if err != nil {
 		return fmt.Errorf("engine: live chat: %w", err)
 	}

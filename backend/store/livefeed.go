@@ -26,16 +26,6 @@ type ChatChange struct {
 // Postgres reports whether the store is on PostgreSQL (several nodes may share it).
 func (s *Store) Postgres() bool { return s.r.pg }
 
-// LastSeq is the newest change's sequence number (0 when there is none): where a follower that
-// replays no history starts.
-func (s *Store) LastSeq(ctx context.Context) (int64, error) {
-	var seq int64
-	if err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM changes`).Scan(&seq); err != nil {
-		return 0, fmt.Errorf("store: last change: %w", err)
-	}
-	return seq, nil
-}
-
 // ChatChangesAfter returns, in sequence order, the chat changes of every organization after
 // seq after, for the conversations want accepts, and the sequence number to continue from. It
 // reads at most limit changes; more reports that others followed (call again at once). A new

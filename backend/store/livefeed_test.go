@@ -52,7 +52,7 @@ func TestChatChangesAfter(t *testing.T) {
 	s := testutil.NewStore(t)
 	org, _ := seedOrg(t, s)
 	conv, other := seedConversation(t, s, org), seedConversation(t, s, org)
-	from, err := s.LastSeq(ctx)
+	from, err := s.LastChangeSeq(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestChatChangesAfter(t *testing.T) {
 	}
 	// Another organization's write the feed moves past.
 	seedOrg(t, s)
-	last, _ := s.LastSeq(ctx)
+	last, _ := s.LastChangeSeq(ctx)
 	want := func(id string) bool { return id == conv.ID }
 	got, next, more, err := s.ChatChangesAfter(ctx, from, 500, want)
 	if err != nil {

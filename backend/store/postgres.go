@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -222,13 +221,4 @@ func readOptions(pg bool) *sql.TxOptions {
 		return &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 	}
 	return &sql.TxOptions{ReadOnly: true}
-}
-
-// pgErrorCode is the SQLSTATE of a PostgreSQL error ("" for any other error).
-func pgErrorCode(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code
-	}
-	return ""
 }
