@@ -3,7 +3,10 @@ package outbox_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"vouchdesk/backend/outbox"
@@ -125,5 +128,67 @@ func TestEachMessageIsRecordedBeforeTheNextIsAccepted(t *testing.T) {
 	c, _ := st.OutboxCounts(ctx, orgID)
 	if c[store.OutboxSent] != n-1 || c[store.OutboxFailed] != 1 {
 		t.Errorf("OutboxCounts() = %v, want %d sent and 1 failed", c, n-1)
+	}
+}
+
+// connsTransport hands out a heldTransport per Dial, so each connection's order can be checked.
+type connsTransport struct {
+	st    *store.Store
+	mu    sync.Mutex
+	conns []*heldTransport
+}
+
+func (c *connsTransport) Dial(context.Context) (outbox.Conn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h := &heldTransport{st: c.st}
+	c.conns = append(c.conns, h)
+	return h, nil
+}
+
+// TestABacklogGoesOverTwoConnections: a few due messages go over one connection; a backlog over
+// two at once, each message on the connection its id picks (outbox.ConnectionOf), each
+// connection in claim order and releasing a message only once its previous one is recorded, so
+// a kill leaves at most one message per connection accepted and not recorded.
+func TestABacklogGoesOverTwoConnections(t *testing.T) {
+	for _, tc := range []struct {
+		due       int
+		wantConns int
+	}{{outbox.MinPerConnection*2 - 1, 1}, {40, 2}} {
+		t.Run(fmt.Sprint(tc.due), func(t *testing.T) {
+			st, orgID := setup(t)
+			var claimOrder []string
+			for i := range tc.due {
+				claimOrder = append(claimOrder, enqueue(t, st, email(orgID, i)))
+			}
+			tr := &connsTransport{st: st}
+			w := outbox.NewWorker(st, func(string) (outbox.Transport, error) { return tr, nil }, nil, nil)
+			if sent, err := w.DeliverDue(ctx); err != nil || sent != tc.due {
+				t.Fatalf("DeliverDue() = %d, %v; want %d, nil", sent, err, tc.due)
+			}
+			if len(tr.conns) != tc.wantConns {
+				t.Fatalf("%d connections for %d due messages, want %d", len(tr.conns), tc.due, tc.wantConns)
+			}
+			for _, h := range tr.conns {
+				if len(h.unrecorded) > 0 {
+					t.Errorf("accepted before the previous message on its connection was recorded: %v", h.unrecorded)
+				}
+				if len(h.accepted) == 0 {
+					t.Fatal("a connection carried nothing")
+				}
+				// The connection's share: every message whose id picks the same connection as its
+				// first one, in claim order.
+				mine := outbox.ConnectionOf(h.accepted[0], tc.wantConns)
+				var want []string
+				for _, id := range claimOrder {
+					if outbox.ConnectionOf(id, tc.wantConns) == mine {
+						want = append(want, id)
+					}
+				}
+				if !slices.Equal(h.accepted, want) {
+					t.Errorf("connection %d carried %v, want %v", mine, h.accepted, want)
+				}
+			}
+		})
 	}
 }
