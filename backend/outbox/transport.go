@@ -27,7 +27,7 @@ type Conn interface {
 // but the end of the data (SMTP's final ".", after which the relay accepts the message) goes out,
 // then it waits until release is closed. The worker uses it to overlap the next message's SMTP
 // round trips with the commit of the previous one's "sent" mark, while no message is accepted by
-// the relay before the one before it is recorded (so a kill can make at most one go twice:
+// the relay before the one before it is recorded (so a kill can make at most one per connection go twice:
 // docs/decisions.md, "The duplicate window"). A message held when the process dies was not
 // accepted. A Conn without it is used with Send, one message after the other's mark.
 type HeldConn interface {

@@ -287,7 +287,7 @@ func (w *Worker) deliverOrg(ctx, rec context.Context, orgID string, msgs []store
 
 // sendAll sends msgs in order over conn and records each outcome. Each message is recorded as
 // sent right after the relay accepted it, and no message is accepted before the one before it is
-// recorded: a kill at any moment leaves at most one message accepted but not recorded (it goes
+// recorded: a kill at any moment leaves at most one message of conn accepted but not recorded (it goes
 // again after the restart, with the same Message-ID). With a HeldConn the record is committed
 // while the next message's SMTP transaction goes out up to its final "." (held until then), so the
 // commit's wait for the database's single writer overlaps the relay's round trips instead of
