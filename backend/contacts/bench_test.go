@@ -198,8 +198,8 @@ func BenchmarkSearchKeystrokes(b *testing.B) {
 }
 
 // BenchmarkSearchBareLike is BenchmarkSearchKeystrokes' baseline: for the very same keystrokes,
-// every one of them, the one bare statement that finds what SearchContacts matches for it, prepared
-// once on a connection of its own:
+// every one of them, the one bare statement that finds what SearchContacts matches for it, on a
+// connection of its own (prepared once on SQLite; planned with its values on PostgreSQL):
 //
 //   - the same term: store.SearchTerm, what SearchContacts itself uses: the keystroke in lower case,
 //     or for one that looks like a phone number its digits ("(202) 55" is "20255"; the index holds
@@ -213,7 +213,8 @@ func BenchmarkSearchKeystrokes(b *testing.B) {
 // already fill the page; the baseline always runs it, so every keystroke costs one statement.
 //
 // On PostgreSQL (VOUCHDESK_TEST_POSTGRES set, see backend/testutil/benchdata) the same statements in
-// PostgreSQL's form, through a database/sql pool of their own.
+// PostgreSQL's form, through a database/sql pool of their own, each planned with its values as the
+// store plans them (benchdata.BareQuery).
 //
 // What the ratio between the two then prices is what SearchContacts does around that statement:
 // the exact-value lookups, the name-prefix reads (up to three spellings), and reading the hits'
@@ -231,14 +232,14 @@ func BenchmarkSearchBareLike(b *testing.B) {
 		likeSQL = `SELECT c.id, s.doc FROM contact_search s JOIN contacts c ON c.id = s.contact_id
 		WHERE s.doc LIKE $1 AND s.org_id = $2 AND c.status = 'active' LIMIT 51`
 	}
-	like := d.BareStatement(b, likeSQL)
-	prefix := d.BareStatement(b, `SELECT f.contact_id FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
+	like := d.BareQuery(b, likeSQL)
+	prefix := d.BareQuery(b, `SELECT f.contact_id FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
 		WHERE f.org_id = ? AND f.kind = ? AND f.value_norm >= ? AND f.value_norm < ? AND f.removed_at IS NULL
 		AND c.status = 'active' LIMIT 51`)
 	keys := keystrokes(b, d)
 	type lookup struct {
-		stmt *sql.Stmt
-		args []any
+		query func(args ...any) (*sql.Rows, error)
+		args  []any
 	}
 	lookups := make([]lookup, len(keys))
 	for i, k := range keys {
@@ -262,7 +263,7 @@ func BenchmarkSearchBareLike(b *testing.B) {
 	for range b.N { // one iteration types all 300 values, as BenchmarkSearchKeystrokes
 		for _, l := range lookups {
 			start := time.Now()
-			rows, err := l.stmt.Query(l.args...)
+			rows, err := l.query(l.args...)
 			if err != nil {
 				b.Fatal(err)
 			}

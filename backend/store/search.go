@@ -118,41 +118,19 @@ func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit i
 	full := func() bool { return len(ids) > limit }
 	want := func() int { return limit + 1 - len(ids) + len(seen) }
 	if q == "" {
-		rows, err := s.idsQuery(ctx, `SELECT id FROM contacts WHERE org_id = ? AND status = 'active' ORDER BY name, id LIMIT ?`, orgID, limit+1)
+		rows, err := s.idsQuery(ctx, `SELECT id FROM contacts WHERE org_id = ? AND status = 'active' ORDER BY name, id LIMIT ?`, []any{orgID, limit + 1})
 		if err != nil {
 			return nil, false, err
 		}
 		add(rows)
 	} else {
-		lower := strings.ToLower(q)
 		term, phone := searchTerm(q)
-		// Exact values first: what the agent pasted from an email or a caller id.
-		exact := []any{lower}
-		if phone && term != "" {
-			exact = append(exact, "+"+term)
+		query, args := exactAndPrefixQuery(orgID, q, term, phone, limit+1)
+		rows, err := s.idsQuery(ctx, query, args)
+		if err != nil {
+			return nil, false, err
 		}
-		for _, v := range exact {
-			rows, err := s.idsQuery(ctx, `SELECT f.contact_id FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
-				WHERE f.org_id = ? AND f.kind IN ('email', 'phone') AND f.value_norm = ? AND f.removed_at IS NULL AND c.status = 'active'`, orgID, v)
-			if err != nil {
-				return nil, false, err
-			}
-			add(rows)
-		}
-		// Names that start with it, in the spellings people type.
-		if !phone {
-			for _, p := range prefixVariants(q) {
-				if full() {
-					break
-				}
-				rows, err := s.idsQuery(ctx, `SELECT id FROM contacts WHERE org_id = ? AND status = 'active' AND name >= ? AND name < ?
-					ORDER BY name, id LIMIT ?`, orgID, p, p+"\U0010FFFF", want())
-				if err != nil {
-					return nil, false, err
-				}
-				add(rows)
-			}
-		}
+		add(rows)
 		switch {
 		case full():
 		case utf8.RuneCountInString(term) >= 3:
@@ -190,7 +168,7 @@ func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit i
 			}
 			rows, err := s.idsQuery(ctx, `SELECT f.contact_id FROM contact_fields f JOIN contacts c ON c.id = f.contact_id
 				WHERE f.org_id = ? AND f.kind = ? AND f.value_norm >= ? AND f.value_norm < ? AND f.removed_at IS NULL
-				AND c.status = 'active' LIMIT ?`, orgID, map[bool]string{true: FieldPhone, false: FieldEmail}[phone], start, start+"\U0010FFFF", want())
+				AND c.status = 'active' LIMIT ?`, []any{orgID, map[bool]string{true: FieldPhone, false: FieldEmail}[phone], start, start + "\U0010FFFF", want()})
 			if err != nil {
 				return nil, false, err
 			}
@@ -203,6 +181,35 @@ func (s *Store) SearchContacts(ctx context.Context, orgID, query string, limit i
 	}
 	hits, err := s.contactHits(ctx, orgID, ids)
 	return hits, more, err
+}
+
+// exactAndPrefixQuery is one statement (one round trip to PostgreSQL, where each costs more than
+// the index reads themselves) for the first two ranks of a search: exact values first (what the
+// agent pasted from an email or a caller id: the value in lower case, and for a phone-like query
+// its E.164 form), then names that start with the query in the spellings people type, each
+// spelling's names in order and at most limit of them. Ids may repeat; the caller keeps the first.
+func exactAndPrefixQuery(orgID, q, term string, phone bool, limit int) (string, []any) {
+	var parts []string
+	var args []any
+	exact := []any{strings.ToLower(q)}
+	if phone && term != "" {
+		exact = append(exact, "+"+term)
+	}
+	for i, v := range exact {
+		parts = append(parts, fmt.Sprintf(`SELECT %d AS r, '' AS name, f.contact_id AS id FROM contact_fields f
+			JOIN contacts c ON c.id = f.contact_id WHERE f.org_id = ? AND f.kind IN ('email', 'phone') AND f.value_norm = ?
+			AND f.removed_at IS NULL AND c.status = 'active'`, i))
+		args = append(args, orgID, v)
+	}
+	if !phone {
+		for i, p := range prefixVariants(q) {
+			// The inner ORDER BY and LIMIT make each spelling a short range read of the name index.
+			parts = append(parts, fmt.Sprintf(`SELECT * FROM (SELECT %d AS r, name, id FROM contacts
+				WHERE org_id = ? AND status = 'active' AND name >= ? AND name < ? ORDER BY name, id LIMIT ?) p%d`, len(exact)+i, i))
+			args = append(args, orgID, p, p+"\U0010FFFF", limit)
+		}
+	}
+	return "SELECT id FROM (" + strings.Join(parts, " UNION ALL ") + ") u ORDER BY r, name, id", args
 }
 
 // planEachTime prefixes a PostgreSQL statement's arguments with pgx's "exec" mode: the
@@ -239,7 +246,7 @@ func contains(s []string, v string) bool {
 	return false
 }
 
-func (s *Store) idsQuery(ctx context.Context, query string, args ...any) ([]string, error) {
+func (s *Store) idsQuery(ctx context.Context, query string, args []any) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search contacts: %w", err)

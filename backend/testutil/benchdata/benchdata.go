@@ -241,6 +241,25 @@ func Percentiles(b *testing.B, times []time.Duration, prefix string) {
 	b.ReportMetric(float64(times[len(times)-1].Microseconds())/1000, prefix+"max-ms")
 }
 
+// BareQuery is BareStatement for a statement whose best plan depends on its values (a LIKE
+// '%…%' on a trigram index): on PostgreSQL it is sent unnamed and planned with its values at
+// each call (pgx's exec mode), as the store sends it, since a prepared statement switches to a
+// generic plan after five runs; SQLite has no generic plans, so it is prepared once.
+func (d *Data) BareQuery(b *testing.B, query string) func(args ...any) (*sql.Rows, error) {
+	if !d.Postgres {
+		return d.BareStatement(b, query).Query
+	}
+	db, err := sql.Open("pgx", d.Location)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	query = store.PostgresParams(query)
+	return func(args ...any) (*sql.Rows, error) {
+		return db.Query(query, append([]any{pgx.QueryExecModeExec}, args...)...)
+	}
+}
+
 // BareStatement prepares a baseline's statement on a read-only connection of its own, closed
 // when the benchmark ends: the same SQLite file, none of the store's code around it. On
 // PostgreSQL: a database/sql pool of its own (pgx, as the store's) on the same database, and the
