@@ -25,6 +25,10 @@ const (
 	KindSigninCode   = "signin_code"
 	KindDoubleOptIn  = "double_opt_in"
 	KindTranscript   = "transcript"
+	// Agents' accounts on a team server: a desktop's sign-in code and an invitation's link. Both
+	// carry a secret (Email.Secrets, sealed like a signin_code's).
+	KindAgentCode   = "agent_code"
+	KindAgentInvite = "agent_invite"
 )
 
 // MaxSubjectLength bounds subjects (characters); longer ones are refused, not cut.

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Challenge purposes (the challenges.purpose CHECK lists the same).
+// Challenge purposes (the challenges.purpose CHECK lists the same, and agents.go's two).
 const (
 	PurposeChatCode    = "chat_code"
 	PurposeChatLink    = "chat_link"

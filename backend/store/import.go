@@ -137,7 +137,9 @@ type importTable struct {
 // importTables are the tables Import copies, each after those its foreign keys point at. Not
 // copied: changes (PostgreSQL writes its own, see above), contact_search (built from the copied
 // rows), signed_in (who is signed in on that desktop; a team's agents sign in on their own
-// machines), schema_migrations.
+// machines), schema_migrations, agent_sessions (credentials of the server that issued them:
+// agents sign in to the team server anew) and invitations (a team server's; a desktop invites
+// nobody).
 var importTables = []importTable{
 	{name: "organizations", key: []string{"id"}, org: "id", ranged: true},
 	{name: "users", key: []string{"id"}, org: "org_id", ranged: true},

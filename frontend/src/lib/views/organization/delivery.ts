@@ -9,6 +9,8 @@ const kindLabels: Record<string, string> = {
   chat_code: 'Chat sign-in code',
   chat_link: 'Chat sign-in link',
   double_opt_in: 'Double opt-in confirmation',
+  agent_code: 'Agent sign-in code',
+  agent_invite: 'Agent invitation',
 }
 
 export function deliveryKindLabel(kind: string): string {
