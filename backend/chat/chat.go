@@ -315,8 +315,19 @@ func (s *Service) End(ctx context.Context, orgID, conversationID string, actor s
 }
 
 // AgentEnds ends a conversation of the agent's organization ("The chat was ended by the agent.").
+// Ending one that already ended is not an error; one that is not the organization's is not found
+// (as for AgentSays), never a silent success.
 func (s *Service) AgentEnds(ctx context.Context, agent store.User, conversationID string) error {
-	return s.End(ctx, agent.OrgID, conversationID, store.AgentActor(agent.ID))
+	actor := store.AgentActor(agent.ID)
+	_, err := s.end(ctx, agent.OrgID, conversationID, actor, "The chat was ended by the agent.", nil, func(tx *store.Tx, now time.Time) (bool, error) {
+		if _, err := tx.Conversation(agent.OrgID, conversationID); errors.Is(err, store.ErrNotFound) {
+			return false, apperr.NotFound("This conversation does not exist.")
+		} else if err != nil {
+			return false, err
+		}
+		return tx.EndConversation(agent.OrgID, conversationID, actor.Kind, now)
+	})
+	return err
 }
 
 // end is every way a chat ends: the conversation row (by endRow), a system note in the chat, an
@@ -406,7 +417,9 @@ func IdleNote(minutes int) string {
 func (s *Service) RequestEmail(ctx context.Context, agent store.User, conversationID string) error {
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Conversation(agent.OrgID, conversationID)
-		if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.NotFound("This conversation does not exist.")
+		} else if err != nil {
 			return err
 		}
 		if cur.Status != store.ConversationOpen {
@@ -421,7 +434,14 @@ func (s *Service) RequestEmail(ctx context.Context, agent store.User, conversati
 	return nil
 }
 
-// MarkRead clears the unread count of a conversation.
+// MarkRead clears the unread count of a conversation of the organization.
 func (s *Service) MarkRead(ctx context.Context, orgID, conversationID string) error {
-	return s.st.Write(ctx, func(tx *store.Tx) error { return tx.MarkRead(orgID, conversationID) })
+	return s.st.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Conversation(orgID, conversationID); errors.Is(err, store.ErrNotFound) {
+			return apperr.NotFound("This conversation does not exist.")
+		} else if err != nil {
+			return err
+		}
+		return tx.MarkRead(orgID, conversationID)
+	})
 }

@@ -17,11 +17,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"vouchdesk/backend/agents"
 	"vouchdesk/backend/backup"
 	"vouchdesk/backend/calls"
 	"vouchdesk/backend/chat"
 	"vouchdesk/backend/contacts"
 	"vouchdesk/backend/conversations"
+	"vouchdesk/backend/feed"
 	"vouchdesk/backend/mailaccounts"
 	"vouchdesk/backend/mailbox"
 	"vouchdesk/backend/org"
@@ -96,6 +98,9 @@ type Engine struct {
 	chats          *chat.Service
 	verifier       *verify.Service
 	views          *conversations.Service
+	accounts       *agents.Service
+	changes        *feed.Service
+	mounts         map[string]http.Handler // Mount
 	contactBook    *contacts.Service
 	phone          *calls.Service
 	transcriptMail *transcript.Mailer
@@ -187,6 +192,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.verifier.Google = &verify.GoogleVerifiers{Issuer: cfg.GoogleIssuerURL, Now: cfg.Now}
 	e.mailAccounts.SMTPConnected = e.relayConnected
 	e.verifier.RelayLacksSMTPUTF8 = e.relayLacksSMTPUTF8
+	e.accounts = agents.New(st, cfg.Now, e.verifier, e.publicURL)
+	e.accounts.Queued = e.worker.Wake
+	e.changes = feed.New(st)
 	return e, nil
 }
 
@@ -215,9 +223,18 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 	}
 	e.ln = ln
+	var handler http.Handler = widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.db, Role: e.role,
+		Senders: e.senderEmails, Calls: e.phone, Chat: chatDeps})
+	if len(e.mounts) > 0 {
+		mux := http.NewServeMux()
+		mux.Handle("/", handler)
+		for prefix, h := range e.mounts {
+			mux.Handle(prefix, h)
+		}
+		handler = mux
+	}
 	e.server = &http.Server{
-		Handler: withMetrics(figures, widget.NewHandler(widget.Deps{Version: e.cfg.Version, DB: e.db, Role: e.role,
-			Senders: e.senderEmails, Calls: e.phone, Chat: chatDeps})),
+		Handler:           withMetrics(figures, handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -335,3 +352,19 @@ func (e *Engine) Transcripts() *transcript.Mailer { return e.transcriptMail }
 
 // Backup is Settings → Data: backing up and restoring.
 func (e *Engine) Backup() *backup.Service { return e.backups }
+
+// Agents is the team's accounts and device sessions (the agents' API signs in through it).
+func (e *Engine) Agents() *agents.Service { return e.accounts }
+
+// Feed is the change feed desktops replicate from.
+func (e *Engine) Feed() *feed.Service { return e.changes }
+
+// Mount serves h under prefix (a path ending in "/") beside the widget server, from Start on:
+// vouchd mounts the agents' API, which the engine cannot build itself (it calls the desktop's
+// services, which are wired to the engine, not the other way). Call it before Start.
+func (e *Engine) Mount(prefix string, h http.Handler) {
+	if e.mounts == nil {
+		e.mounts = map[string]http.Handler{}
+	}
+	e.mounts[prefix] = h
+}

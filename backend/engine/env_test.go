@@ -34,6 +34,8 @@ type envOptions struct {
 	noSender       bool   // leave the organization without a verified sender
 	sealKey        []byte // engine.Config.SealKey; nil for a key of the run
 	smtputf8       bool   // the relay offers SMTPUTF8
+	// beforeStart runs between engine.Open and Start (e.g. to Mount the agents' API).
+	beforeStart func(e *engine.Engine)
 }
 
 // newEnv starts an engine on a temporary SQLite file with an in-process SMTP server as its
@@ -65,6 +67,9 @@ func newEnv(t *testing.T, o envOptions) *chatEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close(context.Background()) })
+	if o.beforeStart != nil {
+		o.beforeStart(e)
+	}
 	if err := e.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -77,9 +77,10 @@ func TestImportRules(t *testing.T) {
 		services = module + "/backend/services"
 		widget   = module + "/backend/widget"
 		cmd      = module + "/backend/cmd"
+		agentapi = module + "/backend/agentapi"
 		wails    = "github.com/wailsapp/wails"
 	)
-	domain := []string{"apperr", "backup", "bounce", "calls", "chat", "contacts", "conversations", "mailaccounts", "mailbox", "org",
+	domain := []string{"agents", "apperr", "backup", "feed", "bounce", "calls", "chat", "contacts", "conversations", "mailaccounts", "mailbox", "org",
 		"outbox", "secrets", "senders", "signin", "startup", "textrules", "token", "transcript", "verify"}
 	for i, d := range domain {
 		domain[i] = module + "/backend/" + d
@@ -96,12 +97,14 @@ func TestImportRules(t *testing.T) {
 	rules := []rule{
 		{func(p string) bool { return in(p, services) }, []string{store, engine, wails},
 			"the services call use cases through their interfaces (services/ports.go)"},
-		{func(p string) bool { return in(p, domain...) }, []string{engine, services, widget, cmd, wails},
+		{func(p string) bool { return in(p, domain...) }, []string{engine, services, widget, cmd, wails, agentapi},
 			"the domain does not reach up"},
 		{func(p string) bool { return in(p, store) }, []string{module + "/"},
 			"the store imports nothing of ours"},
-		{func(p string) bool { return in(p, engine) }, []string{services, wails},
-			"the engine is wired to the services by app.go, never the other way"},
+		{func(p string) bool { return in(p, engine) }, []string{services, wails, agentapi},
+			"the engine is wired to the services (and the agents' API on them) by app.go and vouchd, never the other way"},
+		{func(p string) bool { return in(p, agentapi) }, []string{store, engine, wails},
+			"the agents' API runs the desktop's services and the accounts domain, as the desktop does"},
 		{func(p string) bool { return in(p, widget) && !in(p, widget+"/loadtest", widget+"/enumtiming") }, // tools that start an engine
 			[]string{engine, services, wails}, "the widget server calls the domain"},
 		{func(p string) bool { return p != module }, []string{wails + "/v2/pkg/runtime"},

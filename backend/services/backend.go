@@ -28,6 +28,9 @@ type Backend struct {
 	ctx     context.Context
 	deps    *Deps
 	problem *StartupProblem
+	// acting, when set, is the workspace every call acts in (For): the agents' API's signed-in
+	// agent. Unset, it is the one signed in on this desktop (Organizations.Current).
+	acting *org.Workspace
 }
 
 // NewBackend returns a Backend with no engine yet.
@@ -52,6 +55,15 @@ func (b *Backend) Fail(ctx context.Context, err error) {
 	b.ctx, b.deps, b.problem = ctx, nil, startup.ProblemFrom(err)
 }
 
+// For returns a Backend whose calls act as ws.Me in ws.Organization, under ctx (a request's): the
+// agents' API runs the very same services for the agent a device session belongs to. The role
+// checks stay where they are, in the domain, against that agent.
+func (b *Backend) For(ctx context.Context, ws org.Workspace) *Backend {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return &Backend{Version: b.Version, DataDir: b.DataDir, log: b.log, ctx: ctx, deps: b.deps, problem: b.problem, acting: &ws}
+}
+
 // Problem returns the recorded startup problem, or nil.
 func (b *Backend) Problem() *StartupProblem {
 	b.mu.RLock()
@@ -73,6 +85,9 @@ func (b *Backend) workspace() (context.Context, *Deps, org.Workspace, error) {
 	ctx, e, err := b.engine()
 	if err != nil {
 		return ctx, nil, org.Workspace{}, err
+	}
+	if b.acting != nil {
+		return ctx, e, *b.acting, nil
 	}
 	ws, err := e.Org.Current(ctx)
 	if errors.Is(err, org.ErrNoOrganization) {

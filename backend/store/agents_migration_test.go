@@ -106,7 +106,10 @@ func TestAgentAccountsUpgradeKeepsChallengesAndOutbox(t *testing.T) {
 	raw = openRaw()
 	defer raw.Close()
 	rowsAfter := dumpTables(t, raw, "challenges", "outbox")
-	schemaAfter := schemaObjects(t, raw, "challenges", "outbox")
+	// Open migrates to the newest version: what later migrations add is not 0016's doing.
+	schemaAfter := slices.DeleteFunc(schemaObjects(t, raw, "challenges", "outbox"), func(o string) bool {
+		return o == "index challenges_agent_signin" // 0017
+	})
 	for k, v := range rowsBefore {
 		if rowsAfter[k] != v {
 			t.Errorf("after the upgrade %s = %s, want %s", k, rowsAfter[k], v)

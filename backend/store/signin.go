@@ -16,13 +16,13 @@ type SigninChallenge struct {
 	ConsentText string // the consent text the customer agreed to ("" when none was shown)
 }
 
-// InsertSigninChallenge writes a sign-in code.
+// InsertSigninChallenge writes a sign-in code (RequestedBy: the agent a desktop sign-in code is for).
 func (t *Tx) InsertSigninChallenge(c SigninChallenge) error {
 	return t.exec("insert sign-in challenge", `INSERT INTO challenges (id, org_id, purpose, secret_hash, target_kind,
 		target_value, widget_session, client_key, attempts, max_attempts, created_at, expires_at, target_display,
-		consent_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+		consent_text, requested_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.OrgID, c.Purpose, c.SecretHash, c.TargetKind, c.TargetValue, c.WidgetSession, c.ClientKey,
-		c.MaxAttempts, Millis(c.CreatedAt), Millis(c.ExpiresAt), c.TargetDisplay, c.ConsentText)
+		c.MaxAttempts, Millis(c.CreatedAt), Millis(c.ExpiresAt), c.TargetDisplay, c.ConsentText, nullString(c.RequestedBy))
 }
 
 // LatestSigninChallenge returns the newest challenge of purpose bound to a widget's sign-in

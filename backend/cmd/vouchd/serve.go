@@ -11,9 +11,11 @@ import (
 	"syscall"
 	"time"
 
+	"vouchdesk/backend/agentapi"
 	"vouchdesk/backend/config"
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/secrets"
+	"vouchdesk/backend/services"
 	"vouchdesk/backend/version"
 	"vouchdesk/backend/widget"
 )
@@ -85,6 +87,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		e.Close(context.Background())
 		return fail(stderr, err)
 	}
+	mountAgentAPI(ctx, e, log)
 	started = true // Start serves on ln, and Close closes it
 	if err := e.Start(ctx); err != nil {
 		e.Close(context.Background())
@@ -99,6 +102,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, err)
 	}
 	return 0
+}
+
+// mountAgentAPI serves the agents' API (/api/agent/v1) beside the widget: the desktop's own
+// services, wired to this engine as app.go wires them on a desktop, each call acting as the
+// agent whose device session it carries.
+func mountAgentAPI(ctx context.Context, e *engine.Engine, log *slog.Logger) {
+	b := services.NewBackend(version.Version, "", log)
+	b.Attach(ctx, services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(), Verify: e.Verify(),
+		Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e, Calls: e.Calls(),
+		Transcripts: e.Transcripts(), Backup: e.Backup()})
+	e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b, Log: log}))
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {

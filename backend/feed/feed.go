@@ -1,0 +1,150 @@
+// Package feed hands an organization's data to the desktops that replicate it (docs/api/agent.md,
+// "The change feed"): a cursor, a snapshot in pages, then the changes after the cursor, and a
+// wait that returns as soon as there are more. The order is the store's change sequence, which no
+// late commit can fall behind (docs/decisions.md, "The change feed on PostgreSQL"); what is
+// replicated, and which columns never leave the server, is the store's list (store.ReplicatedTables).
+package feed
+
+import (
+	"context"
+	"time"
+
+	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/store"
+)
+
+// Limits of one page.
+const (
+	MaxChanges = 1000
+	MaxRows    = 1000
+	// MaxWait bounds a wait for changes: under the usual proxies' idle timeouts (60 s).
+	MaxWait = 25 * time.Second
+	// pollEvery is how often a wait looks at the organization's newest change. A look is one
+	// indexed read; a change is handed out at most this long after its commit.
+	pollEvery = 200 * time.Millisecond
+)
+
+// Service reads the feed.
+type Service struct{ st *store.Store }
+
+// New returns the feed on the store.
+func New(st *store.Store) *Service { return &Service{st: st} }
+
+// Tables lists the replicated tables with the columns withheld from each.
+func Tables() map[string][]string { return store.ReplicatedTables() }
+
+// Cursor is where a new replica starts: read it, then the snapshot, then the changes after it
+// (a row changed while the snapshot is read comes again in the changes, applied last).
+func (s *Service) Cursor(ctx context.Context, orgID string) (int64, error) {
+	var seq int64
+	err := s.st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		seq, err = tx.OrgChangeSeq(orgID)
+		return err
+	})
+	return seq, err
+}
+
+// Page is a page of changes.
+type Page struct {
+	Changes []store.FeedEntry `json:"changes"`
+	// Cursor is what to ask after next.
+	Cursor int64 `json:"cursor"`
+	// More: the page was full; ask again at once.
+	More bool `json:"more"`
+}
+
+// Changes returns the changes after the cursor (at most limit change rows read).
+func (s *Service) Changes(ctx context.Context, orgID string, after int64, limit int) (Page, error) {
+	if after < 0 {
+		return Page{}, apperr.Invalid("after", "The cursor is a change number from an earlier answer (0 to start).")
+	}
+	limit = clamp(limit, MaxChanges)
+	p := Page{Changes: []store.FeedEntry{}, Cursor: after}
+	err := s.st.Read(ctx, func(tx *store.Tx) error {
+		entries, cursor, err := tx.FeedPage(orgID, after, limit)
+		if err != nil {
+			return err
+		}
+		// A page may end inside one commit's changes: the next page goes on from the cursor, and
+		// the rows are as of the page's last change.
+		newest, err := tx.OrgChangeSeq(orgID)
+		if err != nil {
+			return err
+		}
+		p.More = newest > cursor
+		p.Changes, p.Cursor = append(p.Changes, entries...), cursor
+		return nil
+	})
+	return p, err
+}
+
+// Wait returns once the organization has changes after the cursor (true), or after wait
+// (false), or when ctx ends. alive is asked every few seconds whether the caller may still wait
+// (its session may have ended meanwhile); false stops the wait with its error.
+func (s *Service) Wait(ctx context.Context, orgID string, after int64, wait time.Duration, alive func() error) (bool, error) {
+	wait = min(max(wait, 0), MaxWait)
+	deadline := time.Now().Add(wait)
+	lastCheck := time.Now()
+	for {
+		seq, err := s.Cursor(ctx, orgID)
+		if err != nil {
+			return false, err
+		}
+		if seq > after {
+			return true, nil
+		}
+		if !time.Now().Before(deadline) {
+			return false, nil
+		}
+		if alive != nil && time.Since(lastCheck) >= 5*time.Second {
+			if err := alive(); err != nil {
+				return false, err
+			}
+			lastCheck = time.Now()
+		}
+		t := time.NewTimer(min(pollEvery, time.Until(deadline)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Rows is a page of a table's rows.
+type Rows struct {
+	Rows []map[string]any `json:"rows"`
+	// Next is the id to ask after for the next page; "" when this was the last.
+	Next string `json:"next"`
+}
+
+// TableRows returns a page of the organization's rows of a replicated table, in id order after
+// after, up to to ("" for no end: a snapshot; set: a range record's rows).
+func (s *Service) TableRows(ctx context.Context, orgID, table, after, to string, limit int) (Rows, error) {
+	if !store.IsReplicated(table) {
+		return Rows{}, apperr.Invalid("table", "That is not a table of the feed (docs/api/agent.md lists them).")
+	}
+	limit = clamp(limit, MaxRows)
+	out := Rows{Rows: []map[string]any{}}
+	err := s.st.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.FeedRows(orgID, table, after, to, limit)
+		if err != nil {
+			return err
+		}
+		out.Rows = append(out.Rows, rows...)
+		if len(rows) == limit {
+			out.Next, _ = rows[len(rows)-1]["id"].(string)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func clamp(n, most int) int {
+	if n <= 0 || n > most {
+		return most
+	}
+	return n
+}
