@@ -61,7 +61,6 @@ func (c *teamEnv) refused(method, path, tok string, in any, status int, code str
 	}
 }
 
-
 // signIn signs email in by an emailed code and returns the session token.
 func (c *teamEnv) signIn(email, device string) agents.SignedIn {
 	c.t.Helper()
@@ -491,7 +490,9 @@ func TestAgentAPIFeedWaitsForChanges(t *testing.T) {
 	}
 	// Revoked while waiting: refused (the wait looks at its session every few seconds).
 	c.api("GET", "feed/cursor", me.Token, nil, &cur)
-	go func() { done <- c.api("GET", "feed/changes?wait=20&after="+strconv.FormatInt(cur.Cursor, 10), me.Token, nil, nil) }()
+	go func() {
+		done <- c.api("GET", "feed/changes?wait=20&after="+strconv.FormatInt(cur.Cursor, 10), me.Token, nil, nil)
+	}()
 	time.Sleep(300 * time.Millisecond)
 	if err := c.e.Store().Write(context.Background(), func(tx *store.Tx) error {
 		_, err := tx.RevokeAgentSession(c.ws.Organization.ID, me.Session.ID, c.ws.Me.ID, "test", time.Now())

@@ -24,7 +24,7 @@ import (
 
 // Error codes of the agents' sign-in, stable for the agents' API.
 const (
-	CodeAgentCodeWrong  = "code_wrong"       // wrong, expired, used, or for an address that is not an agent
+	CodeAgentCodeWrong  = "code_wrong" // wrong, expired, used, or for an address that is not an agent
 	CodeChooseOrg       = "choose_organization"
 	CodeNoOrganization  = "no_organization"
 	CodeNoSenderForCode = "mail_unavailable" // the organization cannot send email yet
