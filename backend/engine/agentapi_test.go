@@ -27,14 +27,20 @@ type teamEnv struct {
 
 func newTeamEnv(t *testing.T) *teamEnv {
 	t.Helper()
-	c := newEnv(t, envOptions{beforeStart: func(e *engine.Engine) {
+	return newTeamEnvWith(t, envOptions{})
+}
+
+// newTeamEnvWith is newTeamEnv on an environment with options o.
+func newTeamEnvWith(t *testing.T, o envOptions) *teamEnv {
+	t.Helper()
+	o.beforeStart = func(e *engine.Engine) {
 		b := services.NewBackend("test", "", nil)
 		b.Attach(context.Background(), services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(),
 			Verify: e.Verify(), Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e,
 			Calls: e.Calls(), Transcripts: e.Transcripts(), Backup: e.Backup()})
 		e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b}))
-	}})
-	return &teamEnv{c}
+	}
+	return &teamEnv{newEnv(t, o)}
 }
 
 // apiError is an error answer.
