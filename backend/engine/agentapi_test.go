@@ -13,6 +13,7 @@ import (
 	"vouchdesk/backend/agents"
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/services"
+	"vouchdesk/backend/signin/google/googletest"
 	"vouchdesk/backend/store"
 	"vouchdesk/backend/token"
 )
@@ -513,5 +514,37 @@ func TestAgentAPIFeedWaitsForChanges(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("the long poll went on after its session was revoked")
+	}
+}
+
+// TestAgentAPIGoogleSignin: with the organization's Google client id set, an agent signs a desktop
+// in with a Google ID token for their address, once per token; a token for an address that is no
+// agent's, for another client id, or with an address Google did not verify signs nobody in.
+func TestAgentAPIGoogleSignin(t *testing.T) {
+	iss := googletest.Start(t)
+	c := newTeamEnvWith(t, envOptions{googleIssuer: iss.URL(), signin: true, googleClientID: acmeClientID})
+	good := iss.Claims(acmeClientID, time.Now())
+	good["email"] = "Olive@Acme.test"
+	tok := iss.Sign(good)
+	var in agents.SignedIn
+	if got := c.api("POST", "auth/google", "", map[string]string{"credential": tok, "device": "laptop"}, &in); got != 200 ||
+		in.Session.Method != store.SessionByGoogle || in.Agent.Email != "olive@acme.test" {
+		t.Fatalf("POST auth/google = %d %+v, want olive signed in by Google", got, in)
+	}
+	if got := c.api("GET", "me", in.Token, nil, nil); got != 200 {
+		t.Errorf("GET me with the Google session = %d", got)
+	}
+	c.refused("POST", "auth/google", "", map[string]string{"credential": tok}, 409, "google_token_used")
+
+	stranger := iss.Claims(acmeClientID, time.Now()) // ada@example.com: a customer, not an agent
+	c.refused("POST", "auth/google", "", map[string]string{"credential": iss.Sign(stranger)}, 401, "google_token_invalid")
+	other := iss.Claims("999-other.apps.googleusercontent.com", time.Now())
+	other["email"] = "olive@acme.test"
+	c.refused("POST", "auth/google", "", map[string]string{"credential": iss.Sign(other)}, 401, "google_token_invalid")
+	unverified := iss.Claims(acmeClientID, time.Now())
+	unverified["email"], unverified["email_verified"] = "olive@acme.test", false
+	c.refused("POST", "auth/google", "", map[string]string{"credential": iss.Sign(unverified)}, 403, "google_email_unverified")
+	if n := c.count(`SELECT count(*) FROM agent_sessions`); n != 1 {
+		t.Errorf("%d sessions, want the one", n)
 	}
 }
