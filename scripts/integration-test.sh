@@ -11,6 +11,7 @@
 #
 # Usage: scripts/integration-test.sh [extra go test flags, e.g. -run Throughput]
 #   KEEP=1 keeps the temporary folder (configs, logs, mail) for a look afterwards.
+#   PG_BENCH=1 starts PostgreSQL with its durable defaults (fsync on), for the two-node figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +38,7 @@ trap 'exit 130' INT TERM
 scripts/mailservers.sh start "$dir"
 # shellcheck disable=SC1091
 . "$dir/env"
-scripts/postgres.sh start "$pgdir"
+scripts/postgres.sh start "$pgdir" "$([ "${PG_BENCH:-}" = 1 ] && echo bench || echo test)"
 VOUCHDESK_IT_POSTGRES=$(. "$pgdir/env" && echo "$VOUCHDESK_TEST_POSTGRES")
 export VOUCHDESK_IT_POSTGRES
 
