@@ -506,11 +506,11 @@ func TestTwoNodesOutboxKill9(t *testing.T) {
 // started again, stays a follower.
 func TestTwoNodesMailboxWatcherTakeover(t *testing.T) {
 	e := env(t)
+	c := newCluster(t, e, true)
 	nobody := os.Getenv("VOUCHDESK_IT_BOUNCE_ADDR")
 	if nobody == "" {
 		t.Fatal("VOUCHDESK_IT_BOUNCE_ADDR must be set: scripts/mailservers.sh start writes it into DIR/env")
 	}
-	c := newCluster(t, e, true)
 	orgID := c.setup()
 	st := c.openStore()
 	key := strconv.FormatInt(time.Now().UnixNano(), 36)
