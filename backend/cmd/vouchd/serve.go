@@ -85,6 +85,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if err := applyConfig(ctx, e, cfg, log); err != nil {
 		e.Close(context.Background())
+		if ctx.Err() != nil {
+			// SIGTERM or SIGINT while starting (a restart at the wrong moment): a stop asked
+			// for, not a failure.
+			log.Info("vouchd stopped while starting")
+			return 0
+		}
 		return fail(stderr, err)
 	}
 	mountAgentAPI(ctx, e, log)
