@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"vouchdesk/backend/testutil"
 	"vouchdesk/backend/widget/loadtest/chatload"
 )
 
@@ -13,7 +15,7 @@ import (
 // the customer's WebSocket.
 func TestRunDeliversEveryMessage(t *testing.T) {
 	ctx := context.Background()
-	s, err := startServer(ctx, t.TempDir())
+	s, err := startServer(ctx, filepath.Join(t.TempDir(), "vouchdesk.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestRunDeliversEveryMessage(t *testing.T) {
 // once.
 func TestChurnDeliversEveryMessage(t *testing.T) {
 	ctx := context.Background()
-	s, err := startServer(ctx, t.TempDir())
+	s, err := startServer(ctx, filepath.Join(t.TempDir(), "vouchdesk.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,5 +62,46 @@ func TestChurnDeliversEveryMessage(t *testing.T) {
 	}
 	if res.Echo.N != res.Sent || res.ReplyLatency.N != res.Replies {
 		t.Errorf("latencies for %d echoes and %d replies, want %d and %d", res.Echo.N, res.ReplyLatency.N, res.Sent, res.Replies)
+	}
+}
+
+// TestRunAcrossTwoNodes runs the load test small on two servers sharing one PostgreSQL database
+// (skipped without VOUCHDESK_TEST_POSTGRES): the second opens the first's organization, every
+// message is stored, seen once on the hub of the node its customer is not on, and echoed once.
+func TestRunAcrossTwoNodes(t *testing.T) {
+	if !testutil.Postgres() {
+		t.Skip("needs PostgreSQL: set " + testutil.PostgresEnv + " (scripts/postgres.sh)")
+	}
+	ctx := context.Background()
+	db := testutil.DBPath(t)
+	a, err := startServer(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	b, err := startServer(ctx, db, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	if a.addrs.Inbox != b.addrs.Inbox {
+		t.Fatalf("joined node's inbox = %s, want the first node's %s", b.addrs.Inbox, a.addrs.Inbox)
+	}
+	res, err := chatload.RunNodes(ctx, []chatload.Addrs{a.addrs, b.addrs},
+		chatload.Options{Sessions: 20, Rate: 20, Duration: 2 * time.Second, Drain: 10 * time.Second}, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent != 40 || res.Failed != 0 || len(res.Nodes) != 2 || res.Nodes[0].Connections != 10 || res.Nodes[1].Connections != 10 {
+		t.Fatalf("sent %d, failed %d, nodes %+v; want 40, 0 and 10 connections on each of 2 nodes", res.Sent, res.Failed, res.Nodes)
+	}
+	if res.Agent.N != 40 || res.Unmatched != 0 {
+		t.Errorf("the other node saw %d of 40 messages, %d unmatched", res.Agent.N, res.Unmatched)
+	}
+	if res.Local.N != 40 || res.Nodes[0].Events != 20 || res.Nodes[1].Events != 20 {
+		t.Errorf("own-node chat:changed for %d of 40 messages, events per node %d and %d, want 20 each", res.Local.N, res.Nodes[0].Events, res.Nodes[1].Events)
+	}
+	if res.Echo.N != 40 || res.EchoLost != 0 {
+		t.Errorf("%d of 40 messages came back on the customer's WebSocket, %d lost", res.Echo.N, res.EchoLost)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"vouchdesk/backend/chat"
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/store"
@@ -37,17 +37,20 @@ type server struct {
 	events    atomic.Int64 // chat:changed events the desktop emitter received
 	mu        sync.Mutex
 	seen      map[string][]int64 // conversation id -> unix ns of each change while recording
+	live      map[string][]int64 // watched conversation id -> unix ns of each customer message on the hub
+	watches   []func()           // cancels the watch listeners
 }
 
-// startServer opens an engine on a fresh SQLite file in dir, sets up an organization (which
-// makes the chat inbox), and serves the widget API on 127.0.0.1:0 with raised throttles (every
+// startServer opens an engine on database (a SQLite file path or a postgres:// URL), sets up an
+// organization (which makes the chat inbox) or, with join, opens the one another node set up on
+// the same database, and serves the widget API on 127.0.0.1:0 with raised throttles (every
 // client shares 127.0.0.1). The desktop's side is the engine's OnEvent ("chat:changed", what
 // app.go forwards to the WebView); the chat service's Changed hook, which the engine wires to
 // that emitter, is wrapped to note which conversation changed and when.
-func startServer(ctx context.Context, dir string) (*server, error) {
-	s := &server{seen: map[string][]int64{}}
+func startServer(ctx context.Context, database string, join bool) (*server, error) {
+	s := &server{seen: map[string][]int64{}, live: map[string][]int64{}}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e, err := engine.Open(ctx, engine.Config{DatabasePath: filepath.Join(dir, "vouchdesk.db"), Logger: log,
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: database, Logger: log,
 		OnEvent: func(name string) {
 			if name == engine.EventChatChanged {
 				s.events.Add(1)
@@ -71,7 +74,12 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 		e.Close(ctx)
 		return nil, err
 	}
-	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Load", OwnerName: "Olive Owner", OwnerEmail: "olive@load.test"})
+	var ws org.Workspace
+	if join { // Setup refuses a second organization: read back the first node's
+		ws, err = e.Org().Current(ctx)
+	} else {
+		ws, err = e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Load", OwnerName: "Olive Owner", OwnerEmail: "olive@load.test"})
+	}
 	if err != nil {
 		e.Close(ctx)
 		return nil, err
@@ -101,6 +109,7 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 	mux.HandleFunc("GET /cpu", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, chatload.CPUSeconds()) })
 	mux.HandleFunc("POST /record", s.record)
 	mux.HandleFunc("GET /record", s.records)
+	mux.HandleFunc("POST /watch", s.watch)
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	s.control = &http.Server{Handler: mux}
@@ -122,6 +131,12 @@ func startServer(ctx context.Context, dir string) (*server, error) {
 func (s *server) close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	s.mu.Lock()
+	for _, cancel := range s.watches {
+		cancel()
+	}
+	s.watches = nil
+	s.mu.Unlock()
 	s.api.Close() // hijacked WebSockets are the client's to close; Close does not wait for them
 	if s.control != nil {
 		s.control.Close()
@@ -135,6 +150,7 @@ func (s *server) record(w http.ResponseWriter, r *http.Request) {
 	if on {
 		s.mu.Lock()
 		s.seen = map[string][]int64{}
+		s.live = map[string][]int64{}
 		s.mu.Unlock()
 		s.events.Store(0)
 	}
@@ -145,7 +161,37 @@ func (s *server) record(w http.ResponseWriter, r *http.Request) {
 func (s *server) records(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	writeJSON(w, chatload.Records{Changes: s.seen, Events: s.events.Load()})
+	writeJSON(w, chatload.Records{Changes: s.seen, Live: s.live, Events: s.events.Load()})
+}
+
+// watch is the agent on this node watching conversations whose customers are on other nodes:
+// it subscribes to this node's chat hub for each conversation in the body (a JSON list of ids)
+// and, while recording, notes when each customer message arrives. On PostgreSQL the hub is fed
+// from the change feed (engine/livechat.go), and the feed follower reads only conversations with
+// a listener here, so this is also what makes this node read them. The chat service's Changed
+// hook does not fire for another node's writes: the hub is where this node learns of them.
+func (s *server) watch(w http.ResponseWriter, r *http.Request) {
+	var ids []string
+	if err := json.NewDecoder(r.Body).Decode(&ids); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	hub := s.e.Chat().Hub()
+	for _, id := range ids {
+		cancel := hub.Subscribe(id, func(ev chat.Event) {
+			if ev.Kind != chat.EventMessage || ev.Message.SenderKind != store.SenderCustomer || !s.recording.Load() {
+				return
+			}
+			t := time.Now().UnixNano()
+			s.mu.Lock()
+			s.live[id] = append(s.live[id], t)
+			s.mu.Unlock()
+		})
+		s.mu.Lock()
+		s.watches = append(s.watches, cancel)
+		s.mu.Unlock()
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -40,8 +40,11 @@ type Mem struct {
 
 // Records is what the agent side saw while recording.
 type Records struct {
-	Changes map[string][]int64 `json:"changes"` // conversation id -> unix ns of each change
-	Events  int64              `json:"events"`  // chat:changed events emitted
+	Changes map[string][]int64 `json:"changes"` // conversation id -> unix ns of each change (the Changed hook)
+	// Live: watched conversation id -> unix ns of each customer message on the node's chat hub
+	// (the agent on another node than the customer's; see the server's POST /watch).
+	Live   map[string][]int64 `json:"live,omitempty"`
+	Events int64              `json:"events"` // chat:changed events emitted
 }
 
 // Options size a run.
@@ -64,7 +67,12 @@ type Result struct {
 	Rate        float64 `json:"rate"`        // sent per second over the sending window
 	Late        int     `json:"late"`        // sends that started over 10 ms after their slot
 
-	Agent     Dist  `json:"agent"`     // slot -> the engine emitted chat:changed for the conversation
+	// Agent: slot -> the agent side saw the message. One node: the engine emitted chat:changed
+	// for the conversation. Several: the message reached the chat hub of the node after the
+	// customer's (node (c+1) mod N), where a watcher listens (Records.Live).
+	Agent Dist `json:"agent"`
+	// Local, with several nodes: slot -> chat:changed on the customer's own node.
+	Local     Dist  `json:"local"`
 	Echo      Dist  `json:"echo"`      // slot -> the message event on the customer's own WebSocket
 	HTTP      Dist  `json:"http"`      // request start -> POST /messages answered
 	Unmatched int   `json:"unmatched"` // sends without an agent-side change, or changes without a send
@@ -76,9 +84,23 @@ type Result struct {
 	ServerCPU float64 `json:"serverCPU"`
 	ClientCPU float64 `json:"clientCPU"`
 
-	Before  Mem     `json:"before"`  // sessions open, no live connection
-	After   Mem     `json:"after"`   // every live connection open and idle
+	Before  Mem     `json:"before"`  // sessions open, no live connection (summed over nodes)
+	After   Mem     `json:"after"`   // every live connection open and idle (summed over nodes)
 	PerConn PerConn `json:"perConn"` // (After - Before) / Connections
+
+	Nodes []Node `json:"nodes"` // each server's own figures, in the order given to RunNodes
+}
+
+// Node is one server's share of a run.
+type Node struct {
+	API         string  `json:"api"`
+	Sessions    int     `json:"sessions"`    // sessions whose customer is on this node
+	Connections int     `json:"connections"` // live WebSockets on this node
+	Before      Mem     `json:"before"`
+	After       Mem     `json:"after"`
+	PerConn     PerConn `json:"perConn"`
+	ServerCPU   float64 `json:"serverCPU"` // ms per message sent (over all nodes)
+	Events      int64   `json:"events"`    // chat:changed events this node emitted while sending
 }
 
 // PerConn is the server's memory per idle live connection, in bytes.
@@ -121,15 +143,36 @@ type session struct {
 // Run drives a server through its widget API: opens the sessions and their live connections,
 // reads the server's memory idle, then sends Rate messages a second for Duration.
 func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Result, error) {
+	return RunNodes(ctx, []Addrs{a}, o, logf)
+}
+
+// RunNodes is Run over several servers on one database (PostgreSQL): session i is opened on,
+// connects to and sends through node i mod N, and with N > 1 its messages are seen on the agent
+// side by node (i+1) mod N, which watches the conversation on its chat hub. Memory and CPU are
+// read on every node.
+func RunNodes(ctx context.Context, nodes []Addrs, o Options, logf func(string, ...any)) (Result, error) {
 	var res Result
 	tr := &http.Transport{MaxIdleConnsPerHost: 512, IdleConnTimeout: time.Minute}
 	hc := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	base := "http://" + a.API + "/api/widget/v1"
+	n := len(nodes)
+	home := func(i int) int { return i % n } // the node of session i's customer
+	agentNode := func(i int) int {           // the node whose agent side sees session i
+		if n == 1 {
+			return 0
+		}
+		return (i + 1) % n
+	}
+	base := func(i int) string { return "http://" + nodes[home(i)].API + "/api/widget/v1" }
+	control := func(j int, path string) string { return "http://" + nodes[j].Control + path }
+	res.Nodes = make([]Node, n)
+	for j := range nodes {
+		res.Nodes[j].API = nodes[j].API
+	}
 
 	sessions := make([]*session, o.Sessions)
 	if err := parallel(len(sessions), 8, func(i int) error {
 		s := &session{}
-		if code, err := post(ctx, hc, base+"/sessions", "", map[string]any{"inbox": a.Inbox, "name": "Load " + strconv.Itoa(i)}, s); err != nil || code != 201 {
+		if code, err := post(ctx, hc, base(i)+"/sessions", "", map[string]any{"inbox": nodes[home(i)].Inbox, "name": "Load " + strconv.Itoa(i)}, s); err != nil || code != 201 {
 			return fmt.Errorf("POST /sessions = %d %v", code, err)
 		}
 		sessions[i] = s
@@ -138,13 +181,30 @@ func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 		return res, err
 	}
 	res.Sessions = len(sessions)
+	for i := range sessions {
+		res.Nodes[home(i)].Sessions++
+	}
 	logf("%d sessions open", len(sessions))
+	if n > 1 {
+		// Each node's agent watches the conversations of the customers on the node before it.
+		watch := make([][]string, n)
+		for i, s := range sessions {
+			watch[agentNode(i)] = append(watch[agentNode(i)], s.Conversation)
+		}
+		for j := range nodes {
+			if code, err := post(ctx, hc, control(j, "/watch"), "", watch[j], nil); err != nil || code != 204 {
+				return res, fmt.Errorf("POST /watch = %d %v", code, err)
+			}
+		}
+	}
 
 	// Memory before: every session exists, no live connection, no idle keep-alive connection.
 	tr.CloseIdleConnections()
 	time.Sleep(time.Second)
-	if err := getJSON(ctx, hc, "http://"+a.Control+"/mem", &res.Before); err != nil {
-		return res, err
+	for j := range nodes {
+		if err := getJSON(ctx, hc, control(j, "/mem"), &res.Nodes[j].Before); err != nil {
+			return res, err
+		}
 	}
 	tr.CloseIdleConnections()
 
@@ -161,7 +221,7 @@ func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 	}()
 	if err := parallel(len(sessions), 16, func(i int) error {
 		s := sessions[i]
-		c, err := dialLive(ctx, a.API, s.Session)
+		c, err := dialLive(ctx, nodes[home(i)].API, s.Session)
 		if err != nil {
 			return err
 		}
@@ -173,26 +233,31 @@ func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 		return res, err
 	}
 	res.Connections = len(sessions)
+	for j := range res.Nodes {
+		res.Nodes[j].Connections = res.Nodes[j].Sessions
+	}
 	logf("%d live connections ready; idle %s", len(sessions), o.Idle)
 	time.Sleep(o.Idle)
 	tr.CloseIdleConnections()
-	if err := getJSON(ctx, hc, "http://"+a.Control+"/mem", &res.After); err != nil {
-		return res, err
+	for j := range nodes {
+		nd := &res.Nodes[j]
+		if err := getJSON(ctx, hc, control(j, "/mem"), &nd.After); err != nil {
+			return res, err
+		}
+		nd.PerConn = perConn(nd.Before, nd.After, nd.Connections)
+		res.Before, res.After = addMem(res.Before, nd.Before), addMem(res.After, nd.After)
 	}
-	n := float64(res.Connections)
-	res.PerConn = PerConn{
-		HeapStack:  (float64(res.After.HeapInuse+res.After.StackInuse) - float64(res.Before.HeapInuse+res.Before.StackInuse)) / n,
-		RSS:        (float64(res.After.RSS) - float64(res.Before.RSS)) / n,
-		Goroutines: float64(res.After.Goroutines-res.Before.Goroutines) / n,
-	}
+	res.PerConn = perConn(res.Before, res.After, res.Connections)
 
 	// Load: message i is due at start + i/Rate and goes to session i mod Sessions.
-	if code, err := post(ctx, hc, "http://"+a.Control+"/record?on=1", "", nil, nil); err != nil || code != 204 {
-		return res, fmt.Errorf("record on = %d %v", code, err)
-	}
-	var serverCPU0 float64
-	if err := getJSON(ctx, hc, "http://"+a.Control+"/cpu", &serverCPU0); err != nil {
-		return res, err
+	serverCPU0 := make([]float64, n)
+	for j := range nodes {
+		if code, err := post(ctx, hc, control(j, "/record?on=1"), "", nil, nil); err != nil || code != 204 {
+			return res, fmt.Errorf("record on = %d %v", code, err)
+		}
+		if err := getJSON(ctx, hc, control(j, "/cpu"), &serverCPU0[j]); err != nil {
+			return res, err
+		}
 	}
 	clientCPU0 := CPUSeconds()
 	logf("sending %d messages at %d/s", total, o.Rate)
@@ -214,11 +279,12 @@ func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				s := sessions[i%len(sessions)]
+				k := i % len(sessions)
+				s := sessions[k]
 				s.mu.Lock()
 				defer s.mu.Unlock()
 				begin[i] = time.Now().UnixNano()
-				code, err := post(ctx, hc, base+"/messages", s.Session, map[string]string{"clientMsgId": "m" + strconv.Itoa(i), "body": "load message " + strconv.Itoa(i)}, nil)
+				code, err := post(ctx, hc, base(k)+"/messages", s.Session, map[string]string{"clientMsgId": "m" + strconv.Itoa(i), "body": "load message " + strconv.Itoa(i)}, nil)
 				done[i] = time.Now().UnixNano()
 				if err != nil {
 					code = -1
@@ -229,35 +295,67 @@ func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 	}
 	wg.Wait()
 	end := time.Now()
-	var serverCPU1 float64
-	if err := getJSON(ctx, hc, "http://"+a.Control+"/cpu", &serverCPU1); err != nil {
-		return res, err
+	serverCPU1 := make([]float64, n)
+	for j := range nodes {
+		if err := getJSON(ctx, hc, control(j, "/cpu"), &serverCPU1[j]); err != nil {
+			return res, err
+		}
 	}
 	clientCPU1 := CPUSeconds()
-	// Wait for the echoes still on their way.
-	for deadline := time.Now().Add(o.Drain); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	sentOK := 0
+	for i := range total {
+		if status[i] == 201 {
+			sentOK++
+		}
+	}
+	// Wait for the echoes and agent-side sightings still on their way.
+	recs := make([]Records, n)
+	readRecords := func() (int, error) {
+		seen := 0
+		for j := range nodes {
+			recs[j] = Records{}
+			if err := getJSON(ctx, hc, control(j, "/record"), &recs[j]); err != nil {
+				return 0, err
+			}
+			seen += count(agentSide(recs[j], n))
+		}
+		return seen, nil
+	}
+	for deadline := time.Now().Add(o.Drain); ; time.Sleep(50 * time.Millisecond) {
 		missing := 0
 		for i := range total {
 			if status[i] == 201 && echo[i].Load() == 0 {
 				missing++
 			}
 		}
-		if missing == 0 {
+		seen, err := readRecords()
+		if err != nil {
+			return res, err
+		}
+		if (missing == 0 && seen >= sentOK) || !time.Now().Before(deadline) {
 			break
 		}
 	}
-	if code, err := post(ctx, hc, "http://"+a.Control+"/record?on=0", "", nil, nil); err != nil || code != 204 {
-		return res, fmt.Errorf("record off = %d %v", code, err)
+	for j := range nodes {
+		if code, err := post(ctx, hc, control(j, "/record?on=0"), "", nil, nil); err != nil || code != 204 {
+			return res, fmt.Errorf("record off = %d %v", code, err)
+		}
 	}
-	var rec Records
-	if err := getJSON(ctx, hc, "http://"+a.Control+"/record", &rec); err != nil {
+	if _, err := readRecords(); err != nil {
 		return res, err
 	}
-	res.Events = rec.Events
+	for j := range nodes {
+		res.Nodes[j].Events = recs[j].Events
+		res.Events += recs[j].Events
+	}
 
 	res.Scheduled = total
-	var agent, echoes, answers []int64
+	var agent, local, echoes, answers []int64
 	sent := make(map[string][]int, len(sessions)) // conversation -> its 201 messages, in order
+	convSession := make(map[string]int, len(sessions))
+	for k, s := range sessions {
+		convSession[s.Conversation] = k
+	}
 	for i := range total {
 		if begin[i]-slot[i] > int64(10*time.Millisecond) {
 			res.Late++
@@ -276,22 +374,35 @@ func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 			res.EchoLost++
 		}
 	}
-	// One message in flight per conversation, and the change is noted before the answer: the
-	// k-th change of a conversation is its k-th message.
+	// One message in flight per conversation, and the change is noted before the answer (or, on
+	// the hub of another node, published in commit order): the k-th change of a conversation is
+	// its k-th message.
 	agentAt := make([]int64, total)
 	for conv, msgs := range sent {
-		seen := rec.Changes[conv]
-		for k, i := range msgs {
-			if k < len(seen) {
-				agent = append(agent, seen[k]-slot[i])
-				agentAt[i] = seen[k]
+		k := convSession[conv]
+		seen := agentSide(recs[agentNode(k)], n)[conv]
+		for m, i := range msgs {
+			if m < len(seen) {
+				agent = append(agent, seen[m]-slot[i])
+				agentAt[i] = seen[m]
 			}
 		}
 		res.Unmatched += abs(len(seen) - len(msgs))
+		if n > 1 {
+			changed := recs[home(k)].Changes[conv]
+			for m, i := range msgs {
+				if m < len(changed) {
+					local = append(local, changed[m]-slot[i])
+				}
+			}
+		}
 	}
-	for conv, seen := range rec.Changes {
-		if _, ok := sent[conv]; !ok {
-			res.Unmatched += len(seen)
+	for j := range nodes {
+		for conv, seen := range agentSide(recs[j], n) {
+			k, ours := convSession[conv]
+			if _, sentSome := sent[conv]; !ours || !sentSome || agentNode(k) != j {
+				res.Unmatched += len(seen)
+			}
 		}
 	}
 	if o.Samples != nil {
@@ -302,11 +413,50 @@ func Run(ctx context.Context, a Addrs, o Options, logf func(string, ...any)) (Re
 	}
 	res.Rate = float64(res.Sent) / end.Sub(start).Seconds()
 	if res.Sent > 0 {
-		res.ServerCPU = (serverCPU1 - serverCPU0) * 1000 / float64(res.Sent)
+		for j := range nodes {
+			res.Nodes[j].ServerCPU = (serverCPU1[j] - serverCPU0[j]) * 1000 / float64(res.Sent)
+			res.ServerCPU += res.Nodes[j].ServerCPU
+		}
 		res.ClientCPU = (clientCPU1 - clientCPU0) * 1000 / float64(res.Sent)
 	}
-	res.Agent, res.Echo, res.HTTP = dist(agent), dist(echoes), dist(answers)
+	res.Agent, res.Local, res.Echo, res.HTTP = dist(agent), dist(local), dist(echoes), dist(answers)
 	return res, nil
+}
+
+// agentSide is what a node's agent side recorded: with one node the Changed hook's changes,
+// with several the customer messages its hub watcher saw (the node's own customers' changes are
+// the customer side then).
+func agentSide(r Records, nodes int) map[string][]int64 {
+	if nodes == 1 {
+		return r.Changes
+	}
+	return r.Live
+}
+
+func count(m map[string][]int64) int {
+	c := 0
+	for _, v := range m {
+		c += len(v)
+	}
+	return c
+}
+
+func addMem(a, b Mem) Mem {
+	return Mem{HeapInuse: a.HeapInuse + b.HeapInuse, StackInuse: a.StackInuse + b.StackInuse, RSS: a.RSS + b.RSS,
+		Goroutines: a.Goroutines + b.Goroutines, CPU: a.CPU + b.CPU}
+}
+
+// perConn is the memory the live connections added, per connection.
+func perConn(before, after Mem, conns int) PerConn {
+	if conns == 0 {
+		return PerConn{}
+	}
+	c := float64(conns)
+	return PerConn{
+		HeapStack:  (float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)) / c,
+		RSS:        (float64(after.RSS) - float64(before.RSS)) / c,
+		Goroutines: float64(after.Goroutines-before.Goroutines) / c,
+	}
 }
 
 func abs(x int) int {
