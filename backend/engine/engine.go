@@ -195,6 +195,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	e.accounts = agents.New(st, cfg.Now, e.verifier, e.publicURL)
 	e.accounts.Queued = e.worker.Wake
 	e.changes = feed.New(st)
+	st.OnCommit(e.changes.Notify) // this process's commits; other nodes' come through followChats
 	return e, nil
 }
 

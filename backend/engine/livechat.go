@@ -23,10 +23,28 @@ func (e *Engine) followChats(ctx, bg context.Context) error {
 		return fmt.Errorf("engine: live chat: %w", err)
 	}
 	wake := make(chan struct{}, 1)
-	e.wg.Add(2)
+	notified := make(chan struct{}, 1)
+	e.wg.Add(3)
 	go func() {
 		defer e.wg.Done()
-		e.db.ListenChanges(bg, wake, func(err error) { e.log.Warn("live chat: listening for changes (polling meanwhile)", "err", err) })
+		e.db.ListenChanges(bg, notified, func(err error) { e.log.Warn("live chat: listening for changes (polling meanwhile)", "err", err) })
+	}()
+	// Every notification wakes the agents' feed waiters too (other nodes' commits: this node's
+	// own reach them through Store.OnCommit).
+	go func() {
+		defer e.wg.Done()
+		for {
+			select {
+			case <-bg.Done():
+				return
+			case <-notified:
+				e.changes.Notify()
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}
 	}()
 	go func() {
 		defer e.wg.Done()

@@ -7,6 +7,7 @@ package feed
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"vouchdesk/backend/apperr"
@@ -19,16 +20,36 @@ const (
 	MaxRows    = 1000
 	// MaxWait bounds a wait for changes: under the usual proxies' idle timeouts (60 s).
 	MaxWait = 25 * time.Second
-	// pollEvery is how often a wait looks at the organization's newest change. A look is one
-	// indexed read; a change is handed out at most this long after its commit.
-	pollEvery = 200 * time.Millisecond
+	// pollEvery is how often a wait looks at the organization's newest change when nothing woke
+	// it: Notify (a commit of this process, or another node's, told through the database's
+	// notifications) wakes it at once; this only bounds a lost notification's delay.
+	pollEvery = time.Second
 )
 
 // Service reads the feed.
-type Service struct{ st *store.Store }
+type Service struct {
+	st      *store.Store
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced by Notify
+}
 
 // New returns the feed on the store.
-func New(st *store.Store) *Service { return &Service{st: st} }
+func New(st *store.Store) *Service { return &Service{st: st, changed: make(chan struct{})} }
+
+// Notify wakes every Wait: something was committed (the engine calls it after each of its
+// commits and when another node's commits are announced).
+func (s *Service) Notify() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Service) changedChan() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
+}
 
 // Tables lists the replicated tables with the columns withheld from each.
 func Tables() map[string][]string { return store.ReplicatedTables() }
@@ -87,6 +108,7 @@ func (s *Service) Wait(ctx context.Context, orgID string, after int64, wait time
 	deadline := time.Now().Add(wait)
 	lastCheck := time.Now()
 	for {
+		woken := s.changedChan() // before the read: a commit after it closes this channel
 		seq, err := s.Cursor(ctx, orgID)
 		if err != nil {
 			return false, err
@@ -108,6 +130,8 @@ func (s *Service) Wait(ctx context.Context, orgID string, after int64, wait time
 		case <-ctx.Done():
 			t.Stop()
 			return false, ctx.Err()
+		case <-woken:
+			t.Stop()
 		case <-t.C:
 		}
 	}

@@ -52,6 +52,19 @@ type writer struct {
 	group   *group
 	commits atomic.Int64 // groups committed (Store.WriteStats)
 	writes  atomic.Int64 // writes kept in them
+	// onCommit is called after each commit (Store.OnCommit).
+	onCommit atomic.Pointer[func()]
+}
+
+// OnCommit sets f to be called after each commit of Write (nil: none): the feed's waiters learn
+// that something changed without asking the database. f runs on the committing goroutine while
+// the next write waits: it must be quick and must not write.
+func (s *Store) OnCommit(f func()) {
+	if f == nil {
+		s.wr.onCommit.Store(nil)
+		return
+	}
+	s.wr.onCommit.Store(&f)
 }
 
 // WriteStats says how many write transactions were committed and in how many commits.
@@ -151,6 +164,9 @@ func (w *writer) write(ctx context.Context, s *Store, fn func(*Tx) error) error 
 		}
 		close(g.done)
 		w.tx, w.group = nil, nil
+		if f := w.onCommit.Load(); f != nil && g.err == nil {
+			(*f)()
+		}
 	}
 	release()
 	if fnErr != nil {
