@@ -60,6 +60,9 @@ type writer struct {
 // that something changed without asking the database. f runs on the committing goroutine while
 // the next write waits: it must be quick and must not write.
 func (s *Store) OnCommit(f func()) {
+	if s.wr == nil {
+		return // read-only: no commits
+	}
 	if f == nil {
 		s.wr.onCommit.Store(nil)
 		return
