@@ -65,6 +65,19 @@ func TestServeHealthStatusAndStop(t *testing.T) {
 		t.Errorf("GET /healthz = %d %v", res.StatusCode, h)
 	}
 
+	// The agents' API is served beside the widget: a call without a session is refused in its
+	// JSON, not answered by the widget server.
+	if res, err := http.Get("http://" + addr + "/api/agent/v1/me"); err != nil {
+		t.Errorf("GET /api/agent/v1/me: %v", err)
+	} else {
+		var e struct{ Error struct{ Code string } }
+		json.NewDecoder(res.Body).Decode(&e)
+		res.Body.Close()
+		if res.StatusCode != 401 || e.Error.Code != "unauthenticated" {
+			t.Errorf("GET /api/agent/v1/me without a session = %d %+v, want 401 unauthenticated", res.StatusCode, e)
+		}
+	}
+
 	// status reads beside the running server.
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"status", "--config", cfg, "--json"}, &out, &stderr); code != 0 {
