@@ -1,0 +1,595 @@
+package replica_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"vouchdesk/backend/agentapi"
+	"vouchdesk/backend/agents"
+	"vouchdesk/backend/engine"
+	"vouchdesk/backend/org"
+	"vouchdesk/backend/replica"
+	"vouchdesk/backend/secrets"
+	"vouchdesk/backend/services"
+	"vouchdesk/backend/store"
+	"vouchdesk/backend/testutil"
+	"vouchdesk/backend/token"
+)
+
+// A team server as vouchd runs one (an engine with the agents' API mounted, on SQLite, or on
+// PostgreSQL when VOUCHDESK_TEST_POSTGRES is set), and desktops' replicas in local SQLite files
+// built from its feed over real HTTP.
+
+type server struct {
+	t       *testing.T
+	e       *engine.Engine
+	ws      org.Workspace
+	base    string
+	token   string // the owner's desktop session
+	session string // its id
+}
+
+func newServer(t *testing.T) *server {
+	t.Helper()
+	ctx := context.Background()
+	e, err := engine.Open(ctx, engine.Config{DatabasePath: testutil.DBPath(t), Listen: "127.0.0.1:0",
+		Secrets: secrets.Env{Getenv: func(string) string { return "" }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(context.Background()) })
+	b := services.NewBackend("test", "", nil)
+	b.Attach(ctx, services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(),
+		Verify: e.Verify(), Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e,
+		Calls: e.Calls(), Transcripts: e.Transcripts(), Backup: e.Backup()})
+	e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b}))
+	if err := e.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ws, err := e.Org().Setup(ctx, org.SetupInput{OrganizationName: "Acme", OwnerName: "Olive Owner", OwnerEmail: "olive@acme.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The owner's desktop session, made in the store (the organization has no sender email to
+	// mail a sign-in code from).
+	plain, _ := token.NewLink()
+	plain = agents.TokenPrefix + plain
+	now := e.Now()
+	sessionID := store.NewID()
+	if err := e.Store().Write(ctx, func(tx *store.Tx) error {
+		if err := tx.SetRegulatory(ws.Organization.ID, false, "", now); err != nil {
+			return err
+		}
+		return tx.InsertAgentSession(store.AgentSession{ID: sessionID, OrgID: ws.Organization.ID, UserID: ws.Me.ID,
+			Method: store.SessionByEmailCode, CreatedAt: now, LastSeenAt: now}, token.Hash(plain))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return &server{t: t, e: e, ws: ws, base: "http://" + e.Addr(), token: plain, session: sessionID}
+}
+
+// post sends a JSON request to the server and decodes the answer into out.
+func (s *server) post(path, tok string, in, out any) int {
+	s.t.Helper()
+	b, _ := json.Marshal(in)
+	req, _ := http.NewRequest("POST", s.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		json.NewDecoder(resp.Body).Decode(out)
+	}
+	return resp.StatusCode
+}
+
+// chat starts a customer's chat through the widget API and has the owner reply through the
+// agents' API; it returns the conversation's id.
+func (s *server) chat(email, reply string) string {
+	s.t.Helper()
+	inboxes, err := s.e.Store().InboxesByOrg(context.Background(), s.ws.Organization.ID)
+	if err != nil || len(inboxes) == 0 {
+		s.t.Fatal("no inbox", err)
+	}
+	var started struct{ Conversation string }
+	if got := s.post("/api/widget/v1/sessions", "", map[string]any{"inbox": inboxes[0].ID, "name": "Customer " + email,
+		"email": email}, &started); got != 201 {
+		s.t.Fatalf("POST /api/widget/v1/sessions %s = %d", email, got)
+	}
+	if got := s.post(agentapi.Prefix+"conversations/"+started.Conversation+"/messages", s.token,
+		map[string]string{"body": reply}, nil); got != 200 {
+		s.t.Fatalf("the owner's reply = %d, want 200", got)
+	}
+	return started.Conversation
+}
+
+func (s *server) source() *replica.HTTPSource {
+	s.t.Helper()
+	src, err := replica.NewHTTPSource(s.base, s.token)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return src
+}
+
+// cursor is the server's newest change number for the organization.
+func (s *server) cursor() int64 {
+	s.t.Helper()
+	c, err := s.e.Feed().Cursor(context.Background(), s.ws.Organization.ID)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return c
+}
+
+// localStore opens a fresh desktop store (always SQLite).
+func localStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), testutil.SQLitePath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// normalize makes a value comparable whichever database or decoder it came from.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		return string(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case []byte:
+		return string(x)
+	}
+	return v
+}
+
+// serverRows reads a table's rows as the feed hands them out (the withheld columns left out),
+// id -> column -> value.
+func serverRows(t *testing.T, src replica.Source, table string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	after := ""
+	for {
+		page, err := src.Rows(context.Background(), table, after, "", 1000)
+		if err != nil {
+			t.Fatalf("server rows of %s: %v", table, err)
+		}
+		for _, r := range page.Rows {
+			n := map[string]any{}
+			for k, v := range r {
+				n[k] = normalize(v)
+			}
+			out[r["id"].(string)] = n
+		}
+		if page.Next == "" {
+			return out
+		}
+		after = page.Next
+	}
+}
+
+// localRows reads a table of the replica, without the withheld columns.
+func localRows(t *testing.T, st *store.Store, table string, withheld []string) map[string]map[string]any {
+	t.Helper()
+	db := testutil.OpenRaw(t, st.Path())
+	rows, err := db.Query(`SELECT * FROM ` + table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	out := map[string]map[string]any{}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		r := map[string]any{}
+		for i, c := range cols {
+			if !slices.Contains(withheld, c) {
+				r[c] = normalize(vals[i])
+			}
+		}
+		out[fmt.Sprint(r["id"])] = r
+	}
+	return out
+}
+
+// sameRows checks that every replicated table of the replica holds exactly the server's rows.
+func sameRows(t *testing.T, s *server, st *store.Store) {
+	t.Helper()
+	src := s.source()
+	tables, err := src.Tables(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) != len(store.ReplicatedTables()) {
+		t.Fatalf("the server replicates %d tables, this build %d", len(tables), len(store.ReplicatedTables()))
+	}
+	for table, withheld := range tables {
+		want, got := serverRows(t, src, table), localRows(t, st, table, withheld)
+		if len(got) != len(want) {
+			t.Errorf("%s: the replica has %d rows, the server %d", table, len(got), len(want))
+		}
+		for id, w := range want {
+			if g := got[id]; fmt.Sprint(g) != fmt.Sprint(w) {
+				t.Errorf("%s %s:\nreplica %v\nserver  %v", table, id, g, w)
+			}
+		}
+	}
+}
+
+// danglingKeys lists the replica's references to rows of replicated tables that it does not
+// hold (references to tables that never leave the server, challenges, are expected).
+func danglingKeys(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	rows, err := testutil.OpenRaw(t, st.Path()).Query(`PRAGMA foreign_key_check`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var table, parent string
+		var rowid, fk any
+		if err := rows.Scan(&table, &rowid, &parent, &fk); err != nil {
+			t.Fatal(err)
+		}
+		if store.IsReplicated(parent) {
+			out = append(out, table+" -> "+parent)
+		}
+	}
+	return out
+}
+
+// TestBootstrapCopiesTheOrganization: a fresh desktop store filled from the server in small pages
+// holds the server's rows of every replicated table, column for column; the solo desk's read
+// code works on it (the contact search by a fragment, a conversation's messages); every
+// reference between replicated rows holds; progress was told along the way.
+func TestBootstrapCopiesTheOrganization(t *testing.T) {
+	s := newServer(t)
+	ctx := context.Background()
+	ada := s.chat("ada.lovelace@example.com", "Hello Ada")
+	s.chat("ben@example.com", "Hello Ben")
+	s.chat("cy@example.com", "Hello Cy")
+
+	st := localStore(t)
+	var seen []replica.Progress
+	r := &replica.Replica{Store: st, Source: s.source(), PageRows: 2, PageChanges: 3}
+	if err := r.Bootstrap(ctx, func(p replica.Progress) { seen = append(seen, p) }); err != nil {
+		t.Fatalf("Bootstrap = %v", err)
+	}
+	sameRows(t, s, st)
+	if d := danglingKeys(t, st); len(d) > 0 {
+		t.Errorf("references to rows the replica does not hold: %v", d)
+	}
+	state, ok, err := st.ReplicaState(ctx)
+	if err != nil || !ok || state.BootstrappedAt.IsZero() || state.Cursor != s.cursor() || state.OrgID != s.ws.Organization.ID {
+		t.Errorf("ReplicaState() = %+v, %v, %v; want complete at the server's cursor %d", state, ok, err, s.cursor())
+	}
+	last := seen[len(seen)-1]
+	if last.Phase != "done" || last.TablesDone != last.TablesTotal || last.TablesTotal != len(store.ReplicatedTables()) ||
+		last.Rows < 10 || last.Bytes < 1000 {
+		t.Errorf("last progress = %+v, want done, every table, the rows and bytes read", last)
+	}
+	tables := map[string]bool{}
+	for _, p := range seen {
+		if p.Phase == "snapshot" {
+			tables[p.Table] = true
+			if p.TimeLeftKnown {
+				t.Errorf("progress %+v claims a time left during the snapshot, which the feed cannot tell", p)
+			}
+		}
+	}
+	if len(tables) != len(store.ReplicatedTables()) {
+		t.Errorf("progress named %d tables, want %d", len(tables), len(store.ReplicatedTables()))
+	}
+
+	// The solo desk's own reads, on the replica.
+	hits, _, err := st.SearchContacts(ctx, s.ws.Organization.ID, "lovelace", 20)
+	if err != nil || len(hits) != 1 || !slices.Contains(hits[0].Emails, "ada.lovelace@example.com") {
+		t.Errorf("SearchContacts(lovelace) on the replica = %+v, %v; want Ada's contact", hits, err)
+	}
+	msgs, err := st.Messages(ctx, s.ws.Organization.ID, ada, "", 50)
+	if err != nil || !slices.ContainsFunc(msgs, func(m store.Message) bool { return m.Body == "Hello Ada" && m.SenderUserID == s.ws.Me.ID }) {
+		t.Errorf("Messages(Ada's chat) on the replica = %+v, %v; want the owner's reply", msgs, err)
+	}
+
+	// Again: already complete, nothing to do.
+	calls := &countingSource{Source: s.source()}
+	if err := replica.Bootstrap(ctx, st, calls, nil); err != nil || calls.total() != 0 {
+		t.Errorf("a second Bootstrap = %v with %d table reads, want nil and none", err, calls.total())
+	}
+}
+
+// countingSource counts the table pages read, per table.
+type countingSource struct {
+	replica.Source
+	mu   sync.Mutex
+	rows map[string]int
+	// afterPage, when set, runs after each page read.
+	afterPage func(table string, n int)
+}
+
+func (c *countingSource) Rows(ctx context.Context, table, after, to string, limit int) (replica.RowsPage, error) {
+	p, err := c.Source.Rows(ctx, table, after, to, limit)
+	c.mu.Lock()
+	if c.rows == nil {
+		c.rows = map[string]int{}
+	}
+	c.rows[table]++
+	n := c.rows[table]
+	c.mu.Unlock()
+	if err == nil && c.afterPage != nil {
+		c.afterPage(table, n)
+	}
+	return p, err
+}
+
+func (c *countingSource) total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, v := range c.rows {
+		n += v
+	}
+	return n
+}
+
+// TestBootstrapResumesWhereItStopped: a bootstrap cancelled after the first page of the messages
+// resumes at that page (the tables before are not read again), picks up what the server wrote
+// meanwhile, and ends equal to the server.
+func TestBootstrapResumesWhereItStopped(t *testing.T) {
+	s := newServer(t)
+	for _, e := range []string{"ada@example.com", "ben@example.com", "cy@example.com"} {
+		s.chat(e, "Hello "+e)
+	}
+	st := localStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := &countingSource{Source: s.source(), afterPage: func(table string, n int) {
+		if table == "messages" && n == 1 {
+			cancel()
+		}
+	}}
+	err := (&replica.Replica{Store: st, Source: first, PageRows: 2}).Bootstrap(ctx, nil)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("an interrupted Bootstrap = %v, want context.Canceled", err)
+	}
+	state, _, _ := st.ReplicaState(context.Background())
+	if state.SnapshotTable != "messages" || state.SnapshotAfter == "" || !state.BootstrappedAt.IsZero() {
+		t.Fatalf("state after the interruption = %+v, want inside the messages, not complete", state)
+	}
+	// Meanwhile the server goes on.
+	s.chat("dee@example.com", "Hello Dee")
+
+	again := &countingSource{Source: s.source()}
+	var lastProgress replica.Progress
+	if err := (&replica.Replica{Store: st, Source: again, PageRows: 2}).Bootstrap(context.Background(),
+		func(p replica.Progress) { lastProgress = p }); err != nil {
+		t.Fatalf("the resumed Bootstrap = %v", err)
+	}
+	for _, table := range []string{"organizations", "users", "inboxes", "contacts", "conversations"} {
+		if n := again.rows[table]; n != 0 {
+			t.Errorf("the resumed Bootstrap read %d pages of %s again, want none (done before the interruption)", n, table)
+		}
+	}
+	if again.rows["messages"] == 0 || again.rows["audit_log"] == 0 {
+		t.Errorf("the resumed Bootstrap read %v, want the rest of the messages and the tables after", again.rows)
+	}
+	if lastProgress.Rows <= state.RowsDone {
+		t.Errorf("progress after the resume = %d rows, want more than the %d before the interruption", lastProgress.Rows, state.RowsDone)
+	}
+	sameRows(t, s, st)
+	hits, _, _ := st.SearchContacts(context.Background(), s.ws.Organization.ID, "dee", 20)
+	if len(hits) != 1 {
+		t.Errorf("SearchContacts(dee) on the replica = %+v, want the contact made during the interruption", hits)
+	}
+}
+
+// TestFollowKeepsTheReplicaCurrent: after a bootstrap, Follow applies what the server writes
+// (chats, replies, a bulk load's range record) as it happens; a revoked session ends it with
+// ErrSignedOut.
+func TestFollowKeepsTheReplicaCurrent(t *testing.T) {
+	s := newServer(t)
+	s.chat("ada@example.com", "Hello Ada")
+	st := localStore(t)
+	ctx := context.Background()
+	if err := replica.Bootstrap(ctx, st, s.source(), nil); err != nil {
+		t.Fatal(err)
+	}
+	applied := make(chan int64, 100)
+	done := make(chan error, 1)
+	go func() {
+		done <- replica.Follow(ctx, st, s.source(), func(c int64) { applied <- c })
+	}()
+	waitFor := func(what string, cursor int64) {
+		t.Helper()
+		deadline := time.After(20 * time.Second)
+		for {
+			select {
+			case c := <-applied:
+				if c >= cursor {
+					return
+				}
+			case err := <-done:
+				t.Fatalf("Follow returned %v while waiting for %s", err, what)
+			case <-deadline:
+				t.Fatalf("Follow did not apply %s (the server's change %d) within 20 s", what, cursor)
+			}
+		}
+	}
+	conv := s.chat("ben@example.com", "Hello Ben")
+	waitFor("Ben's chat", s.cursor())
+	msgs, _ := st.Messages(ctx, s.ws.Organization.ID, conv, "", 50)
+	if !slices.ContainsFunc(msgs, func(m store.Message) bool { return m.Body == "Hello Ben" }) {
+		t.Errorf("the replica's messages of Ben's chat = %+v, want the reply", msgs)
+	}
+
+	// A bulk load on the server writes a range record; its rows come through the table call.
+	l, err := s.e.Store().NewLoader(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := range 3 {
+		c := store.Contact{ID: store.NewID(), OrgID: s.ws.Organization.ID, Name: fmt.Sprintf("Loaded %d", i), Status: "active",
+			CreatedAt: now, UpdatedAt: now}
+		if err := l.Contact(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Field(store.Field{ID: store.NewID(), OrgID: c.OrgID, ContactID: c.ID, Kind: "email",
+			ValueNorm: fmt.Sprintf("loaded%d@bulk.test", i), ValueDisplay: fmt.Sprintf("loaded%d@bulk.test", i), CreatedAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the bulk load", s.cursor())
+	sameRows(t, s, st)
+	if hits, _, _ := st.SearchContacts(ctx, s.ws.Organization.ID, "bulk.test", 20); len(hits) != 3 {
+		t.Errorf("SearchContacts(bulk.test) on the replica = %d hits, want the 3 loaded contacts", len(hits))
+	}
+
+	// Signed out elsewhere: Follow stops and says so.
+	if err := s.e.Store().Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.RevokeAgentSession(s.ws.Organization.ID, s.session, s.ws.Me.ID, "test", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, replica.ErrSignedOut) {
+			t.Errorf("Follow after the session was revoked = %v, want ErrSignedOut", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Follow went on after its session was revoked")
+	}
+}
+
+// flakySource fails its first n calls for changes as an unreachable server does.
+type flakySource struct {
+	replica.Source
+	mu sync.Mutex
+	n  int
+}
+
+func (f *flakySource) Changes(ctx context.Context, after int64, limit int, wait time.Duration) (replica.ChangesPage, error) {
+	f.mu.Lock()
+	fail := f.n > 0
+	f.n--
+	f.mu.Unlock()
+	if fail {
+		return replica.ChangesPage{}, errors.New("dial tcp: connection refused")
+	}
+	return f.Source.Changes(ctx, after, limit, wait)
+}
+
+// TestFollowRetriesWhileOffline: network failures are retried with a growing wait and told to
+// OnStatus (offline since when, then online again); the changes then arrive.
+func TestFollowRetriesWhileOffline(t *testing.T) {
+	s := newServer(t)
+	st := localStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := replica.Bootstrap(ctx, st, s.source(), nil); err != nil {
+		t.Fatal(err)
+	}
+	conv := s.chat("ada@example.com", "Hello Ada")
+	var mu sync.Mutex
+	var statuses []replica.Status
+	r := &replica.Replica{Store: st, Source: &flakySource{Source: s.source(), n: 3}, MinBackoff: time.Millisecond,
+		MaxBackoff: 2 * time.Millisecond, OnStatus: func(st replica.Status) {
+			mu.Lock()
+			statuses = append(statuses, st)
+			mu.Unlock()
+		}}
+	target := s.cursor()
+	done := make(chan error, 1)
+	go func() {
+		done <- r.Follow(ctx, func(c int64) {
+			if c >= target {
+				cancel()
+			}
+		})
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Follow = %v, want it to run until cancelled", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Follow did not apply the chat after the network came back")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(statuses) != 4 || statuses[0].Online || statuses[0].OfflineSince.IsZero() || statuses[0].Err == nil ||
+		statuses[1].OfflineSince != statuses[0].OfflineSince || statuses[1].RetryIn != 2*time.Millisecond ||
+		statuses[2].RetryIn != 2*time.Millisecond || !statuses[3].Online {
+		t.Errorf("statuses = %+v, want three failures offline since the first (waits 1, 2, 2 ms), then online", statuses)
+	}
+	if msgs, _ := st.Messages(context.Background(), s.ws.Organization.ID, conv, "", 50); len(msgs) == 0 {
+		t.Error("the chat made while offline is not in the replica")
+	}
+}
+
+// TestHTTPSourceErrors: a token the server does not know is ErrSignedOut; a refused request is an
+// APIError with the API's code, and Follow does not retry it.
+func TestHTTPSourceErrors(t *testing.T) {
+	s := newServer(t)
+	ctx := context.Background()
+	bad, _ := replica.NewHTTPSource(s.base, agents.TokenPrefix+"nonsense")
+	if _, err := bad.Cursor(ctx); !errors.Is(err, replica.ErrSignedOut) {
+		t.Errorf("Cursor with an unknown token = %v, want ErrSignedOut", err)
+	}
+	_, err := s.source().Rows(ctx, "challenges", "", "", 10)
+	var api *replica.APIError
+	if !errors.As(err, &api) || api.Status != 400 || api.Code != "invalid_input" || api.Field != "table" || api.Temporary() {
+		t.Errorf("Rows(challenges) = %v, want a 400 invalid_input APIError on table", err)
+	}
+	if _, err := replica.NewHTTPSource("desk.example.com", "x"); err == nil {
+		t.Error("NewHTTPSource without a scheme = nil error, want one")
+	}
+	st := localStore(t)
+	if err := replica.Follow(ctx, st, s.source(), nil); !errors.Is(err, replica.ErrNotBootstrapped) {
+		t.Errorf("Follow on an empty store = %v, want ErrNotBootstrapped", err)
+	}
+	// A replica of another server is refused.
+	if err := replica.Bootstrap(ctx, st, s.source(), nil); err != nil {
+		t.Fatal(err)
+	}
+	other := newServer(t)
+	if err := replica.Bootstrap(ctx, st, other.source(), nil); !errors.Is(err, replica.ErrOtherOrigin) {
+		t.Errorf("Bootstrap from another server into a replica = %v, want ErrOtherOrigin", err)
+	}
+}
