@@ -215,7 +215,7 @@ func (t *Tx) ReplicaDelete(table, id string) error {
 
 // replicaPlaceholder is the local value of a withheld column the schema cannot leave empty:
 // binary gets SHA-256 of "replica:"+id (32 bytes, unique per row, as devices.token_hash must be;
-// it matches no token, since a token's hash is of the token), text ” and integers 0.
+// it matches no token, since a token's hash is of the token), text the empty string and integers 0.
 func replicaPlaceholder(id string, kind byte) any {
 	switch kind {
 	case 'b':
