@@ -422,7 +422,8 @@ func TestFollowKeepsTheReplicaCurrent(t *testing.T) {
 	s := newServer(t)
 	s.chat("ada@example.com", "Hello Ada")
 	st := localStore(t)
-	ctx := context.Background()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // a failed test leaves no Follow running
 	if err := replica.Bootstrap(ctx, st, s.source(), nil); err != nil {
 		t.Fatal(err)
 	}

@@ -175,7 +175,7 @@ func (t *Tx) ReplicaUpsert(table string, row map[string]any) error {
 		return fmt.Errorf("store: a %s row without an id", rt.name)
 	}
 	var names, marks, sets []string
-	var args []any
+	var args, setArgs []any
 	for _, c := range rt.cols {
 		v, present := row[c.name]
 		if c.withheld || !present {
@@ -188,20 +188,28 @@ func (t *Tx) ReplicaUpsert(table string, row map[string]any) error {
 				return fmt.Errorf("store: %s %s column %s: %w", rt.name, id, c.name, err)
 			}
 			if c.name != "id" {
-				sets = append(sets, `"`+c.name+`" = excluded."`+c.name+`"`)
+				sets = append(sets, `"`+c.name+`" = ?`)
+				setArgs = append(setArgs, v)
 			}
 		}
 		names = append(names, `"`+c.name+`"`)
 		marks = append(marks, "?")
 		args = append(args, v)
 	}
-	q := "INSERT INTO " + rt.name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(marks, ", ") + ") ON CONFLICT (id) DO "
-	if len(sets) == 0 {
-		q += "NOTHING"
-	} else {
-		q += "UPDATE SET " + strings.Join(sets, ", ")
+	// An UPDATE, then an INSERT when there was no row, rather than one upsert: inside an upsert
+	// SQLite applies the statement's conflict handling to the triggers' own INSERT OR IGNORE (the
+	// search index's), which then fails on a key that is already there.
+	if len(sets) > 0 {
+		res, err := t.tx.ExecContext(t.ctx, "UPDATE "+rt.name+" SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(setArgs, id)...)
+		if err != nil {
+			return fmt.Errorf("store: replica update of %s: %w", rt.name, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
 	}
-	return t.exec("replica upsert into "+rt.name, q, args...)
+	return t.exec("replica insert into "+rt.name, "INSERT INTO "+rt.name+" ("+strings.Join(names, ", ")+") VALUES ("+
+		strings.Join(marks, ", ")+")", args...)
 }
 
 // ReplicaDelete removes a row of a replicated table (gone on the server).

@@ -101,6 +101,24 @@ func TestReplicaUpsertWritesFeedRows(t *testing.T) {
 		t.Errorf("devices after deleting dev-2 = %d, want 1", devices)
 	}
 
+	// A contact written again (an update, as the feed hands out every change of a row) is
+	// re-indexed by the search's own triggers.
+	contact := func(name string) map[string]any {
+		return map[string]any{"id": "contact-1", "org_id": "org-1", "name": name, "status": "active", "consent_text": "",
+			"consented_at": nil, "confirmed_at": nil, "merged_into": nil, "created_at": 1.0, "updated_at": 2.0}
+	}
+	for _, name := range []string{"Ada Lovelace", "Ada Byron"} {
+		if err := s.ReplicaWrite(ctx, func(tx *store.Tx) error { return tx.ReplicaUpsert("contacts", contact(name)) }); err != nil {
+			t.Fatalf("ReplicaUpsert(contacts, %s) = %v", name, err)
+		}
+	}
+	if hits, _, err := s.SearchContacts(ctx, "org-1", "byron", 10); err != nil || len(hits) != 1 || hits[0].Name != "Ada Byron" {
+		t.Errorf("SearchContacts(byron) after the update = %+v, %v, want the contact", hits, err)
+	}
+	if hits, _, _ := s.SearchContacts(ctx, "org-1", "lovelace", 10); len(hits) != 0 {
+		t.Errorf("SearchContacts(lovelace) after the rename = %+v, want none", hits)
+	}
+
 	// Refused, and the transaction's other writes are not kept.
 	for _, bad := range []struct {
 		table string
