@@ -415,6 +415,34 @@ func TestBootstrapResumesWhereItStopped(t *testing.T) {
 	}
 }
 
+// TestBootstrapWhileTheServerGoesOn: a chat started after the conversations were read and before
+// the messages are (its messages come in the snapshot, its conversation only in the changes after
+// it) leaves the replica exact and every reference whole once the bootstrap ends.
+func TestBootstrapWhileTheServerGoesOn(t *testing.T) {
+	s := newServer(t)
+	s.chat("ada@example.com", "Hello Ada")
+	st := localStore(t)
+	var late string
+	src := &countingSource{Source: s.source(), afterPage: func(table string, n int) {
+		if table == "verifications" && n == 1 {
+			late = s.chat("ben@example.com", "Hello Ben")
+		}
+	}}
+	if err := (&replica.Replica{Store: st, Source: src, PageRows: 2}).Bootstrap(context.Background(), nil); err != nil {
+		t.Fatalf("Bootstrap = %v", err)
+	}
+	if late == "" {
+		t.Fatal("no chat was started during the snapshot")
+	}
+	sameRows(t, s, st)
+	if d := danglingKeys(t, st); len(d) > 0 {
+		t.Errorf("references to rows the replica does not hold: %v", d)
+	}
+	if _, err := st.ConversationByID(context.Background(), s.ws.Organization.ID, late); err != nil {
+		t.Errorf("ConversationByID(the chat started during the snapshot) on the replica = %v", err)
+	}
+}
+
 // TestFollowKeepsTheReplicaCurrent: after a bootstrap, Follow applies what the server writes
 // (chats, replies, a bulk load's range record) as it happens; a revoked session ends it with
 // ErrSignedOut.
