@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(./backend/store ./backend/engine ./backend/contacts ./backend/chat ./backend/verify
   ./backend/org ./backend/outbox ./backend/calls ./backend/conversations ./backend/transcript
   ./backend/senders ./backend/mailaccounts ./backend/bounce ./backend/widget ./backend/seed
-  ./backend/mailbox ./backend/cmd/vouchd)
+  ./backend/mailbox ./backend/cmd/vouchd ./backend/replica)
 
 scripts/postgres.sh install
 

@@ -81,7 +81,7 @@ func TestImportRules(t *testing.T) {
 		wails    = "github.com/wailsapp/wails"
 	)
 	domain := []string{"agents", "apperr", "backup", "feed", "bounce", "calls", "chat", "contacts", "conversations", "mailaccounts", "mailbox", "org",
-		"outbox", "secrets", "senders", "signin", "startup", "textrules", "token", "transcript", "verify"}
+		"outbox", "replica", "secrets", "senders", "signin", "startup", "textrules", "token", "transcript", "verify"}
 	for i, d := range domain {
 		domain[i] = module + "/backend/" + d
 	}
