@@ -209,20 +209,26 @@ func (t *Tx) ReplicaUpsert(table string, row map[string]any) error {
 		marks = append(marks, "?")
 		args = append(args, v)
 	}
-	// An UPDATE, then an INSERT when there was no row, rather than one upsert: inside an upsert
+	// An INSERT, then an UPDATE when the row is there, rather than one upsert: inside an upsert
 	// SQLite applies the statement's conflict handling to the triggers' own INSERT OR IGNORE (the
-	// search index's), which then fails on a key that is already there.
-	if len(sets) > 0 {
-		res, err := t.tx.ExecContext(t.ctx, "UPDATE "+rt.name+" SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(setArgs, id)...)
-		if err != nil {
-			return fmt.Errorf("store: replica update of %s: %w", rt.name, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n > 0 {
-			return err
-		}
-	}
-	return t.exec("replica insert into "+rt.name, "INSERT INTO "+rt.name+" ("+strings.Join(names, ", ")+") VALUES ("+
+	// search index's), which then fails on a key that is already there. The INSERT comes first
+	// because a bootstrap's rows are new: one statement a row instead of two (a refused INSERT
+	// fires no trigger and leaves the transaction as it was).
+	insErr := t.exec("replica insert into "+rt.name, "INSERT INTO "+rt.name+" ("+strings.Join(names, ", ")+") VALUES ("+
 		strings.Join(marks, ", ")+")", args...)
+	if insErr == nil || !IsUniqueViolation(insErr) || len(sets) == 0 {
+		return insErr
+	}
+	res, err := t.tx.ExecContext(t.ctx, "UPDATE "+rt.name+" SET "+strings.Join(sets, ", ")+" WHERE id = ?", append(setArgs, id)...)
+	if err != nil {
+		return fmt.Errorf("store: replica update of %s: %w", rt.name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return insErr // not this id's row: another unique value (e.g. an address) is taken
+	}
+	return nil
 }
 
 // ReplicaDelete removes a row of a replicated table (gone on the server).
