@@ -11,7 +11,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -175,20 +174,12 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 		status = 400
 	}
 	if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(err)))
+		w.Header().Set("Retry-After", strconv.Itoa(verify.RetryAfterSeconds(err)))
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vouchdesk"`)
 	}
 	writeJSON(w, status, map[string]any{"error": apiError{Code: e.Code, Message: e.Message, Field: e.Field}})
-}
-
-func retryAfter(err error) int {
-	var re *verify.RetryError
-	if errors.As(err, &re) {
-		return max(1, int(math.Ceil(re.After.Seconds())))
-	}
-	return 60
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

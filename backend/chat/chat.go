@@ -267,7 +267,7 @@ func (s *Service) AgentSays(ctx context.Context, agent store.User, conversationI
 	err = s.st.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Conversation(agent.OrgID, conversationID)
 		if errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("This conversation does not exist.")
+			return errNoConversation
 		}
 		if err != nil {
 			return err
@@ -298,8 +298,13 @@ func SystemSays(tx *store.Tx, orgID, conversationID, body string, now time.Time)
 // Published pushes a message written by someone else's transaction.
 func (s *Service) Published(orgID string, m Message) { s.published(orgID, m) }
 
+// errNoConversation answers an id that is no conversation of the organization (another
+// organization's included).
+var errNoConversation = apperr.NotFound("This conversation does not exist.")
+
 // End ends an open conversation; actor says who (an agent, the customer). Ending an ended
-// conversation does nothing.
+// conversation does nothing; one that is not the organization's is not found, never a silent
+// success.
 func (s *Service) End(ctx context.Context, orgID, conversationID string, actor store.Actor) error {
 	text := "The chat was ended."
 	switch actor.Kind {
@@ -309,25 +314,19 @@ func (s *Service) End(ctx context.Context, orgID, conversationID string, actor s
 		text = "The chat was ended by the agent."
 	}
 	_, err := s.end(ctx, orgID, conversationID, actor, text, nil, func(tx *store.Tx, now time.Time) (bool, error) {
+		if _, err := tx.Conversation(orgID, conversationID); errors.Is(err, store.ErrNotFound) {
+			return false, errNoConversation
+		} else if err != nil {
+			return false, err
+		}
 		return tx.EndConversation(orgID, conversationID, actor.Kind, now)
 	})
 	return err
 }
 
 // AgentEnds ends a conversation of the agent's organization ("The chat was ended by the agent.").
-// Ending one that already ended is not an error; one that is not the organization's is not found
-// (as for AgentSays), never a silent success.
 func (s *Service) AgentEnds(ctx context.Context, agent store.User, conversationID string) error {
-	actor := store.AgentActor(agent.ID)
-	_, err := s.end(ctx, agent.OrgID, conversationID, actor, "The chat was ended by the agent.", nil, func(tx *store.Tx, now time.Time) (bool, error) {
-		if _, err := tx.Conversation(agent.OrgID, conversationID); errors.Is(err, store.ErrNotFound) {
-			return false, apperr.NotFound("This conversation does not exist.")
-		} else if err != nil {
-			return false, err
-		}
-		return tx.EndConversation(agent.OrgID, conversationID, actor.Kind, now)
-	})
-	return err
+	return s.End(ctx, agent.OrgID, conversationID, store.AgentActor(agent.ID))
 }
 
 // end is every way a chat ends: the conversation row (by endRow), a system note in the chat, an
@@ -418,7 +417,7 @@ func (s *Service) RequestEmail(ctx context.Context, agent store.User, conversati
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		cur, err := tx.Conversation(agent.OrgID, conversationID)
 		if errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("This conversation does not exist.")
+			return errNoConversation
 		} else if err != nil {
 			return err
 		}
@@ -438,7 +437,7 @@ func (s *Service) RequestEmail(ctx context.Context, agent store.User, conversati
 func (s *Service) MarkRead(ctx context.Context, orgID, conversationID string) error {
 	return s.st.Write(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Conversation(orgID, conversationID); errors.Is(err, store.ErrNotFound) {
-			return apperr.NotFound("This conversation does not exist.")
+			return errNoConversation
 		} else if err != nil {
 			return err
 		}

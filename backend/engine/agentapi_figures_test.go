@@ -32,12 +32,7 @@ func TestAgentAPIInboxFigures(t *testing.T) {
 		c.api("POST", "conversations/"+s.Conversation+"/messages", owner, map[string]string{"body": "Hello, how can I help?"}, nil)
 		last = s.Conversation
 	}
-	b := services.NewBackend("test", "", nil)
-	e := c.e
-	b.Attach(context.Background(), services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(),
-		Verify: e.Verify(), Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e,
-		Calls: e.Calls(), Transcripts: e.Transcripts(), Backup: e.Backup()})
-	in := b.For(context.Background(), c.ws)
+	in := c.backend.For(context.Background(), c.ws)
 
 	type call struct {
 		name   string

@@ -24,6 +24,7 @@ import (
 // teamEnv is newEnv with the agents' API mounted.
 type teamEnv struct {
 	*chatEnv
+	backend *services.Backend // the desktop's services the API runs, attached to the engine
 }
 
 func newTeamEnv(t *testing.T) *teamEnv {
@@ -34,14 +35,16 @@ func newTeamEnv(t *testing.T) *teamEnv {
 // newTeamEnvWith is newTeamEnv on an environment with options o.
 func newTeamEnvWith(t *testing.T, o envOptions) *teamEnv {
 	t.Helper()
+	var b *services.Backend
 	o.beforeStart = func(e *engine.Engine) {
-		b := services.NewBackend("test", "", nil)
+		b = services.NewBackend("test", "", nil)
 		b.Attach(context.Background(), services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(),
 			Verify: e.Verify(), Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e,
 			Calls: e.Calls(), Transcripts: e.Transcripts(), Backup: e.Backup()})
 		e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b}))
 	}
-	return &teamEnv{newEnv(t, o)}
+	c := newEnv(t, o)
+	return &teamEnv{chatEnv: c, backend: b}
 }
 
 // apiError is an error answer.

@@ -104,30 +104,9 @@ func (s *Service) SendAgentCode(ctx context.Context, r AgentCodeRequest) (handle
 			handle, _ = token.NewLink()
 			key = handleKey(handle)
 		}
-		sends, err := tx.SigninSends(org.ID, key, store.PurposeAgentSignin, now.Add(-codeWindow))
-		if err != nil {
-			return err
-		}
-		if n := len(sends); n > 0 && now.Sub(sends[n-1]) < SigninResendGap {
-			return retryIn(sends[n-1].Add(SigninResendGap).Sub(now), "A code was just sent. You can ask for another in %s.")
-		}
-		if wait := windowWait(sends, codesPerChat, codeWindow, now); wait > 0 {
-			return retryIn(wait, "Three codes were sent in the last 10 minutes. You can ask for another in %s.")
-		}
 		client := clientKey(r.Client)
-		if client != "" {
-			sends, err := tx.ClientSends(org.ID, client, store.PurposeAgentSignin, now.Add(-signinClientWindow))
-			if err != nil {
-				return err
-			}
-			if wait := windowWait(sends, SigninCodesPerClient, signinClientWindow, now); wait > 0 {
-				return retryIn(wait, "Too many codes were asked for from here. Try again in %s.")
-			}
-		}
-		if wait, err := addressBudget(tx, org.ID, norm, now); err != nil {
+		if err := signinLimits(tx, org.ID, store.PurposeAgentSignin, key, client, norm, now); err != nil {
 			return err
-		} else if wait > 0 {
-			return retryIn(wait, "This address got several emails from us in the last hour. Try again in %s.")
 		}
 		// Per address too, whatever the handle: a new sign-in per request must not flood an
 		// agent's mailbox.

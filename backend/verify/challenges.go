@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -197,6 +198,16 @@ type RetryError struct {
 
 func (e *RetryError) Error() string { return e.Err.Error() }
 func (e *RetryError) Unwrap() error { return e.Err }
+
+// RetryAfterSeconds is a 429's Retry-After for err: the time a RetryError names (at least 1 s),
+// or 60 for any other refusal (a bound for the token buckets, which usually have room sooner).
+func RetryAfterSeconds(err error) int {
+	var re *RetryError
+	if errors.As(err, &re) {
+		return max(1, int(math.Ceil(re.After.Seconds())))
+	}
+	return 60
+}
 
 // wrongCodeBudget says how many more wrong codes the address may have now (WrongCodesPerAddress
 // per WrongCodeWindow, across every code and conversation), and when it is spent, how long until

@@ -128,6 +128,36 @@ func clientKey(client string) string {
 	return "ip:" + hex.EncodeToString(h[:16])
 }
 
+// signinLimits refuses a new sign-in code (of purpose) past the limits: per sign-in handle (key),
+// per client and per address. None depends on whether the address belongs to anyone.
+func signinLimits(tx *store.Tx, orgID, purpose, key, client, norm string, now time.Time) error {
+	sent, err := tx.SigninSends(orgID, key, purpose, now.Add(-codeWindow))
+	if err != nil {
+		return err
+	}
+	if n := len(sent); n > 0 && now.Sub(sent[n-1]) < SigninResendGap {
+		return retryIn(sent[n-1].Add(SigninResendGap).Sub(now), "A code was just sent. You can ask for another in %s.")
+	}
+	if wait := windowWait(sent, codesPerChat, codeWindow, now); wait > 0 {
+		return retryIn(wait, "Three codes were sent in the last 10 minutes. You can ask for another in %s.")
+	}
+	if client != "" {
+		sent, err := tx.ClientSends(orgID, client, purpose, now.Add(-signinClientWindow))
+		if err != nil {
+			return err
+		}
+		if wait := windowWait(sent, SigninCodesPerClient, signinClientWindow, now); wait > 0 {
+			return retryIn(wait, "Too many codes were asked for from here. Try again in %s.")
+		}
+	}
+	if wait, err := addressBudget(tx, orgID, norm, now); err != nil {
+		return err
+	} else if wait > 0 {
+		return retryIn(wait, "This address got several emails from us in the last hour. Try again in %s.")
+	}
+	return nil
+}
+
 func retryIn(wait time.Duration, msg string) error {
 	in := fmt.Sprintf("%d seconds", max(1, int((wait+time.Second-1)/time.Second)))
 	if wait > 90*time.Second {
@@ -194,30 +224,9 @@ func (s *Service) SendSigninCode(ctx context.Context, r SigninCodeRequest) (hand
 		}
 		// Limits, per sign-in, per client, per address; none depends on whether the address
 		// belongs to a contact.
-		sent, err := tx.SigninSends(org.ID, key, store.PurposeSigninCode, now.Add(-codeWindow))
-		if err != nil {
-			return err
-		}
-		if n := len(sent); n > 0 && now.Sub(sent[n-1]) < SigninResendGap {
-			return retryIn(sent[n-1].Add(SigninResendGap).Sub(now), "A code was just sent. You can ask for another in %s.")
-		}
-		if wait := windowWait(sent, codesPerChat, codeWindow, now); wait > 0 {
-			return retryIn(wait, "Three codes were sent in the last 10 minutes. You can ask for another in %s.")
-		}
 		client := clientKey(r.Client)
-		if client != "" {
-			sent, err := tx.ClientSends(org.ID, client, store.PurposeSigninCode, now.Add(-signinClientWindow))
-			if err != nil {
-				return err
-			}
-			if wait := windowWait(sent, SigninCodesPerClient, signinClientWindow, now); wait > 0 {
-				return retryIn(wait, "Too many codes were asked for from here. Try again in %s.")
-			}
-		}
-		if wait, err := addressBudget(tx, org.ID, norm, now); err != nil {
+		if err := signinLimits(tx, org.ID, store.PurposeSigninCode, key, client, norm, now); err != nil {
 			return err
-		} else if wait > 0 {
-			return retryIn(wait, "This address got several emails from us in the last hour. Try again in %s.")
 		}
 		if err := tx.RevokeSigninChallenges(org.ID, key, store.PurposeSigninCode, now); err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -80,7 +79,7 @@ func (d *ChatDeps) fail(w http.ResponseWriter, r *http.Request, err error) {
 			status = 400
 		}
 		if status == 429 {
-			w.Header().Set("Retry-After", strconv.Itoa(retryAfter(err)))
+			w.Header().Set("Retry-After", strconv.Itoa(verify.RetryAfterSeconds(err)))
 		}
 		if status >= 500 && e.Err != nil { // not the customer's doing: the cause is for the log
 			d.Log.Warn("widget api", "path", r.URL.Path, "code", code, "err", e.Err)
@@ -92,16 +91,6 @@ func (d *ChatDeps) fail(w http.ResponseWriter, r *http.Request, err error) {
 	d.Log.Error("widget api", "path", r.URL.Path, "err", err)
 	body["error"] = apiError{Code: "internal", Message: "Something went wrong on our side. Please try again."}
 	writeJSON(w, 500, body)
-}
-
-// retryAfter is the Retry-After of a 429 in seconds: the time the refusal names, or 60, a bound
-// for the token buckets (they usually have room again sooner).
-func retryAfter(err error) int {
-	var re *verify.RetryError
-	if errors.As(err, &re) {
-		return max(1, int(math.Ceil(re.After.Seconds())))
-	}
-	return 60
 }
 
 func badRequest(msg string) error { return &apperr.Error{Code: "bad_request", Message: msg} }
