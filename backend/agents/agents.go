@@ -349,8 +349,8 @@ func keepAnOwner(tx *store.Tx, orgID string) error {
 	return nil
 }
 
-// Deactivate turns an agent's account off: their sessions end in the same transaction, and they
-// can no longer sign in. Their conversations, messages and audit records stay. Nobody deactivates
+// Deactivate turns an agent's account off: their sessions end and the invitations they sent and
+// nobody used are withdrawn, in the same transaction, and they can no longer sign in. Their conversations, messages and audit records stay. Nobody deactivates
 // themselves (another admin does), only an owner deactivates an owner, and the last owner stays.
 func (s *Service) Deactivate(ctx context.Context, p Principal, agentID string) error {
 	me := p.Workspace.Me
@@ -383,6 +383,24 @@ func (s *Service) Deactivate(ctx context.Context, p Principal, agentID string) e
 		if err != nil {
 			return err
 		}
-		return tx.Audit(me.OrgID, store.AgentActor(me.ID), "agent.deactivated", "users", agentID, map[string]any{"sessionsEnded": ended})
+		// The invitations they sent and nobody used yet are withdrawn with them: an admin who is
+		// let go must not leave links behind that still make accounts.
+		pending, err := tx.PendingInvitations(me.OrgID)
+		if err != nil {
+			return err
+		}
+		withdrawn := 0
+		for _, inv := range pending {
+			if inv.InvitedBy != agentID {
+				continue
+			}
+			if ok, err := tx.RevokeInvitation(me.OrgID, inv.ID, now); err != nil {
+				return err
+			} else if ok {
+				withdrawn++
+			}
+		}
+		return tx.Audit(me.OrgID, store.AgentActor(me.ID), "agent.deactivated", "users", agentID,
+			map[string]any{"sessionsEnded": ended, "invitationsWithdrawn": withdrawn})
 	})
 }

@@ -191,10 +191,18 @@ func TestAgentAPIInvitationsRolesAndDeactivation(t *testing.T) {
 	c.refused("PATCH", "agents/"+c.ws.Me.ID, owner, map[string]string{"role": "agent"}, 409, "last_owner")
 	c.refused("POST", "agents/"+c.ws.Me.ID+"/deactivate", owner, nil, 400, "invalid_input")
 
-	// Deactivated: Ana's session ends at once, and no code signs her in again.
+	// Ana, an admin now, invites someone; deactivated, her session ends at once, no code signs
+	// her in again, and the link she sent no longer makes an account.
+	c.seen = len(c.smtp.Received())
+	if got := c.api("POST", "invitations", ana.Token, map[string]string{"email": "eve@example.com", "role": "admin"}, nil); got != 200 {
+		t.Fatalf("Ana's invitation = %d", got)
+	}
+	eveLink := c.nextLink(agents.InvitationPath)
 	if got := c.api("POST", "agents/"+ana.Agent.ID+"/deactivate", owner, nil, nil); got != 204 {
 		t.Fatalf("POST agents/ana/deactivate = %d, want 204", got)
 	}
+	c.refused("POST", "auth/invitation", "", map[string]string{"token": eveLink[strings.Index(eveLink, "#")+1:], "name": "Eve"},
+		410, "invitation_unusable")
 	c.refused("GET", "me", ana.Token, nil, 401, "unauthenticated")
 	var h struct{ Handle string }
 	c.api("POST", "auth/code", "", map[string]string{"email": "ana@example.com"}, &h)
