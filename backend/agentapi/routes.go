@@ -20,6 +20,7 @@ func (a *API) routes() {
 		method, path, _ := cut(pattern)
 		return method + " " + Prefix + path
 	}
+	r := func(route services.Route) string { return p(string(route)) }
 
 	// Signing in, sessions, accounts.
 	m.HandleFunc(p("POST auth/code"), a.open(a.startSignin))
@@ -36,9 +37,7 @@ func (a *API) routes() {
 	}))
 	m.HandleFunc(p("GET agents"), a.authed(func(c *call) (any, error) { return a.cfg.Accounts.Agents(c.r.Context(), c.p) }))
 	m.HandleFunc(p("PATCH agents/{id}"), a.authed(func(c *call) (any, error) {
-		var in struct {
-			Role string `json:"role"`
-		}
+		var in agents.RoleRequest
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
@@ -49,10 +48,7 @@ func (a *API) routes() {
 	}))
 	m.HandleFunc(p("GET invitations"), a.authed(func(c *call) (any, error) { return a.cfg.Accounts.Invitations(c.r.Context(), c.p) }))
 	m.HandleFunc(p("POST invitations"), a.authed(func(c *call) (any, error) {
-		var in struct {
-			Email string `json:"email"`
-			Role  string `json:"role"`
-		}
+		var in agents.InviteRequest
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
@@ -72,35 +68,29 @@ func (a *API) routes() {
 	m.HandleFunc(p("GET conversations/{id}/messages"), a.authed(func(c *call) (any, error) {
 		return chat(c).Earlier(c.r.PathValue("id"), c.r.URL.Query().Get("before"))
 	}))
-	m.HandleFunc(p("POST conversations/{id}/read"), a.authed(func(c *call) (any, error) { return nil, chat(c).MarkRead(c.r.PathValue("id")) }))
-	m.HandleFunc(p("POST conversations/{id}/messages"), a.authed(func(c *call) (any, error) {
-		var in struct {
-			Body string `json:"body"`
-		}
+	m.HandleFunc(r(services.RouteMarkRead), a.authed(func(c *call) (any, error) { return nil, chat(c).MarkRead(c.r.PathValue("id")) }))
+	m.HandleFunc(r(services.RouteSend), a.authed(func(c *call) (any, error) {
+		var in services.MessageBody
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
 		return chat(c).Send(c.r.PathValue("id"), in.Body)
 	}))
-	m.HandleFunc(p("POST conversations/{id}/end"), a.authed(func(c *call) (any, error) { return nil, chat(c).End(c.r.PathValue("id")) }))
-	m.HandleFunc(p("POST conversations/{id}/request-email"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteEnd), a.authed(func(c *call) (any, error) { return nil, chat(c).End(c.r.PathValue("id")) }))
+	m.HandleFunc(r(services.RouteRequestEmail), a.authed(func(c *call) (any, error) {
 		return nil, chat(c).RequestEmail(c.r.PathValue("id"))
 	}))
-	m.HandleFunc(p("PUT conversations/{id}/email"), a.authed(func(c *call) (any, error) {
-		var in struct {
-			Email string `json:"email"`
-		}
+	m.HandleFunc(r(services.RouteSetEmail), a.authed(func(c *call) (any, error) {
+		var in services.EmailBody
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
 		return chat(c).SetEmail(c.r.PathValue("id"), in.Email)
 	}))
-	m.HandleFunc(p("POST conversations/{id}/send-code"), a.authed(func(c *call) (any, error) { return nil, chat(c).SendCode(c.r.PathValue("id")) }))
-	m.HandleFunc(p("POST conversations/{id}/send-link"), a.authed(func(c *call) (any, error) { return nil, chat(c).SendLink(c.r.PathValue("id")) }))
-	m.HandleFunc(p("POST conversations/{id}/mark-verified"), a.authed(func(c *call) (any, error) {
-		var in struct {
-			Email string `json:"email"`
-		}
+	m.HandleFunc(r(services.RouteSendCode), a.authed(func(c *call) (any, error) { return nil, chat(c).SendCode(c.r.PathValue("id")) }))
+	m.HandleFunc(r(services.RouteSendLink), a.authed(func(c *call) (any, error) { return nil, chat(c).SendLink(c.r.PathValue("id")) }))
+	m.HandleFunc(r(services.RouteMarkVerified), a.authed(func(c *call) (any, error) {
+		var in services.EmailBody
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
@@ -110,10 +100,10 @@ func (a *API) routes() {
 	// Transcripts.
 	tr := func(c *call) *services.Transcripts { return services.NewTranscripts(c.sv, nil) }
 	m.HandleFunc(p("GET conversations/{id}/transcript"), a.authed(func(c *call) (any, error) { return tr(c).Document(c.r.PathValue("id")) }))
-	m.HandleFunc(p("GET conversations/{id}/transcript/sendings"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteSendings), a.authed(func(c *call) (any, error) {
 		return tr(c).Sendings(c.r.PathValue("id"))
 	}))
-	m.HandleFunc(p("POST conversations/{id}/transcript/resend"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteResendScript), a.authed(func(c *call) (any, error) {
 		return tr(c).Resend(c.r.PathValue("id"))
 	}))
 
@@ -131,21 +121,21 @@ func (a *API) routes() {
 		}
 		return ct(c).PreviewEdit(in)
 	}))
-	m.HandleFunc(p("POST contact-edits"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteSaveEdit), a.authed(func(c *call) (any, error) {
 		var in services.ContactEdit
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
 		return ct(c).Save(in)
 	}))
-	m.HandleFunc(p("DELETE fields/{id}/verification"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteUnverifyField), a.authed(func(c *call) (any, error) {
 		return ct(c).RemoveVerification(c.r.PathValue("id"))
 	}))
-	m.HandleFunc(p("POST merges/{id}/undo"), a.authed(func(c *call) (any, error) { return ct(c).UndoMerge(c.r.PathValue("id")) }))
+	m.HandleFunc(r(services.RouteUndoMerge), a.authed(func(c *call) (any, error) { return ct(c).UndoMerge(c.r.PathValue("id")) }))
 
 	// Settings: regulatory, inboxes, Google client id, country.
 	m.HandleFunc(p("GET settings/regulatory"), a.authed(func(c *call) (any, error) { return services.NewRegulatory(c.sv).Get() }))
-	m.HandleFunc(p("PUT settings/regulatory"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteSaveRegulated), a.authed(func(c *call) (any, error) {
 		var in services.RegulatorySettings
 		if err := c.body(&in); err != nil {
 			return nil, err
@@ -153,69 +143,53 @@ func (a *API) routes() {
 		return services.NewRegulatory(c.sv).Save(in)
 	}))
 	in := func(c *call) *services.Inboxes { return services.NewInboxes(c.sv) }
-	m.HandleFunc(p("GET inboxes"), a.authed(func(c *call) (any, error) { return in(c).List() }))
-	m.HandleFunc(p("PUT inboxes/{id}/toggles/{toggle}"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			On bool `json:"on"`
-		}
+	m.HandleFunc(r(services.RouteInboxes), a.authed(func(c *call) (any, error) { return in(c).List() }))
+	m.HandleFunc(r(services.RouteInboxToggle), a.authed(func(c *call) (any, error) {
+		var body services.ToggleBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
 		return in(c).SetToggle(c.r.PathValue("id"), c.r.PathValue("toggle"), body.On)
 	}))
-	m.HandleFunc(p("PUT inboxes/{id}/idle-end"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			Minutes int `json:"minutes"`
-		}
+	m.HandleFunc(r(services.RouteIdleEnd), a.authed(func(c *call) (any, error) {
+		var body services.MinutesBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
 		return in(c).SetIdleEnd(c.r.PathValue("id"), body.Minutes)
 	}))
-	m.HandleFunc(p("POST inboxes/phone"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			Name      string `json:"name"`
-			Number    string `json:"number"`
-			AuthToken string `json:"authToken"`
-		}
+	m.HandleFunc(r(services.RoutePhoneInbox), a.authed(func(c *call) (any, error) {
+		var body services.PhoneInboxBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
 		return in(c).CreatePhoneInbox(body.Name, body.Number, body.AuthToken)
 	}))
-	m.HandleFunc(p("PUT inboxes/{id}/phone-auth-token"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			AuthToken string `json:"authToken"`
-		}
+	m.HandleFunc(r(services.RoutePhoneToken), a.authed(func(c *call) (any, error) {
+		var body services.AuthTokenBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
 		return in(c).SetPhoneAuthToken(c.r.PathValue("id"), body.AuthToken)
 	}))
-	m.HandleFunc(p("PUT inboxes/{id}/phone-forward"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			Number string `json:"number"`
-		}
+	m.HandleFunc(r(services.RoutePhoneForward), a.authed(func(c *call) (any, error) {
+		var body services.NumberBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
 		return in(c).SetPhoneForward(c.r.PathValue("id"), body.Number)
 	}))
 	m.HandleFunc(p("GET settings/google-client-id"), a.authed(func(c *call) (any, error) { return value(in(c).GoogleClientID()) }))
-	m.HandleFunc(p("PUT settings/google-client-id"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			Value string `json:"value"`
-		}
+	m.HandleFunc(r(services.RouteSetGoogleID), a.authed(func(c *call) (any, error) {
+		var body services.ValueBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
 		return value(in(c).SetGoogleClientID(body.Value))
 	}))
 	m.HandleFunc(p("GET settings/country"), a.authed(func(c *call) (any, error) { return value(in(c).Country()) }))
-	m.HandleFunc(p("PUT settings/country"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			Value string `json:"value"`
-		}
+	m.HandleFunc(r(services.RouteSetCountry), a.authed(func(c *call) (any, error) {
+		var body services.ValueBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
@@ -224,40 +198,54 @@ func (a *API) routes() {
 
 	// Mail: the sender email, the accounts, their health, the delivery log.
 	mail := func(c *call) *services.Mail { return services.NewMail(c.sv) }
-	m.HandleFunc(p("GET mail/sender"), a.authed(func(c *call) (any, error) { return mail(c).SenderState() }))
-	m.HandleFunc(p("PUT mail/sender"), a.authed(func(c *call) (any, error) {
-		var body struct {
-			Address string `json:"address"`
-		}
+	m.HandleFunc(r(services.RouteSender), a.authed(func(c *call) (any, error) { return mail(c).SenderState() }))
+	m.HandleFunc(r(services.RouteSetSender), a.authed(func(c *call) (any, error) {
+		var body services.AddressBody
 		if err := c.body(&body); err != nil {
 			return nil, err
 		}
 		return mail(c).SetSender(body.Address)
 	}))
-	m.HandleFunc(p("POST mail/sender/resend"), a.authed(func(c *call) (any, error) { return mail(c).ResendSenderLink() }))
-	m.HandleFunc(p("DELETE mail/sender/pending"), a.authed(func(c *call) (any, error) { return mail(c).RemovePendingSender() }))
-	m.HandleFunc(p("GET mail/accounts"), a.authed(func(c *call) (any, error) { return mail(c).Settings() }))
-	for _, acct := range []struct {
-		name string
+	m.HandleFunc(r(services.RouteResendSender), a.authed(func(c *call) (any, error) { return mail(c).ResendSenderLink() }))
+	m.HandleFunc(r(services.RouteRemovePending), a.authed(func(c *call) (any, error) { return mail(c).RemovePendingSender() }))
+	m.HandleFunc(r(services.RouteMailAccounts), a.authed(func(c *call) (any, error) { return mail(c).Settings() }))
+	type account struct {
 		save func(*services.Mail, services.AccountRequest) (services.MailSettings, error)
 		test func(*services.Mail) (services.TestResult, error)
-	}{
-		{"smtp", (*services.Mail).SaveSMTP, (*services.Mail).TestSMTP},
-		{"imap", (*services.Mail).SaveIMAP, (*services.Mail).TestIMAP},
-		{"bounce", (*services.Mail).SaveBounce, (*services.Mail).TestBounce},
-	} {
-		m.HandleFunc(p("PUT mail/accounts/"+acct.name), a.authed(func(c *call) (any, error) {
-			var body services.AccountRequest
-			if err := c.body(&body); err != nil {
-				return nil, err
-			}
-			return acct.save(mail(c), body)
-		}))
-		m.HandleFunc(p("POST mail/accounts/"+acct.name+"/test"), a.authed(func(c *call) (any, error) { return acct.test(mail(c)) }))
 	}
-	m.HandleFunc(p("DELETE mail/accounts/bounce"), a.authed(func(c *call) (any, error) { return mail(c).RemoveBounce() }))
-	m.HandleFunc(p("GET mail/health"), a.authed(func(c *call) (any, error) { return mail(c).MailHealth() }))
-	m.HandleFunc(p("GET mail/delivery-log"), a.authed(func(c *call) (any, error) { return mail(c).DeliveryLog() }))
+	accounts := map[string]account{
+		"smtp":   {(*services.Mail).SaveSMTP, (*services.Mail).TestSMTP},
+		"imap":   {(*services.Mail).SaveIMAP, (*services.Mail).TestIMAP},
+		"bounce": {(*services.Mail).SaveBounce, (*services.Mail).TestBounce},
+	}
+	accountOf := func(c *call) (account, error) {
+		acct, ok := accounts[c.r.PathValue("purpose")]
+		if !ok {
+			return account{}, &apperr.Error{Code: apperr.CodeNotFound, Message: "The mail accounts are smtp, imap and bounce."}
+		}
+		return acct, nil
+	}
+	m.HandleFunc(r(services.RouteSaveAccount), a.authed(func(c *call) (any, error) {
+		acct, err := accountOf(c)
+		if err != nil {
+			return nil, err
+		}
+		var body services.AccountRequest
+		if err := c.body(&body); err != nil {
+			return nil, err
+		}
+		return acct.save(mail(c), body)
+	}))
+	m.HandleFunc(r(services.RouteTestAccount), a.authed(func(c *call) (any, error) {
+		acct, err := accountOf(c)
+		if err != nil {
+			return nil, err
+		}
+		return acct.test(mail(c))
+	}))
+	m.HandleFunc(r(services.RouteRemoveBounce), a.authed(func(c *call) (any, error) { return mail(c).RemoveBounce() }))
+	m.HandleFunc(r(services.RouteMailHealth), a.authed(func(c *call) (any, error) { return mail(c).MailHealth() }))
+	m.HandleFunc(r(services.RouteDeliveryLog), a.authed(func(c *call) (any, error) { return mail(c).DeliveryLog() }))
 
 	// The change feed a desktop's replica follows.
 	m.HandleFunc(p("GET feed/tables"), a.authed(func(c *call) (any, error) { return feed.Tables(), nil }))
@@ -294,28 +282,16 @@ func cut(pattern string) (method, path string, ok bool) {
 	return "", pattern, false
 }
 
-// Value is a one-value answer ({"value": ...}): JSON's top level is an object for every answer.
-type Value struct {
-	Value string `json:"value"`
-}
-
 func value(v string, err error) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Value{Value: v}, nil
-}
-
-// Me is who the session signs in as.
-type Me struct {
-	Agent        agents.Agent   `json:"agent"`
-	Organization agents.OrgRef  `json:"organization"`
-	Session      agents.Session `json:"session"`
+	return services.ValueBody{Value: v}, nil
 }
 
 func me(c *call) (any, error) {
 	ws := c.p.Workspace
-	return Me{Agent: agents.Agent{ID: ws.Me.ID, Name: ws.Me.Name, Email: ws.Me.Email, Role: ws.Me.Role},
+	return agents.Me{Agent: agents.Agent{ID: ws.Me.ID, Name: ws.Me.Name, Email: ws.Me.Email, Role: ws.Me.Role},
 		Organization: agents.OrgRef{ID: ws.Organization.ID, Name: ws.Organization.Name},
 		Session:      agents.Session{ID: c.p.Session.ID, AgentID: ws.Me.ID, Device: c.p.Session.Device, Method: c.p.Session.Method, Current: true}}, nil
 }
@@ -323,11 +299,7 @@ func me(c *call) (any, error) {
 // Signing in.
 
 func (a *API) startSignin(r *http.Request) (any, error) {
-	var in struct {
-		Email          string `json:"email"`
-		OrganizationID string `json:"organizationId"`
-		Handle         string `json:"handle"`
-	}
+	var in agents.CodeRequest
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
@@ -336,17 +308,11 @@ func (a *API) startSignin(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Handle string `json:"handle"`
-	}{h}, nil
+	return agents.CodeSent{Handle: h}, nil
 }
 
 func (a *API) finishSignin(r *http.Request) (any, error) {
-	var in struct {
-		Handle string `json:"handle"`
-		Code   string `json:"code"`
-		Device string `json:"device"`
-	}
+	var in agents.SessionRequest
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
@@ -354,11 +320,7 @@ func (a *API) finishSignin(r *http.Request) (any, error) {
 }
 
 func (a *API) acceptInvitation(r *http.Request) (any, error) {
-	var in struct {
-		Token  string `json:"token"`
-		Name   string `json:"name"`
-		Device string `json:"device"`
-	}
+	var in agents.InvitationRequest
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
@@ -366,11 +328,7 @@ func (a *API) acceptInvitation(r *http.Request) (any, error) {
 }
 
 func (a *API) googleSignin(r *http.Request) (any, error) {
-	var in struct {
-		Credential     string `json:"credential"`
-		OrganizationID string `json:"organizationId"`
-		Device         string `json:"device"`
-	}
+	var in agents.GoogleRequest
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}

@@ -109,7 +109,7 @@ func TestAgentAPISigninByCode(t *testing.T) {
 		!strings.HasPrefix(in.Token, agents.TokenPrefix) || in.Agent.Role != store.RoleOwner || in.Session.Device != "Olive's laptop" {
 		t.Fatalf("POST auth/session = %d %+v, want 200, a token, the owner and the device", got, in)
 	}
-	var me agentapi.Me
+	var me agents.Me
 	if got := c.api("GET", "me", in.Token, nil, &me); got != 200 || me.Agent.Email != "olive@acme.test" || me.Organization.Name != "Acme" {
 		t.Errorf("GET me = %d %+v, want olive of Acme", got, me)
 	}

@@ -29,8 +29,12 @@ type Backend struct {
 	deps    *Deps
 	problem *StartupProblem
 	// acting, when set, is the workspace every call acts in (For): the agents' API's signed-in
-	// agent. Unset, it is the one signed in on this desktop (Organizations.Current).
+	// agent. Unset, it is the one signed in on this desktop (Organizations.Current, or the team
+	// session's agent).
 	acting *org.Workspace
+	// team, when set, is the team server this desktop belongs to (remote.go); deps then read the
+	// local replica.
+	team Remote
 }
 
 // NewBackend returns a Backend with no engine yet.
@@ -45,14 +49,37 @@ func NewBackend(version, dataDir string, log *slog.Logger) *Backend {
 func (b *Backend) Attach(ctx context.Context, d Deps) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ctx, b.deps, b.problem = ctx, &d, nil
+	b.ctx, b.deps, b.team, b.problem = ctx, &d, nil, nil
+}
+
+// AttachTeam makes this a team member's desktop: d reads the local replica, r is the team server
+// (remote.go).
+func (b *Backend) AttachTeam(ctx context.Context, d Deps, r Remote) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.ctx, b.deps, b.team, b.problem = ctx, &d, r, nil
+}
+
+// Detach forgets the engine (a team desktop signing out, or switching from solo to a team): the
+// calls answer "not started" until the next Attach.
+func (b *Backend) Detach() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.deps, b.team = nil, nil
+}
+
+// InTeam says whether this desktop is a team member's.
+func (b *Backend) InTeam() bool {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.team != nil
 }
 
 // Fail records why the engine could not start; the UI shows it instead of the app.
 func (b *Backend) Fail(ctx context.Context, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.ctx, b.deps, b.problem = ctx, nil, startup.ProblemFrom(err)
+	b.ctx, b.deps, b.team, b.problem = ctx, nil, nil, startup.ProblemFrom(err)
 }
 
 // For returns a Backend whose calls act as ws.Me in ws.Organization, under ctx (a request's): the
@@ -88,6 +115,10 @@ func (b *Backend) workspace() (context.Context, *Deps, org.Workspace, error) {
 	}
 	if b.acting != nil {
 		return ctx, e, *b.acting, nil
+	}
+	if r, _ := b.remote(); r != nil {
+		ws, err := r.Workspace(ctx)
+		return ctx, e, ws, err
 	}
 	ws, err := e.Org.Current(ctx)
 	if errors.Is(err, org.ErrNoOrganization) {

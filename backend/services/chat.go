@@ -49,6 +49,9 @@ func (ch *Chat) Earlier(id, beforeID string) (MessagePage, error) {
 
 // MarkRead clears a conversation's unread count.
 func (ch *Chat) MarkRead(id string) error {
+	if ok, err := forwardNone(ch.b, "chat.read", RouteMarkRead.At(id), nil); ok {
+		return err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ch.b.jsError("chat.read", err)
@@ -58,6 +61,9 @@ func (ch *Chat) MarkRead(id string) error {
 
 // Send sends the agent's message.
 func (ch *Chat) Send(id, body string) (ChatMessage, error) {
+	if out, ok, err := forward[ChatMessage](ch.b, "chat.send", RouteSend.At(id), MessageBody{Body: body}); ok {
+		return out, err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ChatMessage{}, ch.b.jsError("chat.send", err)
@@ -71,6 +77,9 @@ func (ch *Chat) Send(id, body string) (ChatMessage, error) {
 
 // End ends the chat.
 func (ch *Chat) End(id string) error {
+	if ok, err := forwardNone(ch.b, "chat.end", RouteEnd.At(id), nil); ok {
+		return err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ch.b.jsError("chat.end", err)
@@ -80,6 +89,9 @@ func (ch *Chat) End(id string) error {
 
 // RequestEmail asks the customer for their email in the widget.
 func (ch *Chat) RequestEmail(id string) error {
+	if ok, err := forwardNone(ch.b, "chat.request_email", RouteRequestEmail.At(id), nil); ok {
+		return err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ch.b.jsError("chat.request_email", err)
@@ -89,6 +101,9 @@ func (ch *Chat) RequestEmail(id string) error {
 
 // SetEmail records an email the agent typed for the customer (the same check as the widget's).
 func (ch *Chat) SetEmail(id, email string) (ContactPanel, error) {
+	if out, ok, err := forward[ContactPanel](ch.b, "chat.set_email", RouteSetEmail.At(id), EmailBody{Email: email}); ok {
+		return out, err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ContactPanel{}, ch.b.jsError("chat.set_email", err)
@@ -102,6 +117,9 @@ func (ch *Chat) SetEmail(id, email string) (ContactPanel, error) {
 
 // SendCode emails a one-time code to the conversation's email.
 func (ch *Chat) SendCode(id string) error {
+	if ok, err := forwardNone(ch.b, "chat.send_code", RouteSendCode.At(id), nil); ok {
+		return err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ch.b.jsError("chat.send_code", err)
@@ -111,6 +129,9 @@ func (ch *Chat) SendCode(id string) error {
 
 // SendLink emails a verification link to the conversation's email.
 func (ch *Chat) SendLink(id string) error {
+	if ok, err := forwardNone(ch.b, "chat.send_link", RouteSendLink.At(id), nil); ok {
+		return err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ch.b.jsError("chat.send_link", err)
@@ -121,6 +142,9 @@ func (ch *Chat) SendLink(id string) error {
 // MarkVerified records the agent's own judgement ("Verified by <agent>") that the customer owns
 // email, the address the agent was shown; refused when the customer has given another since.
 func (ch *Chat) MarkVerified(id, email string) (ContactPanel, error) {
+	if out, ok, err := forward[ContactPanel](ch.b, "chat.mark_verified", RouteMarkVerified.At(id), EmailBody{Email: email}); ok {
+		return out, err
+	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
 		return ContactPanel{}, ch.b.jsError("chat.mark_verified", err)
@@ -152,6 +176,9 @@ func (r *Regulatory) Get() (RegulatorySettings, error) {
 
 // Save changes the regulatory settings (owner or admin).
 func (r *Regulatory) Save(in RegulatorySettings) (RegulatorySettings, error) {
+	if out, ok, err := forward[RegulatorySettings](r.b, "regulatory.save", RouteSaveRegulated.At(), in); ok {
+		return out, err
+	}
 	ctx, e, ws, err := r.b.workspace()
 	if err != nil {
 		return RegulatorySettings{}, r.b.jsError("regulatory.save", err)

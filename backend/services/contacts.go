@@ -78,6 +78,9 @@ func (c *Contacts) PreviewEdit(edit ContactEdit) (EditPreview, error) {
 // Save applies an edit in one transaction: the name, the added fields, the verifications, and
 // the merges they bring. It refuses the whole edit when any field is refused.
 func (c *Contacts) Save(edit ContactEdit) (ContactDetail, error) {
+	if out, ok, err := forward[ContactDetail](c.b, "contacts.save", RouteSaveEdit.At(), edit); ok {
+		return out, err
+	}
 	ctx, e, ws, err := c.b.workspace()
 	if err != nil {
 		return ContactDetail{}, c.b.jsError("contacts.save", err)
@@ -93,6 +96,9 @@ func (c *Contacts) Save(edit ContactEdit) (ContactDetail, error) {
 // RemoveVerification withdraws the standing verification of a field (recorded; the device
 // tokens that proved it stop working).
 func (c *Contacts) RemoveVerification(fieldID string) (ContactDetail, error) {
+	if out, ok, err := forward[ContactDetail](c.b, "contacts.unverify", RouteUnverifyField.At(fieldID), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := c.b.workspace()
 	if err != nil {
 		return ContactDetail{}, c.b.jsError("contacts.unverify", err)
@@ -108,6 +114,9 @@ func (c *Contacts) RemoveVerification(fieldID string) (ContactDetail, error) {
 // UndoMerge splits a merged contact back out of its survivor: what moved goes back, what
 // happened since stays. It returns the survivor.
 func (c *Contacts) UndoMerge(mergeID string) (ContactDetail, error) {
+	if out, ok, err := forward[ContactDetail](c.b, "contacts.undo", RouteUndoMerge.At(mergeID), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := c.b.workspace()
 	if err != nil {
 		return ContactDetail{}, c.b.jsError("contacts.undo", err)

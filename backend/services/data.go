@@ -39,6 +39,13 @@ type (
 
 // manager returns the use cases and the acting agent.
 func (d *Data) manager(op string) (context.Context, *Deps, org.Agent, error) {
+	if op != "data.info" {
+		// A team's data is the server's: backing up or restoring a replica would be a copy of a
+		// copy, and a restore would be overwritten by the next change from the server.
+		if err := d.b.soloOnly(op, "the team server keeps the organization's data and its operator backs it up; this desktop holds a copy for reading."); err != nil {
+			return nil, nil, org.Agent{}, err
+		}
+	}
 	ctx, e, ws, err := d.b.workspace()
 	if err != nil {
 		return ctx, nil, org.Agent{}, d.b.jsError(op, err)

@@ -60,6 +60,9 @@ func (in *Inboxes) gate() (MailGate, error) {
 
 // List returns the organization's inboxes with their toggles and the mail gate.
 func (in *Inboxes) List() ([]InboxSettings, error) {
+	if out, ok, err := forward[[]InboxSettings](in.b, "inboxes.list", RouteInboxes.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := in.b.workspace()
 	if err != nil {
 		return nil, in.b.jsError("inboxes.list", err)
@@ -85,6 +88,9 @@ func (in *Inboxes) List() ([]InboxSettings, error) {
 
 // SetToggle switches one toggle ("emailSignin", "googleSignin", "transcriptAfter") of an inbox.
 func (in *Inboxes) SetToggle(inboxID, toggle string, on bool) (InboxSettings, error) {
+	if out, ok, err := forward[InboxSettings](in.b, "inboxes.toggle", RouteInboxToggle.At(inboxID, toggle), ToggleBody{On: on}); ok {
+		return out, err
+	}
 	ctx, e, ws, err := in.b.workspace()
 	if err != nil {
 		return InboxSettings{}, in.b.jsError("inboxes.toggle", err)
@@ -107,6 +113,9 @@ const MaxIdleEndMinutes = org.MaxIdleEndMinutes
 // (0: chats end only when someone ends them). Ending sends the transcript when that is on, so
 // this is the "configurable time" of idle ends. Owner or admin; chat inboxes only.
 func (in *Inboxes) SetIdleEnd(inboxID string, minutes int) (InboxSettings, error) {
+	if out, ok, err := forward[InboxSettings](in.b, "inboxes.idle_end", RouteIdleEnd.At(inboxID), MinutesBody{Minutes: minutes}); ok {
+		return out, err
+	}
 	ctx, e, ws, err := in.b.workspace()
 	if err != nil {
 		return InboxSettings{}, in.b.jsError("inboxes.idle_end", err)
@@ -135,6 +144,9 @@ func (in *Inboxes) GoogleClientID() (string, error) {
 // SetGoogleClientID saves the organization's Google client ID (owner or admin); "" removes it.
 // It returns the ID as saved.
 func (in *Inboxes) SetGoogleClientID(clientID string) (string, error) {
+	if out, ok, err := forward[ValueBody](in.b, "inboxes.set_google_client_id", RouteSetGoogleID.At(), ValueBody{Value: clientID}); ok {
+		return out.Value, err
+	}
 	ctx, e, ws, err := in.b.workspace()
 	if err != nil {
 		return "", in.b.jsError("inboxes.set_google_client_id", err)

@@ -79,6 +79,9 @@ func (m *Mail) senderState(ctx context.Context, st senders.State, me org.Agent) 
 
 // SenderState reads the sender email state.
 func (m *Mail) SenderState() (SenderState, error) {
+	if out, ok, err := forward[SenderState](m.b, "mail.sender_state", RouteSender.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.sender_state", err)
@@ -92,6 +95,9 @@ func (m *Mail) SenderState() (SenderState, error) {
 
 // SetSender adds a sender email or changes to another one; a verification link is emailed.
 func (m *Mail) SetSender(address string) (SenderState, error) {
+	if out, ok, err := forward[SenderState](m.b, "mail.set_sender", RouteSetSender.At(), AddressBody{Address: address}); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.set_sender", err)
@@ -105,6 +111,9 @@ func (m *Mail) SetSender(address string) (SenderState, error) {
 
 // ResendSenderLink emails a fresh verification link to the pending address.
 func (m *Mail) ResendSenderLink() (SenderState, error) {
+	if out, ok, err := forward[SenderState](m.b, "mail.resend", RouteResendSender.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.resend", err)
@@ -118,6 +127,9 @@ func (m *Mail) ResendSenderLink() (SenderState, error) {
 
 // RemovePendingSender removes the address waiting for verification.
 func (m *Mail) RemovePendingSender() (SenderState, error) {
+	if out, ok, err := forward[SenderState](m.b, "mail.remove", RouteRemovePending.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return SenderState{}, m.b.jsError("mail.remove", err)
@@ -170,6 +182,9 @@ type TestResult struct {
 
 // Settings reads the mail accounts.
 func (m *Mail) Settings() (MailSettings, error) {
+	if out, ok, err := forward[MailSettings](m.b, "mail.settings", RouteMailAccounts.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return MailSettings{}, m.b.jsError("mail.settings", err)
@@ -193,6 +208,9 @@ func (m *Mail) Settings() (MailSettings, error) {
 }
 
 func (m *Mail) save(purpose string, req AccountRequest) (MailSettings, error) {
+	if out, ok, err := forward[MailSettings](m.b, "mail.save", RouteSaveAccount.At(purpose), req); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return MailSettings{}, m.b.jsError("mail.save", err)
@@ -224,6 +242,9 @@ func (m *Mail) SaveBounce(req AccountRequest) (MailSettings, error) {
 
 // RemoveBounce removes the bounce mailbox: reports go to the sender email's mailbox again.
 func (m *Mail) RemoveBounce() (MailSettings, error) {
+	if out, ok, err := forward[MailSettings](m.b, "mail.remove_bounce", RouteRemoveBounce.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return MailSettings{}, m.b.jsError("mail.remove_bounce", err)
@@ -235,7 +256,10 @@ func (m *Mail) RemoveBounce() (MailSettings, error) {
 	return m.Settings()
 }
 
-func (m *Mail) test(op string, run func(*Mail) error) (TestResult, error) {
+func (m *Mail) test(op, purpose string, run func(*Mail) error) (TestResult, error) {
+	if out, ok, err := forward[TestResult](m.b, op, RouteTestAccount.At(purpose), nil); ok {
+		return out, err
+	}
 	if err := run(m); err != nil {
 		if _, ok := asAppErr(err); ok {
 			return TestResult{OK: false, Message: appMessage(err)}, nil
@@ -247,7 +271,7 @@ func (m *Mail) test(op string, run func(*Mail) error) (TestResult, error) {
 
 // TestSMTP connects to the relay with the saved settings.
 func (m *Mail) TestSMTP() (TestResult, error) {
-	return m.test("mail.test_smtp", func(m *Mail) error {
+	return m.test("mail.test_smtp", mailaccounts.SMTP, func(m *Mail) error {
 		ctx, e, ws, err := m.b.workspace()
 		if err != nil {
 			return err
@@ -258,7 +282,7 @@ func (m *Mail) TestSMTP() (TestResult, error) {
 
 // TestIMAP connects to the mailbox with the saved settings.
 func (m *Mail) TestIMAP() (TestResult, error) {
-	return m.test("mail.test_imap", func(m *Mail) error {
+	return m.test("mail.test_imap", mailaccounts.IMAP, func(m *Mail) error {
 		ctx, e, ws, err := m.b.workspace()
 		if err != nil {
 			return err
@@ -269,7 +293,7 @@ func (m *Mail) TestIMAP() (TestResult, error) {
 
 // TestBounce connects to the bounce mailbox with the saved settings.
 func (m *Mail) TestBounce() (TestResult, error) {
-	return m.test("mail.test_bounce", func(m *Mail) error {
+	return m.test("mail.test_bounce", mailaccounts.Bounce, func(m *Mail) error {
 		ctx, e, ws, err := m.b.workspace()
 		if err != nil {
 			return err
@@ -308,6 +332,9 @@ type DeliveryLog struct {
 
 // DeliveryLog lists the newest 200 emails.
 func (m *Mail) DeliveryLog() (DeliveryLog, error) {
+	if out, ok, err := forward[DeliveryLog](m.b, "mail.delivery_log", RouteDeliveryLog.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return DeliveryLog{}, m.b.jsError("mail.delivery_log", err)
@@ -333,6 +360,9 @@ func (m *Mail) DeliveryLog() (DeliveryLog, error) {
 // set up: its state, the last error in
 // words and when, since when it retries, and whether the mailbox is watched by IDLE or polling.
 func (m *Mail) MailHealth() ([]mailaccounts.Health, error) {
+	if out, ok, err := forward[[]mailaccounts.Health](m.b, "mail.health", RouteMailHealth.At(), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := m.b.workspace()
 	if err != nil {
 		return nil, m.b.jsError("mail.health", err)

@@ -42,6 +42,9 @@ func tokenError(err error) error {
 // provider, with the provider's auth token (kept in the OS keyring, never in the database). The
 // answer carries the two webhook URLs to give the provider (docs/calls.md).
 func (in *Inboxes) CreatePhoneInbox(name, number, authToken string) (InboxSettings, error) {
+	if out, ok, err := forward[InboxSettings](in.b, "inboxes.create_phone", RoutePhoneInbox.At(), PhoneInboxBody{Name: name, Number: number, AuthToken: authToken}); ok {
+		return out, err
+	}
 	const op = "inboxes.create_phone"
 	if err := in.admin(op); err != nil {
 		return InboxSettings{}, err
@@ -104,6 +107,9 @@ func (in *Inboxes) one(op, id string) (InboxSettings, error) {
 
 // SetPhoneAuthToken replaces a phone inbox's auth token (after the provider rotated it).
 func (in *Inboxes) SetPhoneAuthToken(inboxID, authToken string) (InboxSettings, error) {
+	if out, ok, err := forward[InboxSettings](in.b, "inboxes.phone_token", RoutePhoneToken.At(inboxID), AuthTokenBody{AuthToken: authToken}); ok {
+		return out, err
+	}
 	const op = "inboxes.set_auth_token"
 	if err := in.admin(op); err != nil {
 		return InboxSettings{}, err
@@ -125,6 +131,9 @@ func (in *Inboxes) SetPhoneAuthToken(inboxID, authToken string) (InboxSettings, 
 // SetPhoneForward sets the number a phone inbox's calls are forwarded to ("" stops forwarding;
 // owner or admin). The voice webhook then answers the provider with a Dial to it.
 func (in *Inboxes) SetPhoneForward(inboxID, number string) (InboxSettings, error) {
+	if out, ok, err := forward[InboxSettings](in.b, "inboxes.phone_forward", RoutePhoneForward.At(inboxID), NumberBody{Number: number}); ok {
+		return out, err
+	}
 	const op = "inboxes.set_forward"
 	if err := in.admin(op); err != nil {
 		return InboxSettings{}, err
@@ -163,6 +172,9 @@ func (in *Inboxes) Country() (string, error) {
 // SetCountry sets the organization's country ("" clears it; owner or admin).
 func (in *Inboxes) SetCountry(code string) (string, error) {
 	const op = "inboxes.set_country"
+	if out, ok, err := forward[ValueBody](in.b, op, RouteSetCountry.At(), ValueBody{Value: code}); ok {
+		return out.Value, err
+	}
 	ctx, e, ws, err := in.b.workspace()
 	if err != nil {
 		return "", in.b.jsError(op, err)

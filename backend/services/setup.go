@@ -1,8 +1,6 @@
 package services
 
 import (
-	"errors"
-
 	"vouchdesk/backend/org"
 )
 
@@ -50,12 +48,8 @@ func (s *Setup) State() (SetupState, error) {
 		st.Problem = p
 		return st, nil
 	}
-	ctx, e, err := s.b.engine()
-	if err != nil {
-		return st, s.b.jsError("setup.state", err)
-	}
-	ws, err := e.Org.Current(ctx)
-	if errors.Is(err, org.ErrNoOrganization) {
+	_, _, ws, err := s.b.workspace()
+	if e, ok := asAppErr(err); ok && e.Code == "needs_setup" {
 		st.NeedsSetup = true
 		return st, nil
 	}
@@ -68,6 +62,9 @@ func (s *Setup) State() (SetupState, error) {
 
 // Complete performs the first run: the organization, its owner and a first chat inbox.
 func (s *Setup) Complete(req SetupRequest) (SetupState, error) {
+	if err := s.b.soloOnly("setup.complete", "the organization is set up on the team server."); err != nil {
+		return SetupState{}, err
+	}
 	ctx, e, err := s.b.engine()
 	if err != nil {
 		return SetupState{}, s.b.jsError("setup.complete", err)

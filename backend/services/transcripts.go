@@ -42,6 +42,9 @@ type SavedFile struct {
 
 // Sendings returns the conversation's transcript emails and whether one can be sent again.
 func (tr *Transcripts) Sendings(conversationID string) (TranscriptSendings, error) {
+	if out, ok, err := forward[TranscriptSendings](tr.b, "transcripts.sendings", RouteSendings.At(conversationID), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := tr.b.workspace()
 	if err != nil {
 		return TranscriptSendings{}, tr.b.jsError("transcripts.sendings", err)
@@ -54,6 +57,9 @@ func (tr *Transcripts) Sendings(conversationID string) (TranscriptSendings, erro
 // and returns the updated sendings. Refusals: conversation_open, transcript_in_flight,
 // rate_limited (3 re-sends an hour), email_unverified, no_email, no_sender.
 func (tr *Transcripts) Resend(conversationID string) (TranscriptSendings, error) {
+	if out, ok, err := forward[TranscriptSendings](tr.b, "transcripts.resend", RouteResendScript.At(conversationID), nil); ok {
+		return out, err
+	}
 	ctx, e, ws, err := tr.b.workspace()
 	if err != nil {
 		return TranscriptSendings{}, tr.b.jsError("transcripts.resend", err)
