@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
+	goruntime "runtime"
 	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -12,6 +14,7 @@ import (
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/services"
 	"vouchdesk/backend/store"
+	"vouchdesk/backend/team"
 )
 
 // AppConfig is what main decides before the window exists.
@@ -37,7 +40,8 @@ type App struct {
 	cfg     AppConfig
 	log     *slog.Logger
 	backend *services.Backend
-	engine  *engine.Engine
+	engine  *engine.Engine // the solo desk's, when this desktop is not in a team
+	team    *team.Manager
 	ctx     context.Context
 }
 
@@ -50,7 +54,7 @@ func NewApp(cfg AppConfig) *App {
 func (a *App) services() []any {
 	return []any{services.NewSetup(a.backend), services.NewWorkspace(a.backend), services.NewMail(a.backend),
 		services.NewInboxes(a.backend), services.NewChat(a.backend), services.NewRegulatory(a.backend), services.NewContacts(a.backend),
-		services.NewTranscripts(a.backend, saveFileDialog), services.NewData(a.backend, backupDialogs)}
+		services.NewTranscripts(a.backend, saveFileDialog), services.NewData(a.backend, backupDialogs), services.NewTeam(a.backend)}
 }
 
 // backupDialogs are the native dialogs of Settings → Data for backup files.
@@ -73,8 +77,9 @@ func saveFileDialog(ctx context.Context, title, defaultName string) (string, err
 		Filters: []runtime.FileFilter{{DisplayName: "Web page (*.html)", Pattern: "*.html"}}})
 }
 
-// startup opens the engine. A failure is not fatal to the window: the UI shows the problem with
-// what to do about it, and the database file is left untouched.
+// startup opens the desk: the team's local replica when this desktop is in a team, else the solo
+// engine. A failure is not fatal to the window: the UI shows the problem with what to do about
+// it, and the database file is left untouched.
 func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	if a.cfg.DataDirError != nil {
@@ -83,6 +88,36 @@ func (a *App) startup(ctx context.Context) {
 			Msg: "Vouch Desk cannot tell where to keep its data; set VOUCHDESK_DATA_DIR", Err: a.cfg.DataDirError})
 		return
 	}
+	a.team = team.NewManager(team.ManagerConfig{DataDir: a.cfg.DataDir, Backend: a.backend, Keys: secrets.Keyring{},
+		Log: a.log, Device: deviceName(), OpenEngine: a.openReplica, DepsOf: depsOf, StartSolo: a.startSolo,
+		StopSolo: a.stopSolo, OnEvent: func(name string) { runtime.EventsEmit(ctx, name) }})
+	a.team.Start(ctx)
+}
+
+// openReplica opens an engine on a team's local replica; it is never started (no widget server,
+// no mail): it only reads.
+func (a *App) openReplica(ctx context.Context, path string) (*engine.Engine, error) {
+	return engine.Open(ctx, engine.Config{DatabasePath: path, Version: a.cfg.Version, Logger: a.log, Secrets: secrets.Keyring{}})
+}
+
+// deviceName names this computer in the agent's list of sessions.
+func deviceName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "a computer"
+	}
+	return "Vouch Desk on " + host + " (" + goruntime.GOOS + ")"
+}
+
+// depsOf is the services' use cases of an engine.
+func depsOf(e *engine.Engine) services.Deps {
+	return services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(), Verify: e.Verify(),
+		Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e, Calls: e.Calls(),
+		Transcripts: e.Transcripts(), Backup: e.Backup()}
+}
+
+// startSolo opens the solo desk: the organization on this computer, with its widget server.
+func (a *App) startSolo(ctx context.Context) {
 	// The key sealing queued codes and links is kept in the OS keyring (made on first use). Without
 	// a keyring, a key for this run only: codes still work, but mail queued when the app closes is
 	// not sent after it restarts.
@@ -106,14 +141,18 @@ func (a *App) startup(ctx context.Context) {
 		a.log.Warn("widget server not started", "err", err)
 	}
 	a.engine = e
-	a.backend.Attach(ctx, services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(), Verify: e.Verify(),
-		Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e, Calls: e.Calls(),
-		Transcripts: e.Transcripts(), Backup: e.Backup()})
+	a.backend.Attach(ctx, depsOf(e))
 	a.log.Info("vouchdesk started", "version", a.cfg.Version, "database", a.cfg.DatabasePath)
 }
 
-// shutdown closes the engine, giving requests in flight a few seconds.
-func (a *App) shutdown(context.Context) {
+// stopSolo closes the solo desk before this desktop joins a team (its database stays as it is).
+func (a *App) stopSolo(context.Context) {
+	a.backend.Detach()
+	a.closeSolo()
+}
+
+// closeSolo closes the solo engine, giving requests in flight a few seconds.
+func (a *App) closeSolo() {
 	if a.engine == nil {
 		return
 	}
@@ -122,6 +161,17 @@ func (a *App) shutdown(context.Context) {
 	if err := a.engine.Close(ctx); err != nil {
 		a.log.Error("closing the engine", "err", err)
 	}
+	a.engine = nil
+}
+
+// shutdown closes whichever desk is open.
+func (a *App) shutdown(context.Context) {
+	if a.team != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.team.Close(ctx)
+	}
+	a.closeSolo()
 }
 
 // onSecondInstance brings this window forward when the app is launched again.

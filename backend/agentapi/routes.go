@@ -29,32 +29,35 @@ func (a *API) routes() {
 	m.HandleFunc(p("POST auth/google"), a.open(a.googleSignin))
 	m.HandleFunc(p("GET me"), a.authed(me))
 	m.HandleFunc(p("DELETE session"), a.authed(func(c *call) (any, error) { return nil, a.cfg.Accounts.SignOut(c.r.Context(), c.p) }))
-	m.HandleFunc(p("GET sessions"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteSessions), a.authed(func(c *call) (any, error) {
 		return a.cfg.Accounts.Sessions(c.r.Context(), c.p, c.r.URL.Query().Get("agent"))
 	}))
-	m.HandleFunc(p("DELETE sessions/{id}"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteRevokeSession), a.authed(func(c *call) (any, error) {
 		return nil, a.cfg.Accounts.RevokeSession(c.r.Context(), c.p, c.r.PathValue("id"))
 	}))
-	m.HandleFunc(p("GET agents"), a.authed(func(c *call) (any, error) { return a.cfg.Accounts.Agents(c.r.Context(), c.p) }))
-	m.HandleFunc(p("PATCH agents/{id}"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteAgents), a.authed(func(c *call) (any, error) { return a.cfg.Accounts.Agents(c.r.Context(), c.p) }))
+	m.HandleFunc(r(services.RouteSetRole), a.authed(func(c *call) (any, error) {
 		var in agents.RoleRequest
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
 		return a.cfg.Accounts.SetRole(c.r.Context(), c.p, c.r.PathValue("id"), in.Role)
 	}))
-	m.HandleFunc(p("POST agents/{id}/deactivate"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteDeactivate), a.authed(func(c *call) (any, error) {
 		return nil, a.cfg.Accounts.Deactivate(c.r.Context(), c.p, c.r.PathValue("id"))
 	}))
-	m.HandleFunc(p("GET invitations"), a.authed(func(c *call) (any, error) { return a.cfg.Accounts.Invitations(c.r.Context(), c.p) }))
-	m.HandleFunc(p("POST invitations"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteInvitations), a.authed(func(c *call) (any, error) { return a.cfg.Accounts.Invitations(c.r.Context(), c.p) }))
+	m.HandleFunc(r(services.RouteInvite), a.authed(func(c *call) (any, error) {
 		var in agents.InviteRequest
 		if err := c.body(&in); err != nil {
 			return nil, err
 		}
 		return a.cfg.Accounts.Invite(c.r.Context(), c.p, in.Email, in.Role)
 	}))
-	m.HandleFunc(p("DELETE invitations/{id}"), a.authed(func(c *call) (any, error) {
+	m.HandleFunc(r(services.RouteResendInvitation), a.authed(func(c *call) (any, error) {
+		return a.cfg.Accounts.ResendInvitation(c.r.Context(), c.p, c.r.PathValue("id"))
+	}))
+	m.HandleFunc(r(services.RouteRevokeInvitation), a.authed(func(c *call) (any, error) {
 		return nil, a.cfg.Accounts.RevokeInvitation(c.r.Context(), c.p, c.r.PathValue("id"))
 	}))
 

@@ -130,6 +130,29 @@ func (s *Service) Invitations(ctx context.Context, p Principal) ([]Invitation, e
 	return out, err
 }
 
+// ResendInvitation emails a pending (or expired) invitation again with a fresh link and seven
+// more days: the link is not stored (only its hash), so the old one is withdrawn and a new
+// invitation with the same address and role takes its place.
+func (s *Service) ResendInvitation(ctx context.Context, p Principal, id string) (Invitation, error) {
+	me := p.Workspace.Me
+	if err := org.RequireAdmin(me, "invite agents"); err != nil {
+		return Invitation{}, err
+	}
+	var inv store.Invitation
+	err := s.st.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		inv, err = tx.Invitation(me.OrgID, id)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!inv.AcceptedAt.IsZero() || !inv.RevokedAt.IsZero())) {
+		return Invitation{}, apperr.NotFound("There is no such pending invitation.")
+	}
+	if err != nil {
+		return Invitation{}, err
+	}
+	return s.Invite(ctx, p, inv.EmailDisplay, inv.Role)
+}
+
 // RevokeInvitation withdraws a pending invitation: its link stops working.
 func (s *Service) RevokeInvitation(ctx context.Context, p Principal, id string) error {
 	me := p.Workspace.Me

@@ -39,6 +39,11 @@ type ChatMessage struct {
 	AuthorName string `json:"authorName"`
 	Body       string `json:"body"`
 	CreatedAt  string `json:"createdAt"`
+	// Status is "" for a message the conversation has; on a team member's desktop, "kept" for
+	// the agent's reply typed while the team server could not be reached (sent once it is back),
+	// and "refused" for one the server then refused, with Problem saying why.
+	Status  string `json:"status,omitempty"`
+	Problem string `json:"problem,omitempty"`
 }
 
 // ContactPanel is what the agent may see about who is in the chat. Until the person is verified

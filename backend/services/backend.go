@@ -35,6 +35,8 @@ type Backend struct {
 	// team, when set, is the team server this desktop belongs to (remote.go); deps then read the
 	// local replica.
 	team Remote
+	// link is the desktop's membership of a team, or the way to join one (team.go).
+	link TeamLink
 }
 
 // NewBackend returns a Backend with no engine yet.
@@ -58,6 +60,13 @@ func (b *Backend) AttachTeam(ctx context.Context, d Deps, r Remote) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.ctx, b.deps, b.team, b.problem = ctx, &d, r, nil
+}
+
+// SetTeamLink gives the Team service the desktop's lifecycle (app.go).
+func (b *Backend) SetTeamLink(l TeamLink) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.link = l
 }
 
 // Detach forgets the engine (a team desktop signing out, or switching from solo to a team): the

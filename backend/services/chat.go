@@ -1,6 +1,7 @@
 package services
 
 import (
+	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/conversations"
 	"vouchdesk/backend/org"
 )
@@ -30,6 +31,9 @@ func (ch *Chat) Open(id string) (ConversationDetail, error) {
 		return ConversationDetail{}, ch.b.jsError("chat.open", err)
 	}
 	d, err := e.Conversations.Open(ctx, ws.Me, id)
+	if r, _ := ch.b.remote(); r != nil && err == nil {
+		d.Messages = append(d.Messages, r.Kept(id)...)
+	}
 	return d, ch.b.jsError("chat.open", err)
 }
 
@@ -61,8 +65,9 @@ func (ch *Chat) MarkRead(id string) error {
 
 // Send sends the agent's message.
 func (ch *Chat) Send(id, body string) (ChatMessage, error) {
-	if out, ok, err := forward[ChatMessage](ch.b, "chat.send", RouteSend.At(id), MessageBody{Body: body}); ok {
-		return out, err
+	if r, ctx := ch.b.remote(); r != nil {
+		m, err := r.SendReply(ctx, id, body)
+		return m, ch.b.jsError("chat.send", err)
 	}
 	ctx, e, ws, err := ch.b.workspace()
 	if err != nil {
@@ -73,6 +78,16 @@ func (ch *Chat) Send(id, body string) (ChatMessage, error) {
 		return ChatMessage{}, ch.b.jsError("chat.send", err)
 	}
 	return conversations.Message(m), nil
+}
+
+// DiscardKept removes a reply kept while the team server could not be reached, or one it
+// refused when it was sent later (team members' desktops only).
+func (ch *Chat) DiscardKept(id string) error {
+	r, _ := ch.b.remote()
+	if r == nil {
+		return ch.b.jsError("chat.discard", &apperr.Error{Code: CodeTeamOnly, Message: "Only a team member's desktop keeps replies to send later."})
+	}
+	return ch.b.jsError("chat.discard", r.Discard(id))
 }
 
 // End ends the chat.

@@ -26,6 +26,15 @@ type Remote interface {
 	// the answer (nil: ignored). A refusal is an *apperr.Error with the server's code and message;
 	// an unreachable server is CodeOffline.
 	Call(ctx context.Context, c Call, in, out any) error
+	// SendReply sends an agent's reply (RouteSend). It is written to disk before it is sent:
+	// when the server cannot be reached it is kept and sent once the server is back, and the
+	// answer is the kept message (Status "kept").
+	SendReply(ctx context.Context, conversationID, body string) (ChatMessage, error)
+	// Kept lists a conversation's replies still waiting (Status "kept") or refused by the server
+	// when they were sent later ("refused", with the reason), oldest first.
+	Kept(conversationID string) []ChatMessage
+	// Discard removes a kept or refused reply.
+	Discard(id string) error
 }
 
 // CodeOffline is the error code of a call that needs the team server while it cannot be reached.

@@ -1,3 +1,76 @@
+export namespace agents {
+	
+	export class Agent {
+	    id: string;
+	    name: string;
+	    email: string;
+	    role: string;
+	    createdAt: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Agent(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.email = source["email"];
+	        this.role = source["role"];
+	        this.createdAt = source["createdAt"];
+	    }
+	}
+	export class Invitation {
+	    id: string;
+	    email: string;
+	    role: string;
+	    invitedBy: string;
+	    createdAt: string;
+	    expiresAt: string;
+	    expired: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Invitation(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.email = source["email"];
+	        this.role = source["role"];
+	        this.invitedBy = source["invitedBy"];
+	        this.createdAt = source["createdAt"];
+	        this.expiresAt = source["expiresAt"];
+	        this.expired = source["expired"];
+	    }
+	}
+	export class Session {
+	    id: string;
+	    agentId: string;
+	    device: string;
+	    method: string;
+	    createdAt: string;
+	    lastSeenAt: string;
+	    current: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Session(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.agentId = source["agentId"];
+	        this.device = source["device"];
+	        this.method = source["method"];
+	        this.createdAt = source["createdAt"];
+	        this.lastSeenAt = source["lastSeenAt"];
+	        this.current = source["current"];
+	    }
+	}
+
+}
+
 export namespace backup {
 	
 	export class File {
@@ -293,6 +366,8 @@ export namespace conversations {
 	    authorName: string;
 	    body: string;
 	    createdAt: string;
+	    status?: string;
+	    problem?: string;
 	
 	    static createFrom(source: any = {}) {
 	        return new ChatMessage(source);
@@ -305,6 +380,8 @@ export namespace conversations {
 	        this.authorName = source["authorName"];
 	        this.body = source["body"];
 	        this.createdAt = source["createdAt"];
+	        this.status = source["status"];
+	        this.problem = source["problem"];
 	    }
 	}
 	export class ContactFieldView {
@@ -686,6 +763,36 @@ export namespace services {
 		    }
 		    return a;
 		}
+	}
+	export class CopyProgress {
+	    phase: string;
+	    table: string;
+	    tablesDone: number;
+	    tablesTotal: number;
+	    rows: number;
+	    rowsTotal: number;
+	    bytes: number;
+	    elapsedSeconds: number;
+	    remainingSeconds: number;
+	    timeLeftKnown: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new CopyProgress(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.phase = source["phase"];
+	        this.table = source["table"];
+	        this.tablesDone = source["tablesDone"];
+	        this.tablesTotal = source["tablesTotal"];
+	        this.rows = source["rows"];
+	        this.rowsTotal = source["rowsTotal"];
+	        this.bytes = source["bytes"];
+	        this.elapsedSeconds = source["elapsedSeconds"];
+	        this.remainingSeconds = source["remainingSeconds"];
+	        this.timeLeftKnown = source["timeLeftKnown"];
+	    }
 	}
 	export class Counts {
 	    contacts: number;
@@ -1081,6 +1188,24 @@ export namespace services {
 	        this.consentText = source["consentText"];
 	    }
 	}
+	export class Replica {
+	    path: string;
+	    bytes: number;
+	    conversations: number;
+	    contacts: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Replica(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.path = source["path"];
+	        this.bytes = source["bytes"];
+	        this.conversations = source["conversations"];
+	        this.contacts = source["contacts"];
+	    }
+	}
 	export class SavedFile {
 	    saved: boolean;
 	    path: string;
@@ -1212,6 +1337,119 @@ export namespace services {
 		    return a;
 		}
 	}
+	export class SigninRequest {
+	    serverUrl: string;
+	    email: string;
+	    code: string;
+	    link: string;
+	    name: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new SigninRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.serverUrl = source["serverUrl"];
+	        this.email = source["email"];
+	        this.code = source["code"];
+	        this.link = source["link"];
+	        this.name = source["name"];
+	    }
+	}
+	export class TeamStatus {
+	    phase: string;
+	    online: boolean;
+	    offlineSince: string;
+	    lastError: string;
+	    retryInSeconds: number;
+	    copy: CopyProgress;
+	    kept: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new TeamStatus(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.phase = source["phase"];
+	        this.online = source["online"];
+	        this.offlineSince = source["offlineSince"];
+	        this.lastError = source["lastError"];
+	        this.retryInSeconds = source["retryInSeconds"];
+	        this.copy = this.convertValues(source["copy"], CopyProgress);
+	        this.kept = source["kept"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class TeamState {
+	    mode: string;
+	    serverUrl: string;
+	    organizationName: string;
+	    agentName: string;
+	    agentEmail: string;
+	    pendingEmail: string;
+	    pendingServer: string;
+	    ended: string;
+	    endedMessage: string;
+	    status: TeamStatus;
+	    replica: Replica;
+	
+	    static createFrom(source: any = {}) {
+	        return new TeamState(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.mode = source["mode"];
+	        this.serverUrl = source["serverUrl"];
+	        this.organizationName = source["organizationName"];
+	        this.agentName = source["agentName"];
+	        this.agentEmail = source["agentEmail"];
+	        this.pendingEmail = source["pendingEmail"];
+	        this.pendingServer = source["pendingServer"];
+	        this.ended = source["ended"];
+	        this.endedMessage = source["endedMessage"];
+	        this.status = this.convertValues(source["status"], TeamStatus);
+	        this.replica = this.convertValues(source["replica"], Replica);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	
 	export class TestResult {
 	    ok: boolean;
 	    message: string;
