@@ -186,13 +186,12 @@ func serviceCode(err error) string {
 
 var sixDigitsCode = regexp.MustCompile(`\b\d{6}\b`)
 
-func TestTwoDesktopsInATeam(t *testing.T) {
-	c := newTeamEnv(t)
-	net := newLink(t, c.e.Addr())
-
-	// Desktop A: the owner joins by an emailed code, through the server's address as typed.
-	a := newDesktop(t, "A")
-	if _, err := a.team().StartSignin(services.SigninRequest{ServerURL: net.url(), Email: "olive@acme.test"}); err != nil {
+// twoDesktops joins desktop A (the owner, by an emailed code) and desktop B (an agent A invites,
+// by the link in the email) to the server at serverURL, and waits until both copied it.
+func twoDesktops(t *testing.T, c *teamEnv, serverURL string) (a, b *desktop) {
+	t.Helper()
+	a = newDesktop(t, "A")
+	if _, err := a.team().StartSignin(services.SigninRequest{ServerURL: serverURL, Email: "olive@acme.test"}); err != nil {
 		t.Fatalf("StartSignin = %v", err)
 	}
 	code := sixDigitsCode.FindString(c.nextEmail())
@@ -203,18 +202,23 @@ func TestTwoDesktopsInATeam(t *testing.T) {
 	if raw, _ := os.ReadFile(filepath.Join(a.dir, team.SessionFile)); strings.Contains(string(raw), "vds_") {
 		t.Errorf("%s holds the session token; it belongs in the keyring", team.SessionFile)
 	}
-
-	// Desktop B: an agent invited by A, joining with the link from the email.
 	if _, err := a.team().Invite("bob@acme.test", "agent"); err != nil {
 		t.Fatalf("Invite = %v", err)
 	}
 	joinLink := c.nextLink("/join#")
-	joinLink = strings.Replace(joinLink, "http://"+c.e.Addr(), net.url(), 1) // as the server's public address
-	b := newDesktop(t, "B")
+	joinLink = strings.Replace(joinLink, "http://"+c.e.Addr(), serverURL, 1) // as the server's public address
+	b = newDesktop(t, "B")
 	if st, err := b.team().AcceptInvitation(services.SigninRequest{Link: joinLink, Name: "Bob Agent"}); err != nil || st.AgentName != "Bob Agent" {
 		t.Fatalf("AcceptInvitation = %+v, %v", st, err)
 	}
 	eventually(t, "desktop B copied the organization", func() bool { return b.state().Status.Phase == "live" })
+	return a, b
+}
+
+func TestTwoDesktopsInATeam(t *testing.T) {
+	c := newTeamEnv(t)
+	net := newLink(t, c.e.Addr())
+	a, b := twoDesktops(t, c, net.url())
 
 	// A customer chats; A verifies them; B sees the green check, naming A.
 	s := c.start("ada@example.test", "")
