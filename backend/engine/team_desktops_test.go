@@ -242,6 +242,17 @@ func TestTwoDesktopsInATeam(t *testing.T) {
 	if err := a.chat().End(s.Conversation); err != nil {
 		t.Fatalf("A: End = %v", err)
 	}
+	// B answers the chat A just ended: the server decides, B is told why, and both desktops
+	// show the chat ended.
+	if _, err := b.chat().Send(s.Conversation, "One more thing"); serviceCode(err) != "conversation_ended" {
+		t.Errorf("B: Send to the chat A ended = %v, want conversation_ended", err)
+	}
+	for _, d := range []*desktop{a, b} {
+		eventually(t, "the desktop shows the chat ended", func() bool {
+			dd, err := d.chat().Open(s.Conversation)
+			return err == nil && dd.Summary.Status == "ended"
+		})
+	}
 
 	// The server goes away: both desktops say so and still show the merged timeline and the
 	// transcript.
