@@ -141,7 +141,7 @@ var statusOf = map[string]int{
 	verify.CodeChooseOrg: 409, verify.CodeNoOrganization: 503, verify.CodeNoSenderForCode: 503,
 	verify.CodeGoogleInvalid: 401, verify.CodeGoogleExpired: 401, verify.CodeGoogleUnverified: 403, verify.CodeGoogleUsed: 409,
 	verify.CodeSigninOff: 409, verify.CodeSigninUnavailable: 503,
-	"not_started": 503, "needs_setup": 503,
+	"not_started": 503, "needs_setup": 503, feed.CodeCursorAhead: 409,
 }
 
 // apiError is an error answer's "error" object.

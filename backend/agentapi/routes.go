@@ -27,7 +27,7 @@ func (a *API) routes() {
 	m.HandleFunc(p("POST auth/session"), a.open(a.finishSignin))
 	m.HandleFunc(p("POST auth/invitation"), a.open(a.acceptInvitation))
 	m.HandleFunc(p("POST auth/google"), a.open(a.googleSignin))
-	m.HandleFunc(p("GET me"), a.authed(me))
+	m.HandleFunc(p("GET me"), a.authed(a.me))
 	m.HandleFunc(p("DELETE session"), a.authed(func(c *call) (any, error) { return nil, a.cfg.Accounts.SignOut(c.r.Context(), c.p) }))
 	m.HandleFunc(r(services.RouteSessions), a.authed(func(c *call) (any, error) {
 		return a.cfg.Accounts.Sessions(c.r.Context(), c.p, c.r.URL.Query().Get("agent"))
@@ -292,9 +292,13 @@ func value(v string, err error) (any, error) {
 	return services.ValueBody{Value: v}, nil
 }
 
-func me(c *call) (any, error) {
+func (a *API) me(c *call) (any, error) {
 	ws := c.p.Workspace
-	return agents.Me{Agent: agents.Agent{ID: ws.Me.ID, Name: ws.Me.Name, Email: ws.Me.Email, Role: ws.Me.Role},
+	schema, err := a.cfg.Feed.Schema(c.r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return agents.Me{Schema: schema, Agent: agents.Agent{ID: ws.Me.ID, Name: ws.Me.Name, Email: ws.Me.Email, Role: ws.Me.Role},
 		Organization: agents.OrgRef{ID: ws.Organization.ID, Name: ws.Organization.Name},
 		Session:      agents.Session{ID: c.p.Session.ID, AgentID: ws.Me.ID, Device: c.p.Session.Device, Method: c.p.Session.Method, Current: true}}, nil
 }

@@ -8,6 +8,9 @@ type Me struct {
 	Agent        Agent   `json:"agent"`
 	Organization OrgRef  `json:"organization"`
 	Session      Session `json:"session"`
+	// Schema is the server's database schema version (a desktop's replica copied under another
+	// one is copied again).
+	Schema int `json:"schema"`
 }
 
 // CodeRequest asks for a sign-in code by email (`POST auth/code`).

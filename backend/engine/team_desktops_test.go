@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/services"
 	"vouchdesk/backend/team"
+	"vouchdesk/backend/testutil"
 )
 
 // Two agents' desktops without a window, each the team.Manager app.go runs on its own data
@@ -138,8 +140,22 @@ type desktop struct {
 func newDesktop(t *testing.T, name string) *desktop {
 	t.Helper()
 	d := &desktop{t: t, dir: t.TempDir(), keys: &memKeys{m: map[string]string{}}}
+	d.open(name)
+	return d
+}
+
+// reopen quits the desktop and starts it again on the same data folder and keyring.
+func (d *desktop) reopen() {
+	d.t.Helper()
+	d.m.Close(context.Background())
+	d.open("again")
+}
+
+func (d *desktop) open(name string) {
+	t := d.t
+	t.Helper()
 	d.b = services.NewBackend("test", d.dir, nil)
-	d.m = team.NewManager(team.ManagerConfig{DataDir: d.dir, Backend: d.b, Keys: d.keys, Device: name,
+	d.m = team.NewManager(team.ManagerConfig{DataDir: d.dir, Backend: d.b, Keys: d.keys, Device: name, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		OpenEngine: func(ctx context.Context, path string) (*engine.Engine, error) {
 			return engine.Open(ctx, engine.Config{DatabasePath: path, Secrets: secrets.Env{Getenv: func(string) string { return "" }}})
 		},
@@ -148,8 +164,8 @@ func newDesktop(t *testing.T, name string) *desktop {
 	if err := d.m.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { d.m.Close(context.Background()) })
-	return d
+	m := d.m
+	t.Cleanup(func() { m.Close(context.Background()) })
 }
 
 func (d *desktop) team() *services.Team { return services.NewTeam(d.b) }
@@ -190,18 +206,7 @@ var sixDigitsCode = regexp.MustCompile(`\b\d{6}\b`)
 // by the link in the email) to the server at serverURL, and waits until both copied it.
 func twoDesktops(t *testing.T, c *teamEnv, serverURL string) (a, b *desktop) {
 	t.Helper()
-	a = newDesktop(t, "A")
-	if _, err := a.team().StartSignin(services.SigninRequest{ServerURL: serverURL, Email: "olive@acme.test"}); err != nil {
-		t.Fatalf("StartSignin = %v", err)
-	}
-	code := sixDigitsCode.FindString(c.nextEmail())
-	if st, err := a.team().FinishSignin(services.SigninRequest{Code: code}); err != nil || st.Mode != "team" || st.AgentEmail != "olive@acme.test" {
-		t.Fatalf("FinishSignin = %+v, %v; want a team member's desktop", st, err)
-	}
-	eventually(t, "desktop A copied the organization", func() bool { return a.state().Status.Phase == "live" })
-	if raw, _ := os.ReadFile(filepath.Join(a.dir, team.SessionFile)); strings.Contains(string(raw), "vds_") {
-		t.Errorf("%s holds the session token; it belongs in the keyring", team.SessionFile)
-	}
+	a = joinByCode(t, c, serverURL)
 	if _, err := a.team().Invite("bob@acme.test", "agent"); err != nil {
 		t.Fatalf("Invite = %v", err)
 	}
@@ -213,6 +218,25 @@ func twoDesktops(t *testing.T, c *teamEnv, serverURL string) (a, b *desktop) {
 	}
 	eventually(t, "desktop B copied the organization", func() bool { return b.state().Status.Phase == "live" })
 	return a, b
+}
+
+// joinByCode joins the owner's desktop by an emailed code and waits until it copied the
+// organization.
+func joinByCode(t *testing.T, c *teamEnv, serverURL string) *desktop {
+	t.Helper()
+	a := newDesktop(t, "A")
+	if _, err := a.team().StartSignin(services.SigninRequest{ServerURL: serverURL, Email: "olive@acme.test"}); err != nil {
+		t.Fatalf("StartSignin = %v", err)
+	}
+	code := sixDigitsCode.FindString(c.nextEmail())
+	if st, err := a.team().FinishSignin(services.SigninRequest{Code: code}); err != nil || st.Mode != "team" || st.AgentEmail != "olive@acme.test" {
+		t.Fatalf("FinishSignin = %+v, %v; want a team member's desktop", st, err)
+	}
+	eventually(t, "desktop A copied the organization", func() bool { return a.state().Status.Phase == "live" })
+	if raw, _ := os.ReadFile(filepath.Join(a.dir, team.SessionFile)); strings.Contains(string(raw), "vds_") {
+		t.Errorf("%s holds the session token; it belongs in the keyring", team.SessionFile)
+	}
+	return a
 }
 
 func TestTwoDesktopsInATeam(t *testing.T) {
@@ -351,5 +375,79 @@ func TestTwoDesktopsInATeam(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(b.dir, "team*")); len(left) != 0 || b.solo != 2 {
 		t.Errorf("after RemoveReplica: files %v left, solo started %d times; want none, and the solo desk again", left, b.solo)
+	}
+}
+
+// TestDesktopCopiesAgainWhenTheServerMoved: a server restored from an earlier backup (the
+// desktop's cursor is past its newest change) and a server whose schema moved since the copy
+// are both copied again by themselves, beside the copy in use, which stays readable until the
+// new one replaces it.
+func TestDesktopCopiesAgainWhenTheServerMoved(t *testing.T) {
+	c := newTeamEnv(t)
+	a := joinByCode(t, c, "http://"+c.e.Addr())
+	s := c.start("ada@example.test", "")
+	eventually(t, "the chat reaches the desktop", func() bool { _, err := a.chat().Open(s.Conversation); return err == nil })
+	var sess team.Session
+	eventually(t, "the copy's schema versions are recorded", func() bool {
+		var ok bool
+		sess, ok, _ = team.LoadSession(a.dir)
+		return ok && sess.ReplicaSchema > 0 && sess.ServerSchema > 0
+	})
+	replicaPath := func() string {
+		s, _, _ := team.LoadSession(a.dir)
+		return filepath.Join(a.dir, s.Replica)
+	}
+	cursorOf := func() int64 {
+		var n int64
+		testutil.OpenRaw(t, replicaPath()).QueryRow(`SELECT feed_cursor FROM replica_state`).Scan(&n)
+		return n
+	}
+
+	for _, moved := range []struct {
+		name string
+		move func()
+	}{
+		{"the server restored from a backup", func() {
+			if _, err := testutil.OpenRaw(t, replicaPath()).Exec(`UPDATE replica_state SET feed_cursor = 999999999`); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"the server's schema moved", func() {
+			s, _, _ := team.LoadSession(a.dir)
+			s.ServerSchema++
+			if err := team.SaveSession(a.dir, s); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		a.m.Close(context.Background())
+		moved.move()
+		before := replicaPath()
+		a.reopen()
+		eventually(t, moved.name+": copied again and live", func() bool {
+			st := a.state().Status
+			if st.Recopying {
+				// The old copy stays readable meanwhile.
+				if _, err := a.chat().Open(s.Conversation); err != nil {
+					t.Fatalf("%s: the copy in use is not readable while the new one is made: %v", moved.name, err)
+				}
+			}
+			return replicaPath() != before && !st.Recopying && st.Phase == "live" && cursorOf() < 999999999
+		})
+		eventually(t, moved.name+": the old copy's files are removed once retired", func() bool {
+			left, _ := filepath.Glob(before + "*")
+			return len(left) == 0
+		})
+		after, _, _ := team.LoadSession(a.dir)
+		eventually(t, moved.name+": schema versions recorded again", func() bool {
+			after, _, _ = team.LoadSession(a.dir)
+			return after.ServerSchema == sess.ServerSchema && after.ReplicaSchema == sess.ReplicaSchema
+		})
+		// Following goes on from the new copy.
+		s2 := c.start("bea@example.test", "")
+		eventually(t, moved.name+": a new chat reaches the new copy", func() bool {
+			_, err := a.chat().Open(s2.Conversation)
+			return err == nil
+		})
 	}
 }

@@ -66,6 +66,10 @@ func (s *Service) Cursor(ctx context.Context, orgID string) (int64, error) {
 	return seq, err
 }
 
+// Schema is the server's database schema version: a replica copied under another one lacks what
+// the migrations since then added, and is copied again.
+func (s *Service) Schema(ctx context.Context) (int, error) { return s.st.SchemaVersion(ctx) }
+
 // Page is a page of changes.
 type Page struct {
 	Changes []store.FeedEntry `json:"changes"`
@@ -74,6 +78,15 @@ type Page struct {
 	// More: the page was full; ask again at once.
 	More bool `json:"more"`
 }
+
+// CodeCursorAhead: a cursor past the organization's newest change. No cursor this server handed
+// out can be, unless the server was restored from an older backup: what the replica holds is then
+// no longer the server's history, and it must be copied again.
+const CodeCursorAhead = "cursor_ahead"
+
+// ErrCursorAhead is the answer to such a cursor.
+var ErrCursorAhead = &apperr.Error{Code: CodeCursorAhead, Field: "after",
+	Message: "This cursor is past the server's newest change (the server was restored from an earlier backup): copy the organization again."}
 
 // Changes returns the changes after the cursor (at most limit change rows read).
 func (s *Service) Changes(ctx context.Context, orgID string, after int64, limit int) (Page, error) {
@@ -92,6 +105,9 @@ func (s *Service) Changes(ctx context.Context, orgID string, after int64, limit 
 		newest, err := tx.OrgChangeSeq(orgID)
 		if err != nil {
 			return err
+		}
+		if after > newest {
+			return ErrCursorAhead
 		}
 		p.More = newest > cursor
 		p.Changes, p.Cursor = append(p.Changes, entries...), cursor
@@ -115,6 +131,9 @@ func (s *Service) Wait(ctx context.Context, orgID string, after int64, wait time
 		}
 		if seq > after {
 			return true, nil
+		}
+		if seq < after {
+			return false, ErrCursorAhead // no change will ever come after it: say so now
 		}
 		if !time.Now().Before(deadline) {
 			return false, nil

@@ -63,6 +63,11 @@ type TeamStatus struct {
 	LastError      string       `json:"lastError"`
 	RetryInSeconds int          `json:"retryInSeconds"`
 	Copy           CopyProgress `json:"copy"`
+	// Recopying: the organization is being copied again beside the copy shown (the server was
+	// restored from a backup, or its or this app's database schema moved); RecopyReason says
+	// which. The old copy stays readable until the new one is whole.
+	Recopying    bool   `json:"recopying"`
+	RecopyReason string `json:"recopyReason"`
 	// Kept is how many of the agent's replies wait for the server.
 	Kept int `json:"kept"`
 }

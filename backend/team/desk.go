@@ -8,7 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"vouchdesk/backend/agents"
 	"vouchdesk/backend/apperr"
+	"vouchdesk/backend/feed"
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/replica"
 	"vouchdesk/backend/services"
@@ -41,7 +43,9 @@ type Config struct {
 	// session (revoked, or the agent deactivated).
 	OnEvent func(name string)
 	OnEnded func()
-	Now     func() time.Time
+	// OnCopied hears the schema versions (the replica's, the server's) once a copy is whole.
+	OnCopied func(replicaSchema, serverSchema int)
+	Now      func() time.Time
 	// Retries while offline: 1 s doubling to 30 s when zero.
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
@@ -124,33 +128,96 @@ func (d *Desk) Run(ctx context.Context) error {
 	if d.cfg.Session.Ended != "" {
 		return nil
 	}
-	rep := &replica.Replica{Store: d.cfg.Store, Source: d.src, Now: d.cfg.Now, PageRows: d.cfg.PageRows,
-		MinBackoff: d.cfg.MinBackoff, MaxBackoff: d.cfg.MaxBackoff, OnStatus: d.onStatus}
-	if err := d.copy(ctx, rep); err != nil {
+	rep := d.replica(d.cfg.Store)
+	if err := d.copyInto(ctx, rep); err != nil {
 		return err
+	}
+	d.update(func(s *Status) {
+		s.Phase, s.Online, s.OfflineSince, s.LastError, s.RetryInSeconds = "live", true, "", "", 0
+	})
+	if st, ok, err := d.cfg.Store.ReplicaState(ctx); err == nil && ok {
+		d.onApplied(st.Cursor)
+	}
+	if why, err := d.stale(ctx); err != nil {
+		return err
+	} else if why != "" {
+		return &RecopyNeeded{Why: why}
 	}
 	go d.sendKept(ctx)
 	d.kick()
 	err := rep.Follow(ctx, d.onApplied)
-	if errors.Is(err, replica.ErrSignedOut) {
+	var api *replica.APIError
+	switch {
+	case errors.Is(err, replica.ErrSignedOut):
 		d.ended()
+	case errors.As(err, &api) && api.Code == feed.CodeCursorAhead:
+		return &RecopyNeeded{Why: "The team server was restored from an earlier backup: the organization is being copied again."}
 	}
 	return err
 }
 
-// copy runs the bootstrap until it is whole, retrying what the network breaks.
-func (d *Desk) copy(ctx context.Context, rep *replica.Replica) error {
+// RecopyNeeded ends Run when the replica no longer matches the server: the Manager copies the
+// organization again beside it and swaps the copies once the new one is whole.
+type RecopyNeeded struct{ Why string }
+
+func (e *RecopyNeeded) Error() string { return "team: copy the organization again: " + e.Why }
+
+func (d *Desk) replica(st *store.Store) *replica.Replica {
+	return &replica.Replica{Store: st, Source: d.src, Now: d.cfg.Now, PageRows: d.cfg.PageRows,
+		MinBackoff: d.cfg.MinBackoff, MaxBackoff: d.cfg.MaxBackoff, OnStatus: d.onStatus}
+}
+
+// stale says why the replica must be copied again ("" when it need not): the schema the copy was
+// made under, this app's or the server's, moved since. It waits for the server to answer.
+func (d *Desk) stale(ctx context.Context) (string, error) {
+	local, err := d.cfg.Store.SchemaVersion(ctx)
+	if err != nil {
+		return "", err
+	}
+	var me agents.Me
+	backoff := d.backoff()
+	for {
+		err = d.client.Do(ctx, services.Call{Method: "GET", Path: "me"}, nil, &me, "")
+		if err == nil || !IsOffline(err) {
+			break
+		}
+		wait := backoff.next()
+		d.seen(err)
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	if IsSignedOut(err) {
+		d.ended()
+		return "", err
+	}
+	if err != nil {
+		return "", err
+	}
+	s := d.cfg.Session
+	switch {
+	case s.ReplicaSchema == 0 && s.ServerSchema == 0:
+		if d.cfg.OnCopied != nil {
+			d.cfg.OnCopied(local, me.Schema)
+		}
+		return "", nil
+	case s.ReplicaSchema != local:
+		return "This version of Vouch Desk stores more than the copy holds: the organization is being copied again.", nil
+	case s.ServerSchema != me.Schema:
+		return "The team server was updated: the organization is being copied again.", nil
+	}
+	return "", nil
+}
+
+// copyInto runs rep's bootstrap until it is whole, retrying what the network breaks.
+func (d *Desk) copyInto(ctx context.Context, rep *replica.Replica) error {
 	backoff := d.backoff()
 	var since time.Time
 	for {
 		err := rep.Bootstrap(ctx, d.onProgress)
 		if err == nil {
-			d.update(func(s *Status) {
-				s.Phase, s.Online, s.OfflineSince, s.LastError, s.RetryInSeconds = "live", true, "", "", 0
-			})
-			if st, ok, err := d.cfg.Store.ReplicaState(ctx); err == nil && ok {
-				d.onApplied(st.Cursor)
-			}
 			return nil
 		}
 		if ctx.Err() != nil {

@@ -18,6 +18,7 @@ import (
 	"vouchdesk/backend/engine"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/services"
+	"vouchdesk/backend/store"
 )
 
 // ManagerConfig is what the desktop's lifecycle needs from app.go.
@@ -83,6 +84,7 @@ func (m *Manager) Start(ctx context.Context) error {
 		m.cfg.StartSolo(ctx)
 		return nil
 	}
+	removeStrays(m.cfg.DataDir, s)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.openTeam(ctx, s)
@@ -107,7 +109,7 @@ func (m *Manager) openTeam(ctx context.Context, s Session) error {
 		return err
 	}
 	desk, err := NewDesk(Config{DataDir: m.cfg.DataDir, Session: s, Token: tok, Store: e.Store(), Log: m.cfg.Log,
-		OnEvent: m.cfg.OnEvent, OnEnded: m.endedByServer, MinBackoff: m.cfg.MinBackoff, MaxBackoff: m.cfg.MaxBackoff})
+		OnEvent: m.cfg.OnEvent, OnEnded: m.endedByServer, OnCopied: m.copied, MinBackoff: m.cfg.MinBackoff, MaxBackoff: m.cfg.MaxBackoff})
 	if err != nil {
 		e.Close(ctx)
 		m.cfg.Backend.Fail(ctx, err)
@@ -119,12 +121,134 @@ func (m *Manager) openTeam(ctx context.Context, s Session) error {
 	m.stop, m.done = cancel, make(chan struct{})
 	go func(done chan struct{}) {
 		defer close(done)
-		if err := desk.Run(runCtx); err != nil && !errors.Is(err, context.Canceled) {
+		err := desk.Run(runCtx)
+		var again *RecopyNeeded
+		switch {
+		case errors.As(err, &again):
+			m.cfg.Log.Info("copying the organization again", "why", again.Why)
+			if m.recopy(runCtx, desk, s, again.Why) == nil {
+				go m.swap(s) // once this goroutine is done: swap stops the desk and waits for it
+			}
+		case err != nil && !errors.Is(err, context.Canceled):
 			m.cfg.Log.Warn("the team desk stopped", "err", err)
 		}
 	}(m.done)
 	m.cfg.OnEvent(EventStatusChanged)
 	return nil
+}
+
+// copied records the schema versions a whole copy was made under.
+func (m *Manager) copied(replicaSchema, serverSchema int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.session == nil {
+		return
+	}
+	m.session.ReplicaSchema, m.session.ServerSchema = replicaSchema, serverSchema
+	if err := SaveSession(m.cfg.DataDir, *m.session); err != nil {
+		m.cfg.Log.Error("the copy's schema versions could not be recorded", "err", err)
+	}
+}
+
+// recopy copies the organization into a new file beside the replica in use, which stays readable
+// meanwhile. The new file's name is in the session from the start, so an interrupted copy resumes
+// next time where it stopped.
+func (m *Manager) recopy(ctx context.Context, desk *Desk, s Session, why string) error {
+	desk.update(func(st *Status) { st.Recopying, st.RecopyReason = true, why })
+	m.mu.Lock()
+	if m.session == nil || m.session.Ended != "" {
+		m.mu.Unlock()
+		return context.Canceled
+	}
+	if m.session.NextReplica == "" {
+		m.session.NextReplica = replicaName(s.OrganizationID)
+		if err := SaveSession(m.cfg.DataDir, *m.session); err != nil {
+			m.mu.Unlock()
+			return err
+		}
+	}
+	name := m.session.NextReplica
+	m.mu.Unlock()
+	next, err := store.Open(ctx, filepath.Join(m.cfg.DataDir, name))
+	if err != nil {
+		m.cfg.Log.Error("the new copy cannot be opened", "err", err)
+		return err
+	}
+	err = desk.copyInto(ctx, desk.replica(next))
+	if cerr := next.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		m.cfg.Log.Warn("copying the organization again stopped", "err", err)
+	}
+	return err
+}
+
+// replicaName is a new replica file's name.
+func replicaName(orgID string) string {
+	return "team-" + safeName(orgID) + "-" + NewKey()[:8] + ".db"
+}
+
+// retireAfter is how long the old copy stays open after the new one took its place: calls that
+// started on it finish first.
+const retireAfter = 5 * time.Second
+
+// swap puts the new copy in use: the services read it from the next call on, the old copy is
+// closed a little later and its files removed.
+func (m *Manager) swap(s Session) {
+	ctx := context.Background()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.session == nil || m.session.Replica != s.Replica || m.session.Ended != "" || m.session.NextReplica == "" {
+		return
+	}
+	s = *m.session
+	old, oldName := m.eng, s.Replica
+	if m.stop != nil {
+		m.stop()
+		<-m.done
+		m.stop = nil
+	}
+	s.Replica, s.NextReplica = s.NextReplica, ""
+	s.ReplicaSchema, s.ServerSchema = 0, 0 // recorded again by the new copy's first check
+	if err := SaveSession(m.cfg.DataDir, s); err != nil {
+		m.cfg.Log.Error("the session could not be saved", "err", err)
+	}
+	if err := m.openTeam(ctx, s); err != nil {
+		m.cfg.Log.Error("the new copy cannot be opened", "err", err)
+	}
+	go func() {
+		time.Sleep(retireAfter)
+		if old != nil {
+			old.Close(context.Background())
+		}
+		removeReplicaFiles(m.cfg.DataDir, oldName)
+	}()
+}
+
+// replicaSuffixes are the files of a replica beside its database file.
+var replicaSuffixes = []string{"", "-wal", "-shm", ".lock"}
+
+// removeReplicaFiles removes a replica's files.
+func removeReplicaFiles(dir, name string) error {
+	var errs []error
+	for _, suffix := range replicaSuffixes {
+		if err := os.Remove(filepath.Join(dir, name+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// removeStrays removes replica files the session no longer names (an old copy the app quit before
+// retiring).
+func removeStrays(dir string, s Session) {
+	found, _ := filepath.Glob(filepath.Join(dir, "team-*.db"))
+	for _, f := range found {
+		if name := filepath.Base(f); name != s.Replica && name != s.NextReplica {
+			removeReplicaFiles(dir, name)
+		}
+	}
 }
 
 // closeTeam stops the desk and closes the replica's engine. m.mu is held.
@@ -283,11 +407,14 @@ func (m *Manager) join(ctx context.Context, server string, in agents.SignedIn) e
 	defer m.mu.Unlock()
 	s := Session{ServerURL: server, OrganizationID: in.Organization.ID, OrganizationName: in.Organization.Name,
 		AgentID: in.Agent.ID, AgentName: in.Agent.Name, AgentEmail: in.Agent.Email, SessionID: in.Session.ID,
-		SignedInAt: time.Now().UTC(), Replica: "team-" + safeName(in.Organization.ID) + ".db"}
+		SignedInAt: time.Now().UTC(), Replica: replicaName(in.Organization.ID)}
 	old := m.session
 	if old != nil && (old.ServerURL != s.ServerURL || old.OrganizationID != s.OrganizationID) {
 		return &apperr.Error{Code: apperr.CodeConflict,
 			Message: "This desktop holds a copy of " + old.OrganizationName + ". Remove it first (Sign in again → Remove the local copy), then join another team."}
+	}
+	if old != nil { // signing in again: the copy goes on
+		s.Replica, s.NextReplica, s.ReplicaSchema, s.ServerSchema = old.Replica, old.NextReplica, old.ReplicaSchema, old.ServerSchema
 	}
 	if ok, why := m.cfg.Keys.Available(); !ok {
 		return &apperr.Error{Code: "keyring_unavailable", Message: "The session cannot be kept safe: this computer's keyring is not available (" + why + ")."}
@@ -380,8 +507,11 @@ func (m *Manager) RemoveReplica(ctx context.Context) (services.TeamState, error)
 	}
 	m.closeTeam(ctx)
 	var errs []error
-	for _, suffix := range []string{"", "-wal", "-shm", ".lock"} {
-		if err := os.Remove(filepath.Join(m.cfg.DataDir, s.Replica+suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	for _, name := range []string{s.Replica, s.NextReplica} {
+		if name == "" {
+			continue
+		}
+		if err := removeReplicaFiles(m.cfg.DataDir, name); err != nil {
 			errs = append(errs, err)
 		}
 	}

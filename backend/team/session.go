@@ -28,6 +28,13 @@ type Session struct {
 	SignedInAt       time.Time `json:"signedInAt"`
 	// Replica is the local database's file name in the data folder.
 	Replica string `json:"replica"`
+	// NextReplica is the file a new copy is being made in, beside Replica ("" when none): it
+	// replaces Replica once whole.
+	NextReplica string `json:"nextReplica,omitempty"`
+	// ReplicaSchema and ServerSchema are the replica's and the server's schema versions when the
+	// copy was made (0: not yet): when either moves, the organization is copied again.
+	ReplicaSchema int `json:"replicaSchema,omitempty"`
+	ServerSchema  int `json:"serverSchema,omitempty"`
 	// Ended is why the session ended ("" while signed in): EndedSignedOut, EndedByServer. The
 	// replica stays readable until the agent removes it.
 	Ended   string    `json:"ended,omitempty"`
@@ -53,7 +60,7 @@ func LoadSession(dataDir string) (s Session, ok bool, err error) {
 		return Session{}, false, fmt.Errorf("team: %w", err)
 	}
 	if err := json.Unmarshal(raw, &s); err != nil || s.ServerURL == "" || s.OrganizationID == "" || s.Replica == "" ||
-		filepath.Base(s.Replica) != s.Replica {
+		filepath.Base(s.Replica) != s.Replica || (s.NextReplica != "" && filepath.Base(s.NextReplica) != s.NextReplica) {
 		return Session{}, false, fmt.Errorf("team: %s is damaged; remove it to start again", SessionFile)
 	}
 	return s, true, nil
