@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	goruntime "runtime"
+	"strings"
 	"time"
 
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -32,6 +33,9 @@ type AppConfig struct {
 	// enterprise proxies); "" means Google's. See engine.Config.
 	GoogleIssuerURL string
 	GoogleScriptURL string
+	// Args are the command line's arguments: an invitation the app was opened with
+	// (vouchdesk://join?…, from the server's join page) prefills "Join a team".
+	Args []string
 }
 
 // App owns the lifecycle: it opens the engine at startup and closes it at shutdown. The bound
@@ -92,6 +96,16 @@ func (a *App) startup(ctx context.Context) {
 		Log: a.log, Device: deviceName(), OpenEngine: a.openReplica, DepsOf: depsOf, StartSolo: a.startSolo,
 		StopSolo: a.stopSolo, OnEvent: func(name string) { runtime.EventsEmit(ctx, name) }})
 	a.team.Start(ctx)
+	a.offerInvitation(a.cfg.Args)
+}
+
+// offerInvitation hands an invitation link among args to the join form.
+func (a *App) offerInvitation(args []string) {
+	for _, arg := range args {
+		if strings.HasPrefix(arg, team.AppScheme+"://") {
+			a.team.Offer(arg)
+		}
+	}
 }
 
 // openReplica opens an engine on a team's local replica; it is never started (no widget server,
@@ -174,10 +188,14 @@ func (a *App) shutdown(context.Context) {
 	a.closeSolo()
 }
 
-// onSecondInstance brings this window forward when the app is launched again.
-func (a *App) onSecondInstance(options.SecondInstanceData) {
+// onSecondInstance brings this window forward when the app is launched again, with the
+// invitation it was launched with, if any.
+func (a *App) onSecondInstance(data options.SecondInstanceData) {
 	if a.ctx == nil {
 		return
+	}
+	if a.team != nil {
+		a.offerInvitation(data.Args)
 	}
 	runtime.WindowUnminimise(a.ctx)
 	runtime.WindowShow(a.ctx)

@@ -46,6 +46,7 @@ func main() {
 		// Test and enterprise overrides of Google Sign-In; unset means Google's own.
 		GoogleIssuerURL: os.Getenv("VOUCHDESK_GOOGLE_ISSUER_URL"),
 		GoogleScriptURL: os.Getenv("VOUCHDESK_GOOGLE_SCRIPT_URL"),
+		Args:            os.Args[1:],
 	})
 
 	err := wails.Run(&options.App{

@@ -43,6 +43,9 @@ type TeamState struct {
 	// Pending is a sign-in waiting for its code: the address it went to.
 	PendingEmail  string `json:"pendingEmail"`
 	PendingServer string `json:"pendingServer"`
+	// InvitationLink is an invitation the app was opened with (the server's join page): the
+	// join form starts with it.
+	InvitationLink string `json:"invitationLink"`
 	// Ended says why the session ended ("" while signed in): "signed_out" (here) or "ended" (by
 	// the server: revoked by an admin, or the account deactivated), with what to do.
 	Ended        string     `json:"ended"`

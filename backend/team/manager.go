@@ -57,6 +57,7 @@ type Manager struct {
 	stop    context.CancelFunc
 	done    chan struct{}
 	pending struct{ server, email, handle string }
+	offered string // an invitation link the app was opened with (Offer)
 }
 
 // NewManager returns the manager; Start opens the desk the data folder holds.
@@ -280,7 +281,7 @@ func (m *Manager) Close(ctx context.Context) {
 func (m *Manager) State(ctx context.Context) services.TeamState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	st := services.TeamState{Mode: "solo", PendingEmail: m.pending.email, PendingServer: m.pending.server}
+	st := services.TeamState{Mode: "solo", PendingEmail: m.pending.email, PendingServer: m.pending.server, InvitationLink: m.offered}
 	if m.session == nil {
 		return st
 	}
@@ -366,19 +367,45 @@ func (m *Manager) FinishSignin(ctx context.Context, code string) (services.TeamS
 	return m.State(ctx), nil
 }
 
-// ParseInvitation reads an invitation link (https://server/join#token) into the server's address
-// and the token.
+// AppScheme is the URL scheme the desktop registers: the server's invitation page offers
+// vouchdesk://join?server=<its address>#<token> to open the app with the invitation.
+const AppScheme = "vouchdesk"
+
+// ParseInvitation reads an invitation link (https://server/join#token, or the app's own
+// vouchdesk://join?server=…#token) into the server's address and the token.
 func ParseInvitation(link string) (server, token string, err error) {
 	u, perr := url.Parse(strings.TrimSpace(link))
 	bad := apperr.Invalid("link", "Paste the whole invitation link from the email (https://…/join#…).")
-	if perr != nil || u.Path != strings.TrimSuffix(agents.InvitationPath, "#") || u.Fragment == "" {
+	if perr != nil || u.Fragment == "" {
 		return "", "", bad
 	}
-	base, err := ServerURL(u.Scheme + "://" + u.Host)
+	origin := u.Scheme + "://" + u.Host
+	if u.Scheme == AppScheme {
+		if u.Host != "join" && u.Opaque != "join" {
+			return "", "", bad
+		}
+		origin = u.Query().Get("server")
+	} else if u.Path != strings.TrimSuffix(agents.InvitationPath, "#") {
+		return "", "", bad
+	}
+	base, err := ServerURL(origin)
 	if err != nil {
 		return "", "", err
 	}
 	return base, u.Fragment, nil
+}
+
+// Offer prefills the join form with an invitation link the app was opened with (its URL scheme);
+// a link that is not one is ignored.
+func (m *Manager) Offer(link string) {
+	base, tok, err := ParseInvitation(link)
+	if err != nil {
+		return
+	}
+	m.mu.Lock()
+	m.offered = base + agents.InvitationPath + tok
+	m.mu.Unlock()
+	m.cfg.OnEvent(EventStatusChanged)
 }
 
 // AcceptInvitation joins with an invitation link (services.TeamLink).
@@ -425,7 +452,7 @@ func (m *Manager) join(ctx context.Context, server string, in agents.SignedIn) e
 	if err := SaveSession(m.cfg.DataDir, s); err != nil {
 		return err
 	}
-	m.pending = struct{ server, email, handle string }{}
+	m.pending, m.offered = struct{ server, email, handle string }{}, ""
 	if old != nil {
 		m.closeTeam(ctx)
 	} else {

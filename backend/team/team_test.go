@@ -65,7 +65,12 @@ func TestParseInvitation(t *testing.T) {
 	if err != nil || server != "https://desk.example.com" || tok != "abcDEF123" {
 		t.Errorf("ParseInvitation = %q, %q, %v", server, tok, err)
 	}
+	server, tok, err = team.ParseInvitation("vouchdesk://join?server=https%3A%2F%2Fdesk.example.com#abcDEF123")
+	if err != nil || server != "https://desk.example.com" || tok != "abcDEF123" {
+		t.Errorf("ParseInvitation(app link) = %q, %q, %v", server, tok, err)
+	}
 	for _, in := range []string{"https://desk.example.com/join", "https://desk.example.com/other#abc", "http://desk.example.com/join#abc",
+		"vouchdesk://join?server=http%3A%2F%2Fevil.example#abc", "vouchdesk://other?server=https%3A%2F%2Fdesk.example.com#abc",
 		"not a link", strings.Repeat("x", 3000)} {
 		if _, _, err := team.ParseInvitation(in); err == nil {
 			t.Errorf("ParseInvitation(%.40q) accepted; want refused", in)

@@ -159,3 +159,34 @@ func TestChatInboxLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinPage: an invitation link's page loads only its own script, keeps the token out of the
+// request (it is after "#"), and the script writes the token as text and as a URL component only.
+func TestJoinPage(t *testing.T) {
+	e := newChatEnv(t, widget.Limits{})
+	res, err := http.Get(e.srv.URL + "/join")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	csp := res.Header.Get("Content-Security-Policy")
+	if res.StatusCode != 200 || !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self'") ||
+		!strings.Contains(csp, "frame-ancestors 'none'") || res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("GET /join = %d, CSP %q, Cache-Control %q", res.StatusCode, csp, res.Header.Get("Cache-Control"))
+	}
+	if !strings.Contains(string(body), `<script src="/join.js"></script>`) || strings.Contains(string(body), "<script>") {
+		t.Errorf("GET /join: want only the page's own script file, no inline script")
+	}
+	res, err = http.Get(e.srv.URL + "/join.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/javascript") ||
+		!strings.Contains(string(js), "textContent") || strings.Contains(string(js), "innerHTML") ||
+		!strings.Contains(string(js), "encodeURIComponent(location.origin)") {
+		t.Errorf("GET /join.js = %d %q:\n%s", res.StatusCode, res.Header.Get("Content-Type"), js)
+	}
+}

@@ -34,6 +34,8 @@ type Routes interface {
 func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.HandleFunc("GET /join", serveJoinPage) // an invitation link (joinpage.go)
+	mux.HandleFunc("GET /join.js", serveJoinScript)
 	if d.Senders != nil {
 		mux.HandleFunc("GET /verify/sender/{token}", d.senderLinkGet)
 		mux.HandleFunc("POST /verify/sender/{token}", d.senderLinkPost)
