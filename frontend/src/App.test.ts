@@ -15,7 +15,11 @@ import {
   senderState,
   verifiedSender,
   pendingSender,
+  soloTeam,
+  teamState,
+  teamStatus,
 } from './test/fixtures'
+import { teamLink } from './lib/team.svelte'
 
 vi.mock('./lib/api', async (importOriginal) =>
   (await import('./test/apiMock')).mockCalls(await importOriginal()),
@@ -24,6 +28,8 @@ vi.mock('./lib/api', async (importOriginal) =>
 const mocked = vi.mocked(api)
 
 beforeEach(() => {
+  teamLink.state = null
+  mocked.getTeamState.mockResolvedValue(soloTeam())
   fakeEvents(mocked.subscribe)
   mocked.listConversations.mockResolvedValue([])
   mocked.getDataInfo.mockResolvedValue({ folder: '/data', database: '/data/vouchdesk.db', bytes: 4096, backupsFolder: '/data/backups', canManage: true })
@@ -162,5 +168,64 @@ describe('App', () => {
     await user.type(await screen.findByLabelText('Your name'), '<img src=x onerror=alert(1)>')
     expect(screen.getByText(/Verified by/)).toHaveTextContent('Verified by <img src=x onerror=alert(1)>')
     expect(document.querySelector('img')).toBeNull()
+  })
+
+  describe('a team member’s desktop', () => {
+    it('goes to the shell in team mode although the solo desk has no organization', async () => {
+      mocked.getTeamState.mockResolvedValue(teamState())
+      mocked.getSetupState.mockResolvedValue(firstRunState())
+      mocked.getOverview.mockResolvedValue(overview())
+      render(App)
+      expect(await screen.findByRole('heading', { level: 1, name: 'Inbox' })).toBeInTheDocument()
+      expect(screen.queryByRole('heading', { name: 'Set up Vouch Desk' })).not.toBeInTheDocument()
+    })
+
+    it('shows the copy’s progress, reads the state once for a burst of "team:changed", and opens the shell when done', async () => {
+      const events = fakeEvents(mocked.subscribe)
+      const copy = { ...teamStatus().copy, phase: 'snapshot' as const, table: 'contacts', rows: 10 }
+      mocked.getTeamState.mockResolvedValue(teamState({ status: teamStatus({ phase: 'copying', copy }) }))
+      render(App)
+      expect(await screen.findByRole('heading', { level: 1, name: 'Copying Acme Support' })).toBeInTheDocument()
+      expect(mocked.getSetupState).not.toHaveBeenCalled()
+
+      mocked.getTeamState.mockResolvedValue(teamState())
+      mocked.getSetupState.mockResolvedValue(readyState())
+      mocked.getOverview.mockResolvedValue(overview())
+      for (let i = 0; i < 5; i++) events.emit('team:changed')
+      expect(await screen.findByRole('heading', { level: 1, name: 'Inbox' })).toBeInTheDocument()
+      // The first load, one read for the five events, and the load that opened the shell.
+      expect(mocked.getTeamState).toHaveBeenCalledTimes(3)
+    })
+
+    it('after the session ended, removing the local copy goes back to the first run', async () => {
+      const user = userEvent.setup()
+      mocked.getTeamState.mockResolvedValue(
+        teamState({ ended: 'signed_out', endedMessage: 'You signed out of Acme Support on this computer.', status: teamStatus({ phase: 'ended', online: false }) }),
+      )
+      mocked.getSetupState.mockResolvedValue(readyState())
+      mocked.getOverview.mockResolvedValue(overview())
+      render(App)
+      expect(await screen.findByText('You signed out of Acme Support on this computer.')).toBeInTheDocument()
+
+      mocked.removeReplica.mockResolvedValue(soloTeam())
+      mocked.getTeamState.mockResolvedValue(soloTeam())
+      mocked.getSetupState.mockResolvedValue(firstRunState())
+      await user.click(screen.getByRole('button', { name: 'Remove the local copy…' }))
+      await user.click(screen.getByRole('button', { name: 'Remove the copy' }))
+      expect(await screen.findByRole('heading', { name: 'Set up Vouch Desk' })).toBeInTheDocument()
+    })
+
+    it('"Sign in again" opens the join form with the server and email of the ended session', async () => {
+      const user = userEvent.setup()
+      mocked.getTeamState.mockResolvedValue(
+        teamState({ ended: 'ended', endedMessage: 'The team server ended your session.', status: teamStatus({ phase: 'ended', online: false }) }),
+      )
+      mocked.getSetupState.mockResolvedValue(readyState())
+      mocked.getOverview.mockResolvedValue(overview())
+      render(App)
+      await user.click(await screen.findByRole('button', { name: 'Sign in again' }))
+      expect(screen.getByLabelText('Team server address')).toHaveValue('https://desk.acme.example')
+      expect(screen.getByLabelText('Your email')).toHaveValue('sam@acme.example')
+    })
   })
 })

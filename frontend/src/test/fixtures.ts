@@ -17,6 +17,8 @@ import type {
   SenderEmailView,
   SenderState,
   SetupState,
+  TeamState,
+  TeamStatus,
 } from '../lib/api'
 
 export function readyState(overrides: Partial<SetupState> = {}): SetupState {
@@ -294,4 +296,60 @@ export function mailHealth(overrides: Partial<MailHealth> = {}): MailHealth {
     observedAt: new Date().toISOString(),
     ...overrides,
   }
+}
+
+// ---- Team ----------------------------------------------------------------------
+
+export function teamStatus(overrides: Partial<TeamStatus> = {}): TeamStatus {
+  return {
+    phase: 'live',
+    online: true,
+    offlineSince: '',
+    lastError: '',
+    retryInSeconds: 0,
+    kept: 0,
+    copy: {
+      phase: 'done',
+      table: '',
+      tablesDone: 0,
+      tablesTotal: 0,
+      rows: 0,
+      rowsTotal: 0,
+      bytes: 0,
+      elapsedSeconds: 0,
+      remainingSeconds: 0,
+      timeLeftKnown: false,
+    },
+    ...overrides,
+  }
+}
+
+export function teamState(overrides: Partial<TeamState> = {}): TeamState {
+  return {
+    mode: 'team',
+    serverUrl: 'https://desk.acme.example',
+    organizationName: 'Acme Support',
+    agentName: 'Sam Rivera',
+    agentEmail: 'sam@acme.example',
+    pendingEmail: '',
+    pendingServer: '',
+    ended: '',
+    endedMessage: '',
+    status: teamStatus(),
+    replica: { path: '', bytes: 0, conversations: 0, contacts: 0 },
+    ...overrides,
+  }
+}
+
+export function soloTeam(): TeamState {
+  return teamState({ mode: 'solo', serverUrl: '', organizationName: '', agentName: '', agentEmail: '' })
+}
+
+/** Offline since a local 14:32 today (the banner shows local time). */
+export function offlineTeam(overrides: Partial<TeamStatus> = {}): TeamState {
+  const since = new Date()
+  since.setHours(14, 32, 0, 0)
+  return teamState({
+    status: teamStatus({ online: false, offlineSince: since.toISOString(), lastError: 'connection refused', retryInSeconds: 8, ...overrides }),
+  })
 }

@@ -170,7 +170,23 @@ describe('chat api', () => {
     stubGo({ Open: () => Promise.resolve({ summary, messages, hasEarlier: false, panel, actions }) })
     const detail = await openConversation('c1')
     expect(detail.panel).toEqual(panel)
-    expect(detail.messages).toEqual(messages)
+    // A solo desk's messages carry no status: they read as sent.
+    expect(detail.messages).toEqual(messages.map((m) => ({ ...m, status: '', problem: '' })))
+  })
+
+  it('openConversation keeps a team reply kept or refused, and reads an unknown status as sent', async () => {
+    const messages = [
+      { id: 'm1', from: 'agent', authorName: 'Sam', body: 'On my way', createdAt: '2026-05-09T10:00:00Z', status: 'kept' },
+      { id: 'm2', from: 'agent', authorName: 'Sam', body: 'Done', createdAt: '2026-05-09T10:01:00Z', status: 'refused', problem: 'The chat\u202e ended.' },
+      { id: 'm3', from: 'agent', authorName: 'Sam', body: 'Hm', createdAt: '2026-05-09T10:02:00Z', status: 'exploded' },
+    ]
+    stubGo({ Open: () => Promise.resolve({ summary, messages, hasEarlier: false, panel: { state: 'none', email: '' }, actions: {} }) })
+    const detail = await openConversation('c1')
+    expect(detail.messages.map((m) => [m.status, m.problem])).toEqual([
+      ['kept', ''],
+      ['refused', 'The chat ended.'],
+      ['', ''],
+    ])
   })
 
   it('openConversation rejects an empty answer and maps not_found', async () => {
@@ -191,6 +207,8 @@ describe('chat api', () => {
       authorName: 'Sam',
       body: 'Hi there',
       createdAt: '2026-05-09T10:02:00Z',
+      status: '',
+      problem: '',
     })
     expect(Send).toHaveBeenCalledWith('c1', 'Hi there')
 

@@ -95,6 +95,11 @@ export async function markVerified(id: string, email: string): Promise<ContactPa
   return contactPanel(await call(() => Chat.MarkVerified(id, email)))
 }
 
+/** Drops a reply the team server refused (or one still kept), so it is never sent. */
+export async function discardKeptMessage(id: string): Promise<void> {
+  await call(() => Chat.DiscardKept(id))
+}
+
 // ---- Regulatory ---------------------------------------------------------------
 
 /** Settings → Regulatory: double opt-in and the consent text. */

@@ -6,7 +6,7 @@
 // input may still hold control or direction characters. A string Go sends
 // from a known set is narrowed; anything unexpected errs on the side of
 // showing less (an unknown panel state is never "verified").
-import type { contacts, conversations, mailaccounts, services, transcript } from '../../../wailsjs/go/models'
+import type { agents, contacts, conversations, mailaccounts, services, transcript } from '../../../wailsjs/go/models'
 import { showText } from '../textrules'
 import type {
   AccountView,
@@ -25,6 +25,7 @@ import type {
   MailHealthState,
   MailSettings,
   MessagePage,
+  MessageStatus,
   Overview,
   PanelState,
   Plain,
@@ -34,6 +35,10 @@ import type {
   SetupState,
   TestResult,
   TimelineItem,
+  TeamAgent,
+  TeamInvitation,
+  TeamSession,
+  TeamState,
   TimelinePage,
   TranscriptSendings,
 } from './models'
@@ -166,6 +171,9 @@ export function chatMessage(raw: Plain<conversations.ChatMessage>): ChatMessage 
     from: oneOf(raw.from, ['customer', 'agent', 'system'], 'system'),
     authorName: showText(raw.authorName),
     body: showText(raw.body),
+    // Unknown: shown as sent, the way every message was before teams.
+    status: oneOf<MessageStatus>(raw.status ?? '', ['', 'kept', 'refused'], ''),
+    problem: showText(raw.problem ?? ''),
   }
 }
 
@@ -258,4 +266,68 @@ export function editPreview(raw: Plain<services.EditPreview>): EditPreview {
     fields: list(raw.fields).map((f) => ({ ...f, kind: fieldKind(f.kind) })),
     merges: list(raw.merges).map((m) => ({ ...m, name: showText(m.name) })),
   }
+}
+
+// ---- Team ----------------------------------------------------------------------------------
+
+/**
+ * An unknown mode is "solo" (the desk this version knows); an unknown phase while signed in is
+ * "live"; anything that says the session ended wins, so no screen offers changes it would refuse.
+ */
+export function teamState(raw: Plain<services.TeamState> | null | undefined): TeamState {
+  const r = raw ?? ({} as Partial<Plain<services.TeamState>>)
+  const st = (r.status ?? {}) as Partial<Plain<services.TeamStatus>>
+  const cp = (st.copy ?? {}) as Partial<Plain<services.CopyProgress>>
+  const rep = (r.replica ?? {}) as Partial<Plain<services.Replica>>
+  const ended = oneOf(r.ended ?? '', ['', 'signed_out', 'ended'], r.ended ? 'ended' : '')
+  const phase = ended ? 'ended' : oneOf(st.phase ?? '', ['copying', 'live', 'ended'], 'live')
+  return {
+    mode: r.mode === 'team' ? 'team' : 'solo',
+    serverUrl: r.serverUrl ?? '',
+    organizationName: showText(r.organizationName ?? ''),
+    agentName: showText(r.agentName ?? ''),
+    agentEmail: r.agentEmail ?? '',
+    pendingEmail: r.pendingEmail ?? '',
+    pendingServer: r.pendingServer ?? '',
+    ended,
+    endedMessage: showText(r.endedMessage ?? ''),
+    status: {
+      phase,
+      online: phase !== 'ended' && st.online === true,
+      offlineSince: st.offlineSince ?? '',
+      lastError: showText(st.lastError ?? ''),
+      retryInSeconds: nonNegative(st.retryInSeconds ?? 0),
+      kept: nonNegative(st.kept ?? 0),
+      copy: {
+        phase: oneOf(cp.phase ?? '', ['snapshot', 'changes', 'done'], 'snapshot'),
+        table: cp.table ?? '',
+        tablesDone: nonNegative(cp.tablesDone ?? 0),
+        tablesTotal: nonNegative(cp.tablesTotal ?? 0),
+        rows: nonNegative(cp.rows ?? 0),
+        rowsTotal: nonNegative(cp.rowsTotal ?? 0),
+        bytes: nonNegative(cp.bytes ?? 0),
+        elapsedSeconds: nonNegative(cp.elapsedSeconds ?? 0),
+        remainingSeconds: nonNegative(cp.remainingSeconds ?? 0),
+        timeLeftKnown: cp.timeLeftKnown === true,
+      },
+    },
+    replica: {
+      path: rep.path ?? '',
+      bytes: nonNegative(rep.bytes ?? 0),
+      conversations: nonNegative(rep.conversations ?? 0),
+      contacts: nonNegative(rep.contacts ?? 0),
+    },
+  }
+}
+
+export function teamAgents(raw: readonly Plain<agents.Agent>[] | null | undefined): TeamAgent[] {
+  return list(raw).map((a) => ({ ...a, name: showText(a.name), role: oneOf(a.role, roles, 'agent') }))
+}
+
+export function teamInvitation(raw: Plain<agents.Invitation>): TeamInvitation {
+  return { ...raw, role: oneOf(raw.role, roles, 'agent'), invitedBy: showText(raw.invitedBy) }
+}
+
+export function teamSessions(raw: readonly Plain<agents.Session>[] | null | undefined): TeamSession[] {
+  return list(raw).map((s) => ({ ...s, device: showText(s.device), method: showText(s.method) }))
 }

@@ -17,6 +17,7 @@ export * from './chat'
 export * from './transcripts'
 export * from './contacts'
 export * from './data'
+export * from './team'
 export { subscribe } from './events'
 
 /** Where the engine stands: a startup problem, first run, or ready. */

@@ -7,7 +7,7 @@
 //   - Narrow<T, N>: a field Go sends as a string but whose values are a known
 //     set (a panel state, a kind) typed as that set; ./clean maps an unknown
 //     value to the safe one. Go pointers (nil: null) are typed `| null` here.
-import type { backup, contacts, conversations, mailaccounts, services, startup, transcript } from '../../../wailsjs/go/models'
+import type { agents, backup, contacts, conversations, mailaccounts, services, startup, transcript } from '../../../wailsjs/go/models'
 
 type Method = (...args: never[]) => unknown
 
@@ -40,6 +40,8 @@ export type ConversationKind = 'chat' | 'call'
  */
 export type PanelState = 'none' | 'pending' | 'preliminary' | 'verified'
 export type MessageFrom = 'customer' | 'agent' | 'system'
+/** An agent's reply in a team: sent (''), kept on this computer until the server answers, or refused by it. */
+export type MessageStatus = '' | 'kept' | 'refused'
 export type FieldKind = 'email' | 'phone'
 export type TimelineKind = 'chat' | 'call' | 'transcript' | 'verification' | 'unverification' | 'merge' | 'unmerge'
 /** Where one transcript email stands; "not_sent" is a record that none was queued. */
@@ -51,7 +53,7 @@ export type TranscriptStatus = 'queued' | 'sending' | 'retrying' | 'sent' | 'fai
 export type ConversationFilter = 'open' | 'ended' | 'all'
 export type InboxToggle = 'emailSignin' | 'googleSignin' | 'transcriptAfter'
 /** Events the Go side emits (no payload): reload the matching data on each. */
-export type AppEvent = 'sender:changed' | 'outbox:changed' | 'chat:changed'
+export type AppEvent = 'sender:changed' | 'outbox:changed' | 'chat:changed' | 'team:changed'
 
 // ---- Setup and workspace ---------------------------------------------------------
 
@@ -109,7 +111,7 @@ export type ConversationSummary = Narrow<
   Plain<conversations.ConversationSummary>,
   { kind: ConversationKind; status: ConversationStatus; panel: PanelState }
 >
-export type ChatMessage = Narrow<Plain<conversations.ChatMessage>, { from: MessageFrom }>
+export type ChatMessage = Narrow<Plain<conversations.ChatMessage>, { from: MessageFrom; status?: MessageStatus }>
 export type ContactFieldView = Narrow<Plain<conversations.ContactFieldView>, { kind: FieldKind }>
 export type HistoryItem = Narrow<Plain<conversations.HistoryItem>, { kind: ConversationKind; status: ConversationStatus }>
 /** Until the person is verified on this device only counts are given; ./clean empties the rest. */
@@ -148,3 +150,22 @@ export type ContactEdit = Narrow<Plain<services.ContactEdit>, { add: NewContactF
 export type FieldCheck = Narrow<Plain<services.FieldCheck>, { kind: FieldKind }>
 export type MergePreview = Plain<services.MergePreview>
 export type EditPreview = Narrow<Plain<services.EditPreview>, { fields: FieldCheck[] }>
+
+// ---- Team (a team member's desktop) ---------------------------------------------------------
+
+/** "solo": the organization on this computer; "team": a copy of a team server's. */
+export type TeamMode = 'solo' | 'team'
+/** The first copy is being made, the copy follows the server, or the session ended. */
+export type TeamPhase = 'copying' | 'live' | 'ended'
+/** Why the session ended: signed out here, or ended by the server; '' while signed in. */
+export type TeamEnded = '' | 'signed_out' | 'ended'
+export type CopyProgress = Narrow<Plain<services.CopyProgress>, { phase: 'snapshot' | 'changes' | 'done' }>
+export type TeamStatus = Narrow<Plain<services.TeamStatus>, { phase: TeamPhase; copy: CopyProgress }>
+export type Replica = Plain<services.Replica>
+export type TeamState = Narrow<Plain<services.TeamState>, { mode: TeamMode; ended: TeamEnded; status: TeamStatus }>
+export type SigninRequest = Plain<services.SigninRequest>
+/** Field names the Go side may name in an invalid_input error while joining. */
+export type SigninField = keyof SigninRequest
+export type TeamAgent = Narrow<Plain<agents.Agent>, { role: Role }>
+export type TeamInvitation = Narrow<Plain<agents.Invitation>, { role: Role }>
+export type TeamSession = Plain<agents.Session>

@@ -42,7 +42,7 @@ describe('FirstRun', () => {
 
   it('explains the owner’s name is what verified records show', async () => {
     const user = userEvent.setup()
-    render(FirstRun, { onComplete })
+    render(FirstRun, { onComplete, onJoined: vi.fn() })
     expect(screen.getByRole('heading', { level: 1, name: 'Set up Vouch Desk' })).toBeInTheDocument()
     expect(screen.getByText(/Verified by/)).toHaveTextContent('Verified by your name')
     await user.type(fields().name, 'Sam Rivera')
@@ -51,7 +51,7 @@ describe('FirstRun', () => {
 
   it('checks input on the client and shows each error under its field', async () => {
     const user = userEvent.setup()
-    render(FirstRun, { onComplete })
+    render(FirstRun, { onComplete, onJoined: vi.fn() })
     const f = fields()
     await user.click(f.submit)
 
@@ -78,7 +78,7 @@ describe('FirstRun', () => {
     completeSetup.mockRejectedValue(
       new api.ApiError('invalid_input', "Enter the owner's email address, like name@example.com.", 'ownerEmail'),
     )
-    render(FirstRun, { onComplete })
+    render(FirstRun, { onComplete, onJoined: vi.fn() })
     const f = fields()
     await user.type(f.org, '  Acme Support ')
     await user.type(f.name, 'Sam Rivera')
@@ -102,7 +102,7 @@ describe('FirstRun', () => {
   it('shows an error without a field above the button', async () => {
     const user = userEvent.setup()
     completeSetup.mockRejectedValue(new api.ApiError('unknown', 'disk I/O error'))
-    render(FirstRun, { onComplete })
+    render(FirstRun, { onComplete, onJoined: vi.fn() })
     const f = fields()
     await user.type(f.org, 'Acme')
     await user.type(f.name, 'Sam')
@@ -115,7 +115,7 @@ describe('FirstRun', () => {
     const user = userEvent.setup()
     let resolve!: (s: api.SetupState) => void
     completeSetup.mockReturnValue(new Promise((r) => (resolve = r)))
-    render(FirstRun, { onComplete })
+    render(FirstRun, { onComplete, onJoined: vi.fn() })
     const f = fields()
     await user.type(f.org, 'Acme')
     await user.type(f.name, 'Sam')

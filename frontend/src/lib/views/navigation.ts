@@ -16,7 +16,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
 ]
 
 /** The parts of the Organization view, each reachable directly. */
-export type OrgSection = 'address' | 'mail-accounts' | 'delivery-log'
+export type OrgSection = 'address' | 'mail-accounts' | 'delivery-log' | 'agents'
 
 export interface OrgSectionItem {
   id: OrgSection
@@ -27,6 +27,7 @@ export const ORG_SECTIONS: readonly OrgSectionItem[] = [
   { id: 'address', label: 'Address' },
   { id: 'mail-accounts', label: 'Mail accounts' },
   { id: 'delivery-log', label: 'Delivery log' },
+  { id: 'agents', label: 'Agents' },
 ]
 
 /** Where a link inside a view may take the person. */
