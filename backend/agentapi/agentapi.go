@@ -19,6 +19,7 @@ import (
 	"vouchdesk/backend/agents"
 	"vouchdesk/backend/apperr"
 	"vouchdesk/backend/feed"
+	"vouchdesk/backend/idempotency"
 	"vouchdesk/backend/services"
 	"vouchdesk/backend/verify"
 )
@@ -40,6 +41,12 @@ type Config struct {
 	// ClientIP returns the client's address for the sign-in limits; nil takes the connection's
 	// (behind a reverse proxy, the operator's trusted header: docs/vouchd.md).
 	ClientIP func(r *http.Request) string
+	// Idempotency keeps the writes' Idempotency-Keys (idempotency.go); nil refuses a write that
+	// sends one.
+	Idempotency *idempotency.Service
+	// AfterBegin, when set, runs once a write's Idempotency-Key is recorded in progress, before
+	// the call runs: tests hold a call there to send its retry meanwhile. nil in production.
+	AfterBegin func(r *http.Request)
 }
 
 // API is the HTTP handler.
@@ -97,6 +104,14 @@ func (a *API) authed(fn func(c *call) (any, error)) http.HandlerFunc {
 			a.fail(w, r, err)
 			return
 		}
+		if key, err := idempotencyKey(r); err != nil || key != "" {
+			if err != nil {
+				a.fail(w, r, err)
+			} else {
+				a.idempotent(w, r, p, key, fn)
+			}
+			return
+		}
 		out, err := fn(&call{r: r, p: p, sv: a.cfg.Backend.For(r.Context(), p.Workspace)})
 		a.answer(w, r, out, err)
 	}
@@ -142,6 +157,8 @@ var statusOf = map[string]int{
 	verify.CodeGoogleInvalid: 401, verify.CodeGoogleExpired: 401, verify.CodeGoogleUnverified: 403, verify.CodeGoogleUsed: 409,
 	verify.CodeSigninOff: 409, verify.CodeSigninUnavailable: 503,
 	"not_started": 503, "needs_setup": 503, feed.CodeCursorAhead: 409,
+	idempotency.CodeKeyInvalid: 400, idempotency.CodeInProgress: 409, idempotency.CodeKeyReused: 422,
+	idempotency.CodeOutcomeUnknown: 409, idempotency.CodeAnswerNotKept: 409, codeIdempotencyUnavailable: 501,
 }
 
 // apiError is an error answer's "error" object.
@@ -175,6 +192,9 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.Itoa(verify.RetryAfterSeconds(err)))
+	}
+	if e.Code == idempotency.CodeInProgress {
+		w.Header().Set("Retry-After", "1")
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="vouchdesk"`)

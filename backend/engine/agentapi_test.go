@@ -6,12 +6,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"vouchdesk/backend/agentapi"
 	"vouchdesk/backend/agents"
 	"vouchdesk/backend/engine"
+	"vouchdesk/backend/idempotency"
 	"vouchdesk/backend/services"
 	"vouchdesk/backend/signin/google/googletest"
 	"vouchdesk/backend/store"
@@ -25,6 +27,14 @@ import (
 type teamEnv struct {
 	*chatEnv
 	backend *services.Backend // the desktop's services the API runs, attached to the engine
+	// hold, when set, runs where agentapi.Config.AfterBegin does (idempotency_test.go).
+	hold atomic.Pointer[func(r *http.Request)]
+}
+
+func (c *teamEnv) afterBegin(r *http.Request) {
+	if h := c.hold.Load(); h != nil {
+		(*h)(r)
+	}
 }
 
 func newTeamEnv(t *testing.T) *teamEnv {
@@ -35,16 +45,15 @@ func newTeamEnv(t *testing.T) *teamEnv {
 // newTeamEnvWith is newTeamEnv on an environment with options o.
 func newTeamEnvWith(t *testing.T, o envOptions) *teamEnv {
 	t.Helper()
-	var b *services.Backend
+	te := &teamEnv{}
 	o.beforeStart = func(e *engine.Engine) {
-		b = services.NewBackend("test", "", nil)
-		b.Attach(context.Background(), services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(),
-			Verify: e.Verify(), Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e,
-			Calls: e.Calls(), Transcripts: e.Transcripts(), Backup: e.Backup()})
-		e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b}))
+		te.backend = services.NewBackend("test", "", nil)
+		te.backend.Attach(context.Background(), depsOf(e))
+		e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: te.backend,
+			Idempotency: idempotency.New(e.Store(), idempotency.Options{Now: e.Now}), AfterBegin: te.afterBegin}))
 	}
-	c := newEnv(t, o)
-	return &teamEnv{chatEnv: c, backend: b}
+	te.chatEnv = newEnv(t, o)
+	return te
 }
 
 // apiError is an error answer.

@@ -64,6 +64,7 @@ type link struct {
 	target string
 	mu     sync.Mutex
 	down   bool
+	drop   bool // answers are lost (dropAnswers)
 	conns  map[net.Conn]bool
 }
 
@@ -95,7 +96,17 @@ func newLink(t *testing.T, target string) *link {
 			l.conns[c], l.conns[s] = true, true
 			l.mu.Unlock()
 			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
+			go func() {
+				if l.dropping() {
+					// The request reached the server; its answer is lost on the way back.
+					s.Read(make([]byte, 1))
+					c.Close()
+					s.Close()
+					return
+				}
+				io.Copy(c, s)
+				c.Close()
+			}()
 		}
 	}()
 	return l
@@ -118,6 +129,23 @@ func (l *link) restore() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.down = false
+}
+
+// dropAnswers makes the link pass requests to the server and lose every answer (or not).
+func (l *link) dropAnswers(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.drop = on
+	for c := range l.conns {
+		c.Close()
+	}
+	l.conns = map[net.Conn]bool{}
+}
+
+func (l *link) dropping() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.drop
 }
 
 // depsOf is app.go's wiring of an engine's use cases to the services.
@@ -341,6 +369,23 @@ func TestTwoDesktopsInATeam(t *testing.T) {
 		t.Errorf("the reply typed offline is on the server %d times, want 1", n)
 	}
 	eventually(t, "both desktops are online again", func() bool { return a.state().Status.Online && b.state().Status.Online })
+
+	// The server gets B's reply but every answer is lost on the way back: B keeps the reply and
+	// tries again with the same Idempotency-Key until an answer comes, and the server applies it
+	// once.
+	net.dropAnswers(true)
+	lost, err := b.chat().Send(s2.Conversation, "Answer lost on the way")
+	if err != nil || lost.Status != "kept" {
+		t.Fatalf("Send with answers lost = %+v, %v; want it kept", lost, err)
+	}
+	eventually(t, "the server has the reply once already", func() bool {
+		return c.count(`SELECT count(*) FROM messages WHERE conversation_id = ? AND body = ?`, s2.Conversation, "Answer lost on the way") == 1
+	})
+	net.dropAnswers(false)
+	eventually(t, "B's kept reply is answered and gone", func() bool { return b.state().Status.Kept == 0 })
+	if n := c.count(`SELECT count(*) FROM messages WHERE conversation_id = ? AND body = ?`, s2.Conversation, "Answer lost on the way"); n != 1 {
+		t.Errorf("a reply whose answers were lost is on the server %d times, want 1", n)
+	}
 
 	// An admin deactivates B: B's session ends, B is told, and the copy stays readable until B
 	// removes it.

@@ -80,7 +80,7 @@ func TestImportRules(t *testing.T) {
 		agentapi = module + "/backend/agentapi"
 		wails    = "github.com/wailsapp/wails"
 	)
-	domain := []string{"agents", "apperr", "backup", "feed", "bounce", "calls", "chat", "contacts", "conversations", "mailaccounts", "mailbox", "org",
+	domain := []string{"agents", "apperr", "backup", "feed", "idempotency", "bounce", "calls", "chat", "contacts", "conversations", "mailaccounts", "mailbox", "org",
 		"outbox", "replica", "secrets", "senders", "signin", "startup", "textrules", "token", "transcript", "verify"}
 	for i, d := range domain {
 		domain[i] = module + "/backend/" + d

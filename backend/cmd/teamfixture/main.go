@@ -24,6 +24,7 @@ import (
 	"vouchdesk/backend/agentapi"
 	"vouchdesk/backend/agents"
 	"vouchdesk/backend/engine"
+	"vouchdesk/backend/idempotency"
 	"vouchdesk/backend/org"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/seed"
@@ -60,7 +61,8 @@ func run(dir string, contacts int) error {
 	b.Attach(ctx, services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(), Verify: e.Verify(),
 		Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e, Calls: e.Calls(),
 		Transcripts: e.Transcripts(), Backup: e.Backup()})
-	e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b}))
+	e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b,
+		Idempotency: idempotency.New(e.Store(), idempotency.Options{Now: e.Now})}))
 	if err := e.Start(ctx); err != nil {
 		return err
 	}

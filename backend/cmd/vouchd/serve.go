@@ -14,6 +14,7 @@ import (
 	"vouchdesk/backend/agentapi"
 	"vouchdesk/backend/config"
 	"vouchdesk/backend/engine"
+	"vouchdesk/backend/idempotency"
 	"vouchdesk/backend/secrets"
 	"vouchdesk/backend/services"
 	"vouchdesk/backend/version"
@@ -93,7 +94,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return fail(stderr, err)
 	}
-	mountAgentAPI(ctx, e, log)
+	mountAgentAPI(ctx, e, sealKey, log)
 	started = true // Start serves on ln, and Close closes it
 	if err := e.Start(ctx); err != nil {
 		e.Close(context.Background())
@@ -112,13 +113,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // mountAgentAPI serves the agents' API (/api/agent/v1) beside the widget: the desktop's own
 // services, wired to this engine as app.go wires them on a desktop, each call acting as the
-// agent whose device session it carries.
-func mountAgentAPI(ctx context.Context, e *engine.Engine, log *slog.Logger) {
+// agent whose device session it carries. The outbox's key (nil when not set) keys the
+// fingerprints of the writes' bodies kept for their Idempotency-Keys.
+func mountAgentAPI(ctx context.Context, e *engine.Engine, sealKey []byte, log *slog.Logger) {
 	b := services.NewBackend(version.Version, "", log)
 	b.Attach(ctx, services.Deps{Org: e.Org(), Conversations: e.Conversations(), Chat: e.Chat(), Verify: e.Verify(),
 		Contacts: e.Contacts(), Senders: e.Senders(), Mail: e.Mail(), Outbox: e.Outbox(), MailRuntime: e, Calls: e.Calls(),
 		Transcripts: e.Transcripts(), Backup: e.Backup()})
-	e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b, Log: log}))
+	e.Mount(agentapi.Prefix, agentapi.New(agentapi.Config{Accounts: e.Agents(), Feed: e.Feed(), Backend: b, Log: log,
+		Idempotency: idempotency.New(e.Store(), idempotency.Options{Now: e.Now, Log: log, Secret: sealKey})}))
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {
