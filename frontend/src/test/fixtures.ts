@@ -308,6 +308,8 @@ export function teamStatus(overrides: Partial<TeamStatus> = {}): TeamStatus {
     lastError: '',
     retryInSeconds: 0,
     kept: 0,
+    recopying: false,
+    recopyReason: '',
     copy: {
       phase: 'done',
       table: '',
@@ -333,6 +335,7 @@ export function teamState(overrides: Partial<TeamState> = {}): TeamState {
     agentEmail: 'sam@acme.example',
     pendingEmail: '',
     pendingServer: '',
+    invitationLink: '',
     ended: '',
     endedMessage: '',
     status: teamStatus(),

@@ -1364,6 +1364,8 @@ export namespace services {
 	    lastError: string;
 	    retryInSeconds: number;
 	    copy: CopyProgress;
+	    recopying: boolean;
+	    recopyReason: string;
 	    kept: number;
 	
 	    static createFrom(source: any = {}) {
@@ -1378,6 +1380,8 @@ export namespace services {
 	        this.lastError = source["lastError"];
 	        this.retryInSeconds = source["retryInSeconds"];
 	        this.copy = this.convertValues(source["copy"], CopyProgress);
+	        this.recopying = source["recopying"];
+	        this.recopyReason = source["recopyReason"];
 	        this.kept = source["kept"];
 	    }
 	
@@ -1407,6 +1411,7 @@ export namespace services {
 	    agentEmail: string;
 	    pendingEmail: string;
 	    pendingServer: string;
+	    invitationLink: string;
 	    ended: string;
 	    endedMessage: string;
 	    status: TeamStatus;
@@ -1425,6 +1430,7 @@ export namespace services {
 	        this.agentEmail = source["agentEmail"];
 	        this.pendingEmail = source["pendingEmail"];
 	        this.pendingServer = source["pendingServer"];
+	        this.invitationLink = source["invitationLink"];
 	        this.ended = source["ended"];
 	        this.endedMessage = source["endedMessage"];
 	        this.status = this.convertValues(source["status"], TeamStatus);

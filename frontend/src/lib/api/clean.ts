@@ -289,6 +289,7 @@ export function teamState(raw: Plain<services.TeamState> | null | undefined): Te
     agentEmail: r.agentEmail ?? '',
     pendingEmail: r.pendingEmail ?? '',
     pendingServer: r.pendingServer ?? '',
+    invitationLink: r.invitationLink ?? '',
     ended,
     endedMessage: showText(r.endedMessage ?? ''),
     status: {
@@ -298,6 +299,8 @@ export function teamState(raw: Plain<services.TeamState> | null | undefined): Te
       lastError: showText(st.lastError ?? ''),
       retryInSeconds: nonNegative(st.retryInSeconds ?? 0),
       kept: nonNegative(st.kept ?? 0),
+      recopying: phase === 'live' && st.recopying === true,
+      recopyReason: showText(st.recopyReason ?? ''),
       copy: {
         phase: oneOf(cp.phase ?? '', ['snapshot', 'changes', 'done'], 'snapshot'),
         table: cp.table ?? '',

@@ -133,3 +133,19 @@ describe('Sign in again', () => {
     expect(onBack).toHaveBeenCalled()
   })
 })
+
+describe('First run opened with an invitation', () => {
+  it('starts on "Join a team" with the link filled in; the agent gives a name and joins', async () => {
+    const user = userEvent.setup()
+    const onJoined = vi.fn()
+    const link = 'https://desk.acme.example/join#abcdefghijklmnopqrstuvwxyz012345'
+    mocked.acceptInvitation.mockResolvedValue(teamState())
+    render(FirstRun, { onComplete: vi.fn(), onJoined, invitationLink: link })
+    expect(screen.getByRole('button', { name: 'Join a team' })).toHaveAttribute('aria-pressed', 'true')
+    expect(screen.getByLabelText('Invitation link')).toHaveValue(link)
+    await user.type(screen.getByLabelText('Your name'), 'Sam Rivera')
+    await user.click(screen.getByRole('button', { name: 'Join the team' }))
+    expect(mocked.acceptInvitation).toHaveBeenCalledWith(link, 'Sam Rivera')
+    expect(onJoined).toHaveBeenCalled()
+  })
+})

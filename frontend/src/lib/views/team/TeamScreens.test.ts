@@ -66,6 +66,25 @@ describe('TeamBanner', () => {
     expect(banner).toHaveTextContent('2 replies waiting to send')
   })
 
+  it('copying again: why, how far, and that what is shown stays readable', () => {
+    render(TeamBanner, {
+      team: teamState({
+        status: {
+          ...teamState().status,
+          recopying: true,
+          recopyReason: 'The team server was updated: the organization is being copied again.',
+          copy: { ...teamState().status.copy, rows: 12500 },
+        },
+      }),
+      onSignInAgain: vi.fn(),
+      onRemoved: vi.fn(),
+    })
+    const banner = screen.getByRole('status')
+    expect(banner).toHaveTextContent('The team server was updated: the organization is being copied again.')
+    expect(banner).toHaveTextContent(/12,500 rows so far/)
+    expect(banner).toHaveTextContent('What you see stays readable until the new copy is ready.')
+  })
+
   it('says nothing while online, nor on a solo desk', () => {
     const { unmount } = render(TeamBanner, { team: teamState(), onSignInAgain: vi.fn(), onRemoved: vi.fn() })
     expect(screen.queryByRole('status')).not.toBeInTheDocument()
