@@ -537,6 +537,33 @@ func TestAgentAPIFeedWaitsForChanges(t *testing.T) {
 	}
 }
 
+// TestAgentAPIFeedLongPollEndsAtShutdown: a server shutting down answers its long polls at once
+// with nothing new, instead of holding the shutdown until each wait runs out.
+func TestAgentAPIFeedLongPollEndsAtShutdown(t *testing.T) {
+	c := newTeamEnv(t)
+	me := c.signIn("olive@acme.test", "desk")
+	var cur struct{ Cursor int64 }
+	c.api("GET", "feed/cursor", me.Token, nil, &cur)
+	done := make(chan int, 1)
+	var page struct {
+		Changes []any
+		Cursor  int64
+	}
+	go func() {
+		done <- c.api("GET", "feed/changes?wait=25&after="+strconv.FormatInt(cur.Cursor, 10), me.Token, nil, &page)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	// The shutdown's deadline is shorter than the wait: it is met only if the poll ends first.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := c.e.Close(ctx); err != nil {
+		t.Fatalf("Close with a long poll waiting = %v, want it done before the wait ran out", err)
+	}
+	if got := <-done; got != 200 || len(page.Changes) != 0 || page.Cursor != cur.Cursor {
+		t.Errorf("the long poll at shutdown = %d %+v, want 200, nothing new, the same cursor", got, page)
+	}
+}
+
 // TestAgentAPIGoogleSignin: with the organization's Google client id set, an agent signs a desktop
 // in with a Google ID token for their address, once per token; a token for an address that is no
 // agent's, for another client id, or with an address Google did not verify signs nobody in.

@@ -301,6 +301,7 @@ func (e *Engine) Close(ctx context.Context) error {
 		if rerr := e.db.Resign(ctx); rerr != nil {
 			e.log.Warn("giving up leadership", "err", rerr)
 		}
+		e.changes.Stop() // long polls answer now instead of holding the shutdown for up to 25 s
 		if e.server != nil {
 			if serr := e.server.Shutdown(ctx); serr != nil {
 				err = errors.Join(err, serr)

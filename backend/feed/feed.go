@@ -28,13 +28,21 @@ const (
 
 // Service reads the feed.
 type Service struct {
-	st      *store.Store
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced by Notify
+	st       *store.Store
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced by Notify
+	stopping chan struct{} // closed by Stop
+	stopOnce sync.Once
 }
 
 // New returns the feed on the store.
-func New(st *store.Store) *Service { return &Service{st: st, changed: make(chan struct{})} }
+func New(st *store.Store) *Service {
+	return &Service{st: st, changed: make(chan struct{}), stopping: make(chan struct{})}
+}
+
+// Stop ends every long poll now, with nothing new (the server is shutting down: a desktop asks
+// again, and finds the server gone or another node); later waits return at once.
+func (s *Service) Stop() { s.stopOnce.Do(func() { close(s.stopping) }) }
 
 // Notify wakes every Wait: something was committed (the engine calls it after each of its
 // commits and when another node's commits are announced).
@@ -149,6 +157,9 @@ func (s *Service) Wait(ctx context.Context, orgID string, after int64, wait time
 		case <-ctx.Done():
 			t.Stop()
 			return false, ctx.Err()
+		case <-s.stopping:
+			t.Stop()
+			return false, nil
 		case <-woken:
 			t.Stop()
 		case <-t.C:
