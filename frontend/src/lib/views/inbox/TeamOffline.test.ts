@@ -155,3 +155,13 @@ describe('kept and refused replies', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('That reply is no longer kept.')
   })
 })
+
+describe('the empty inbox on a team member’s desktop', () => {
+  it('names the team server’s demo page, not this computer’s widget server', async () => {
+    const { default: NoConversations } = await import('./NoConversations.svelte')
+    teamLink.state = teamState({ serverUrl: 'https://desk.acme.example' })
+    render(NoConversations, { chatInboxes: [{ id: 'i1', name: 'Website chat', kind: 'chat' }] })
+    expect(screen.getByText('https://desk.acme.example/demo')).toBeInTheDocument()
+    expect(screen.queryByText('http://127.0.0.1:8470/demo')).not.toBeInTheDocument()
+  })
+})
